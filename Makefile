@@ -1,0 +1,37 @@
+# Two commands on a fresh machine: `make demo` and `make test`.
+# Each bootstraps .venv idempotently (re-installs only when pyproject.toml changes).
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+OUT ?= out/demo
+
+.PHONY: install demo test lint fmt bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(VENV)/bin/staffing demo --out $(OUT)
+
+lint: install
+	$(VENV)/bin/ruff check staffing api tests benchmarks
+
+test: lint
+	$(VENV)/bin/pytest -q -n 2 --dist loadfile
+
+fmt: install
+	$(VENV)/bin/ruff format staffing api tests benchmarks
+	$(VENV)/bin/ruff check --fix staffing api tests benchmarks
+
+bench: install
+	for f in benchmarks/bench_*.py; do $(PY) $$f || exit 1; done
+
+clean:
+	rm -rf $(VENV) out .pytest_cache .ruff_cache .hypothesis

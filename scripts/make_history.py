@@ -1,0 +1,15 @@
+"""Derive the bundled 15-minute interval history from the Anonymous Bank call log.
+
+Run: ``python scripts/make_history.py`` (writes data/anonymous_bank_15min.csv).
+"""
+
+from pathlib import Path
+
+from staffing.io import read_call_log, write_history
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+
+if __name__ == "__main__":
+    log = read_call_log(DATA / "anonymous_bank_feb1999_calls.csv", tz="Asia/Jerusalem")
+    hist = log.to_intervals("15min")
+    write_history(hist, DATA / "anonymous_bank_15min.csv")

@@ -1,0 +1,3 @@
+from staffing.cli import app
+
+app()

@@ -1,0 +1,114 @@
+"""The interval grid: site time zone, interval length and planning-week ranges.
+
+Intervals are ``[start, start + freq)`` labelled by their start, tz-aware in the site's IANA
+zone. Ranges are generated in absolute time, so a spring-forward day has 92 quarter-hours and
+a fall-back day 100.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import pandas as pd
+
+from staffing.exceptions import InputError
+
+INDEX_NAME = "interval_start"
+ALLOWED_MINUTES = (5, 10, 15, 20, 30, 60)
+
+
+def parse_freq(freq: str | pd.Timedelta | dt.timedelta | int) -> pd.Timedelta:
+    """Parse an interval length ("15min", 900 seconds, a Timedelta) into a ``pd.Timedelta``.
+
+    Integers are seconds. The length must divide one hour (5, 10, 15, 20, 30 or 60 minutes).
+    """
+    try:
+        td = pd.Timedelta(seconds=freq) if isinstance(freq, int) else pd.Timedelta(freq)
+    except (ValueError, TypeError) as exc:
+        raise InputError("freq", freq, "an interval length like '15min' or 900 (s)") from exc
+    minutes = td.total_seconds() / 60
+    if minutes not in ALLOWED_MINUTES:
+        raise InputError("freq", freq, f"an interval of {ALLOWED_MINUTES} minutes")
+    return td
+
+
+def parse_tz(tz: str) -> str:
+    """Validate an IANA time-zone name and return it."""
+    try:
+        ZoneInfo(str(tz))
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise InputError("tz", tz, "an IANA time zone such as 'Asia/Jerusalem'") from exc
+    return str(tz)
+
+
+@dataclass(frozen=True)
+class IntervalGrid:
+    """A site's interval grid.
+
+    Attributes
+    ----------
+    tz:
+        IANA time-zone name of the site, e.g. ``"Asia/Jerusalem"``.
+    freq:
+        Interval length (``pd.Timedelta``), one of 5/10/15/20/30/60 minutes.
+    """
+
+    tz: str
+    freq: pd.Timedelta
+
+    @classmethod
+    def of(cls, tz: str, freq: str | pd.Timedelta | int = "15min") -> IntervalGrid:
+        """Build a validated grid from a tz name and an interval length."""
+        return cls(parse_tz(tz), parse_freq(freq))
+
+    @property
+    def freq_s(self) -> float:
+        """Interval length in seconds."""
+        return float(self.freq.total_seconds())
+
+    def midnight(self, day: dt.date | str | pd.Timestamp) -> pd.Timestamp:
+        """Local midnight that starts ``day`` (tz-aware)."""
+        d = pd.Timestamp(day)
+        if d.tzinfo is not None:
+            d = d.tz_convert(self.tz).tz_localize(None)
+        return pd.Timestamp(d.date()).tz_localize(self.tz, nonexistent="shift_forward")
+
+    def range(
+        self, start: dt.date | str | pd.Timestamp, days: int = 7
+    ) -> pd.DatetimeIndex:
+        """All interval starts of ``days`` local days beginning at ``start``'s local midnight."""
+        if days < 1:
+            raise InputError("days", days, "a positive number of days")
+        first = self.midnight(start)
+        end = self.midnight(pd.Timestamp(first.date()) + pd.Timedelta(days=days))
+        idx = pd.date_range(first, end, freq=self.freq, inclusive="left", name=INDEX_NAME)
+        return idx
+
+    def week(self, start: dt.date | str | pd.Timestamp) -> pd.DatetimeIndex:
+        """The seven-day planning week starting on ``start`` (any weekday)."""
+        return self.range(start, 7)
+
+    def between(self, first: pd.Timestamp, last: pd.Timestamp) -> pd.DatetimeIndex:
+        """Grid intervals from ``first`` to ``last`` inclusive (both interval starts)."""
+        return pd.date_range(first, last, freq=self.freq, name=INDEX_NAME)
+
+    def off_grid(self, index: pd.DatetimeIndex) -> pd.DatetimeIndex:
+        """Timestamps of ``index`` that are not aligned to the grid (relative to local midnight)."""
+        local = index.tz_convert(self.tz) if index.tz is not None else index
+        since_midnight = local - local.normalize()
+        # Align on the UTC offset too so a 30-minute-offset zone still works.
+        mask = (since_midnight % self.freq) != pd.Timedelta(0)
+        return index[mask]
+
+    def slot_of_day(self, index: pd.DatetimeIndex) -> pd.Index:
+        """Wall-clock slot within the day (0 .. 24h/freq - 1) for each interval start."""
+        local = index.tz_convert(self.tz)
+        return pd.Index((local - local.normalize()) // self.freq, name="slot")
+
+    def slot_of_week(self, index: pd.DatetimeIndex) -> pd.Index:
+        """Wall-clock slot within the week (Monday 00:00 = 0) for each interval start."""
+        per_day = int(pd.Timedelta(days=1) / self.freq)
+        local = index.tz_convert(self.tz)
+        return pd.Index(local.day_of_week * per_day + self.slot_of_day(index), name="slot_of_week")

@@ -1,0 +1,195 @@
+"""Interval history files: ``interval_start, calls[, aht_s, abandoned, queue]``.
+
+CSV or Parquet in, a validated frame indexed by tz-aware ``interval_start`` out. Bad rows raise
+:class:`~staffing.exceptions.InputError` naming line, column and value; gaps on the grid raise a
+:class:`~staffing.exceptions.MissingDataWarning` listing the missing ranges and are never filled.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from staffing.exceptions import InputError, MissingDataWarning
+from staffing.grid import INDEX_NAME, IntervalGrid, parse_freq, parse_tz
+from staffing.io.timestamps import _where, parse_timestamps
+
+HISTORY_COLUMNS = ("calls", "aht_s", "abandoned", "queue")
+REQUIRED_COLUMNS = (INDEX_NAME, "calls")
+NUMERIC_COLUMNS = {"calls": "count", "aht_s": "seconds", "abandoned": "count"}
+
+
+def _read_table(path: Path) -> pd.DataFrame:
+    if not path.exists():
+        raise InputError("path", str(path), "an existing history file")
+    suffix = path.suffix.lower()
+    if suffix == ".parquet":
+        return pd.read_parquet(path)
+    if suffix in (".csv", ".txt", ".gz"):
+        return pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
+    raise InputError("path", str(path), "a .csv or .parquet file")
+
+
+def read_history(
+    path: str | Path,
+    *,
+    tz: str,
+    freq: str | pd.Timedelta | None = None,
+    warn_gaps: bool = True,
+) -> pd.DataFrame:
+    """Read and validate an interval history file.
+
+    Parameters
+    ----------
+    path:
+        CSV or Parquet file with columns ``interval_start`` (ISO 8601), ``calls`` (offered calls
+        per interval) and optionally ``aht_s`` (mean handle time, s), ``abandoned``, ``queue``.
+    tz:
+        Site IANA time zone. Offsets in the file are converted to it; naive timestamps are
+        localised in it.
+    freq:
+        Interval length; inferred from the smallest step between rows when omitted.
+    warn_gaps:
+        Issue a :class:`MissingDataWarning` listing missing intervals.
+
+    Returns
+    -------
+    DataFrame indexed by ``interval_start`` with numeric columns; ``attrs['freq']`` holds the
+    interval length and ``attrs['tz']`` the zone.
+    """
+    p = Path(path)
+    raw = _read_table(p)
+    return validate_history(raw, tz=tz, freq=freq, source=p.name, warn_gaps=warn_gaps)
+
+
+def validate_history(
+    raw: pd.DataFrame,
+    *,
+    tz: str,
+    freq: str | pd.Timedelta | None = None,
+    source: str = "history",
+    warn_gaps: bool = True,
+) -> pd.DataFrame:
+    """Validate an in-memory history frame (columns as in :func:`read_history`)."""
+    tz = parse_tz(tz)
+    frame = raw.reset_index() if raw.index.name == INDEX_NAME else raw.reset_index(drop=True)
+    frame.columns = [str(c).strip() for c in frame.columns]
+    for col in REQUIRED_COLUMNS:
+        if col not in frame.columns:
+            raise InputError(col, sorted(frame.columns), f"a column named {col!r}", source)
+    if frame.empty:
+        raise InputError("rows", 0, "at least one interval row", source)
+    index = parse_timestamps(frame[INDEX_NAME], tz=tz, field=INDEX_NAME, source=source)
+
+    dup = index.duplicated(keep="first")
+    if dup.any():
+        pos = int(np.argmax(dup))
+        first = int(np.argmax(index == index[pos]))
+        raise InputError(
+            INDEX_NAME, str(frame[INDEX_NAME].iloc[pos]),
+            f"unique interval starts (same instant as line {first + 2})", _where(source, pos),
+        )
+
+    out = pd.DataFrame(index=pd.DatetimeIndex(index, name=INDEX_NAME))
+    for col in HISTORY_COLUMNS:
+        if col not in frame.columns:
+            continue
+        out[col] = _numeric(frame[col], col, source, allow_blank=col != "calls")
+
+    order = np.argsort(out.index.asi8, kind="stable")
+    out = out.iloc[order]
+    step = parse_freq(freq) if freq is not None else _infer_freq(out.index, source)
+    grid = IntervalGrid(tz, step)
+    off = grid.off_grid(out.index)
+    if len(off):
+        pos = int(np.flatnonzero(index == off[0])[0])
+        raise InputError(
+            INDEX_NAME, str(frame[INDEX_NAME].iloc[pos]),
+            f"an interval start on the {int(step.total_seconds() // 60)}-minute grid",
+            _where(source, pos),
+        )
+    out.attrs["freq"] = step
+    out.attrs["tz"] = tz
+    if warn_gaps:
+        gaps = find_gaps(out.index, step)
+        if gaps:
+            missing = sum(n for _, _, n in gaps)
+            shown = "; ".join(f"{a.isoformat()} .. {b.isoformat()} ({n})" for a, b, n in gaps[:5])
+            more = f"; and {len(gaps) - 5} more ranges" if len(gaps) > 5 else ""
+            warnings.warn(
+                f"{source}: {missing} missing intervals in {len(gaps)} ranges: {shown}{more}",
+                MissingDataWarning,
+                stacklevel=2,
+            )
+    return out
+
+
+def _numeric(col: pd.Series, name: str, source: str, *, allow_blank: bool) -> np.ndarray:
+    """Parse a numeric column; negative or non-numeric values raise InputError with the line."""
+    text = col.astype("string").str.strip()
+    blank = text.isna() | (text == "")
+    values = pd.to_numeric(text.where(~blank), errors="coerce")
+    bad = values.isna() & ~blank
+    if blank.any() and not allow_blank:
+        bad = bad | blank
+    if bad.any():
+        pos = int(bad.to_numpy().argmax())
+        raise InputError(name, col.iloc[pos], "a number", _where(source, pos))
+    arr = values.to_numpy(dtype=float, na_value=np.nan)
+    if not np.isfinite(arr[~np.isnan(arr)]).all():
+        pos = int(np.argmax(np.isinf(arr)))
+        raise InputError(name, col.iloc[pos], "a finite number", _where(source, pos))
+    neg = arr < 0
+    if neg.any():
+        pos = int(np.argmax(neg))
+        unit = NUMERIC_COLUMNS.get(name, "value")
+        raise InputError(name, col.iloc[pos], f"a non-negative {unit}", _where(source, pos))
+    return arr
+
+
+def _infer_freq(index: pd.DatetimeIndex, source: str) -> pd.Timedelta:
+    if len(index) < 2:
+        raise InputError("freq", None, "an explicit interval length for a one-row history", source)
+    step = pd.Series(index).diff().min()
+    return parse_freq(step)
+
+
+def find_gaps(
+    index: pd.DatetimeIndex, freq: pd.Timedelta
+) -> list[tuple[pd.Timestamp, pd.Timestamp, int]]:
+    """Missing ranges between the first and last interval of ``index``.
+
+    Returns a list of ``(first_missing, last_missing, count)`` interval starts.
+    """
+    if len(index) < 2:
+        return []
+    full = pd.date_range(index.min(), index.max(), freq=freq)
+    missing = full.difference(index)
+    if missing.empty:
+        return []
+    gaps: list[tuple[pd.Timestamp, pd.Timestamp, int]] = []
+    breaks = np.flatnonzero(pd.Series(missing).diff().iloc[1:].to_numpy() != freq.to_timedelta64())
+    starts = np.r_[0, breaks + 1]
+    ends = np.r_[breaks, len(missing) - 1]
+    for a, b in zip(starts, ends, strict=True):
+        gaps.append((missing[a], missing[b], int(b - a + 1)))
+    return gaps
+
+
+def write_history(frame: pd.DataFrame, path: str | Path) -> Path:
+    """Write a history frame as CSV (ISO 8601 with offsets) or Parquet, by file suffix."""
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    out = frame.copy()
+    out.index = out.index.map(lambda t: t.isoformat())
+    out.index.name = INDEX_NAME
+    if p.suffix.lower() == ".parquet":
+        plain = frame.copy()
+        plain.attrs = {}
+        plain.to_parquet(p)
+    else:
+        out.to_csv(p, float_format="%.6g")
+    return p
