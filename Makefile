@@ -31,6 +31,7 @@ fmt: install
 	$(VENV)/bin/ruff check --fix staffing api tests benchmarks
 
 bench: install
+	$(PY) -m pip install -q -e '.[dev,bench]'
 	for f in benchmarks/bench_*.py; do $(PY) $$f || exit 1; done
 
 clean:
