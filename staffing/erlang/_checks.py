@@ -1,0 +1,120 @@
+"""Input checks shared by the Erlang functions (raise :class:`InputError` naming the argument)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from staffing.exceptions import InputError
+
+
+def as_array(name: str, value: Any) -> np.ndarray:
+    """``value`` as a float array, or InputError naming ``name``."""
+    try:
+        return np.asarray(value, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise InputError(name, value, "a number or an array of numbers") from exc
+
+
+def _first_bad(arr: np.ndarray, bad: np.ndarray) -> tuple[Any, str | None]:
+    if arr.ndim == 0:
+        return float(arr), None
+    pos = np.argwhere(bad)[0]
+    where = f"index {tuple(int(i) for i in pos)}" if arr.ndim > 1 else f"index {int(pos[0])}"
+    return float(arr[tuple(pos)]), where
+
+
+def check(name: str, arr: np.ndarray, ok: np.ndarray, expected: str) -> None:
+    """Raise InputError for the first element of ``arr`` where ``ok`` is False."""
+    ok = np.broadcast_to(ok, arr.shape)
+    if not bool(np.all(ok)):
+        value, where = _first_bad(arr, ~ok)
+        raise InputError(name, value, expected, where)
+
+
+def calls_array(calls: Any) -> np.ndarray:
+    """Calls offered per interval: finite and >= 0."""
+    arr = as_array("calls", calls)
+    with np.errstate(invalid="ignore"):
+        check("calls", arr, np.isfinite(arr) & (arr >= 0), "a finite number of calls >= 0")
+    return arr
+
+
+def aht_array(aht_s: Any, calls: np.ndarray) -> np.ndarray:
+    """Average handle time (s): finite and > 0 wherever calls > 0 (anything where calls == 0)."""
+    arr = as_array("aht_s", aht_s)
+    c, a = np.broadcast_arrays(calls, arr)
+    with np.errstate(invalid="ignore"):
+        ok = (c == 0) | (np.isfinite(a) & (a > 0))
+    check("aht_s", a, ok, "a handle time in seconds > 0 (where calls > 0)")
+    return arr
+
+
+def positive(name: str, value: Any, unit: str = "s") -> np.ndarray:
+    """A finite value > 0 (scalar or array)."""
+    arr = as_array(name, value)
+    with np.errstate(invalid="ignore"):
+        check(name, arr, np.isfinite(arr) & (arr > 0), f"a finite value > 0 ({unit})")
+    return arr
+
+
+def non_negative(name: str, value: Any, unit: str = "s") -> np.ndarray:
+    """A finite value >= 0 (scalar or array)."""
+    arr = as_array(name, value)
+    with np.errstate(invalid="ignore"):
+        check(name, arr, np.isfinite(arr) & (arr >= 0), f"a finite value >= 0 ({unit})")
+    return arr
+
+
+def fraction(name: str, value: Any, *, low_open: bool, high_open: bool) -> float:
+    """A scalar fraction in (0, 1), [0, 1), (0, 1] as asked."""
+    lo, hi = ("(" if low_open else "["), (")" if high_open else "]")
+    expected = f"a fraction in {lo}0, 1{hi}"
+    try:
+        v = float(value)
+    except (TypeError, ValueError) as exc:
+        raise InputError(name, value, expected) from exc
+    ok = np.isfinite(v) and (v > 0 if low_open else v >= 0) and (v < 1 if high_open else v <= 1)
+    if not ok:
+        raise InputError(name, value, expected)
+    return v
+
+
+def positive_int(name: str, value: Any, *, minimum: int = 1) -> int:
+    """An integer >= ``minimum`` (bools rejected)."""
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
+        raise InputError(name, value, f"an integer >= {minimum}")
+    return int(value)
+
+
+def scalar_positive(name: str, value: Any, unit: str = "s") -> float:
+    """A finite scalar > 0."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError) as exc:
+        raise InputError(name, value, f"a finite value > 0 ({unit})") from exc
+    if not (np.isfinite(v) and v > 0):
+        raise InputError(name, value, f"a finite value > 0 ({unit})")
+    return v
+
+
+def scalar_non_negative(name: str, value: Any, unit: str = "s") -> float:
+    """A finite scalar >= 0."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError) as exc:
+        raise InputError(name, value, f"a finite value >= 0 ({unit})") from exc
+    if not (np.isfinite(v) and v >= 0):
+        raise InputError(name, value, f"a finite value >= 0 ({unit})")
+    return v
+
+
+def agents_array(agents: Any) -> np.ndarray:
+    """Agents on the phone (may be fractional): finite and >= 0."""
+    return non_negative("agents", agents, unit="agents")
+
+
+def out(arr: np.ndarray) -> Any:
+    """Return a numpy scalar for 0-d results, the array otherwise."""
+    return arr[()] if arr.ndim == 0 else arr
