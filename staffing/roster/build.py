@@ -1,0 +1,542 @@
+"""The roster MIP as one Pyomo model, built from numpy index arithmetic.
+
+Formulation (what is exact, what is restricted)
+-----------------------------------------------
+Time is the requirement's grid: ``N`` intervals of the planning horizon (whole local days, up to
+a week), indexed by absolute position, so DST days (92/100 quarter-hours) need no special case.
+Shifts and breaks that run past the end of the horizon wrap cyclically to its start (a weekly
+roster repeats), which also covers shifts crossing midnight.
+
+- **Shift variables** ``x[g, i]`` (integer): number of shifts of *group* ``g`` = (template, paid
+  length, day) starting at the group's ``i``-th allowed start. Span = paid + unpaid breaks.
+- **Breaks, implicit (Bechtold & Jacobs 1990)**: per group and break rule, integer
+  ``w[g, k, j]`` = breaks of rule ``k`` *starting* at position ``j``, aggregated over the
+  group's shifts. All shifts of a group share the same offsets, so their break windows are
+  ordered ("no extraordinary overlap") and the forward/backward constraints
+  ``S_i <= W_{last(i)}`` and ``W_{first(i)-1} <= S_{i-1}`` (``S``, ``W`` prefix sums, kept as
+  continuous chain variables so each row has 2-3 non-zeros) plus ``S_m = W_J`` are *exactly*
+  Hall's condition: the aggregated breaks can always be handed out to individual shifts, each
+  inside its own window. The hand-out is the sorted (earliest-deadline) matching in
+  :mod:`staffing.roster.result`. We chose the implicit form over explicit per-shift break
+  variables (Aykin 1996) because it needs ``starts + window`` break columns per group instead of
+  ``starts x window`` and gives the same coverage. ``min_gap_min`` is exact by construction:
+  successive break windows are validated to be at least that far apart (Aykin's assumption).
+- **Tours (days off, weekly hours, start band)**: integer ``y[c, p]`` = people of *tour class*
+  ``c`` = (template, paid length, start band) working days-off pattern ``p``; a pattern has the
+  template's ``workdays`` on its allowed days and a block of at least ``consecutive_days_off``
+  days off (cyclic). A person keeps one template and one paid length all week, so weekly paid
+  hours = ``workdays * length`` and the min/max weekly hours rule is exact (lengths outside it
+  are not offered). Linking: shifts of a group equal the people of its classes working that day.
+  With a start band of width ``W`` the group's shifts are split (continuous ``u``; a transport
+  problem with integer margins, so an integral split exists and is recovered by Glover's greedy)
+  into bands ``[b, b + W]`` whose starts ``b`` are the template's allowed starts stepped by
+  ``band_step_min`` (default: the start step, which makes the band rule exact; a coarser
+  step is a restriction that can only cost optimality, never validity).
+- **Coverage, soft**: ``sum x - sum w + under - over = required`` per interval; ``under`` and
+  ``over`` are continuous and priced by :class:`~staffing.roster.templates.Penalties`.
+- **Hard rules**: minimum staff in open hours as ``under - over <= required - min_staff``
+  (i.e. scheduled >= min_staff), headcount per template, part-time share of people.
+- **Objective** (currency per horizon): wages ``cost_per_hour * paid hours`` + penalties.
+
+Every group/rule is generated with numpy arrays; the Pyomo model uses one indexed variable and
+indexed constraints over ``LinearExpression`` rows, so building a 15-minute week takes well
+under a second.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import pyomo.environ as pyo
+from pyomo.core.expr.numeric_expr import LinearExpression
+
+from staffing.exceptions import InputError
+from staffing.grid import INDEX_NAME
+from staffing.roster.templates import RosterConfig, ShiftTemplate
+
+__all__ = ["BuiltModel", "Horizon", "build_model", "make_horizon"]
+
+_DAY_ABBR = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+@dataclass(frozen=True)
+class Horizon:
+    """The planning grid derived from the requirement series."""
+
+    index: pd.DatetimeIndex
+    freq: pd.Timedelta
+    dates: tuple[dt.date, ...]
+    required: np.ndarray
+    min_staff: np.ndarray  # -1 closed / no open hours given, else floor (agents)
+
+    @property
+    def n(self) -> int:
+        """Number of intervals."""
+        return len(self.index)
+
+    @property
+    def freq_min(self) -> int:
+        """Interval length in minutes."""
+        return int(self.freq.total_seconds() // 60)
+
+    def position(self, ts: pd.Timestamp) -> int:
+        """Absolute interval position of a timestamp relative to the first interval."""
+        return int((ts - self.index[0]) // self.freq)
+
+
+def make_horizon(required: pd.Series, config: RosterConfig) -> Horizon:
+    """Validate the requirement series and derive the grid.
+
+    ``required`` holds agents required per interval (floats allowed), indexed by tz-aware
+    interval starts covering whole local days (1..7), one regular grid in absolute time.
+    """
+    if not isinstance(required, pd.Series):
+        raise InputError("required", type(required).__name__, "a pandas Series")
+    idx = required.index
+    if not isinstance(idx, pd.DatetimeIndex) or idx.tz is None:
+        raise InputError("required.index", type(idx).__name__,
+                         "a tz-aware DatetimeIndex of interval starts")
+    if len(idx) < 2:
+        raise InputError("required", len(idx), "at least two intervals")
+    diffs = np.diff(idx.as_unit("ns").asi8)
+    if not idx.is_monotonic_increasing or (diffs != diffs[0]).any():
+        raise InputError("required.index", "irregular", "a regular, increasing grid")
+    freq = pd.Timedelta(int(diffs[0]), unit="ns")
+    fmin = freq.total_seconds() / 60
+    if fmin != int(fmin) or 1440 % int(fmin):
+        raise InputError("required.index", str(freq), "an interval length dividing one day")
+    local = idx.tz_convert(idx.tz)
+    first = local[0]
+    if first != first.normalize():
+        first_midnight = pd.Timestamp(first.date()).tz_localize(idx.tz,
+                                                                nonexistent="shift_forward")
+        if first != first_midnight:
+            raise InputError("required.index", str(first), "to start at local midnight")
+    dates = tuple(sorted(set(local.date)))
+    if len(dates) > 7:
+        raise InputError("required.index", f"{len(dates)} days", "at most one week (7 days)")
+    end = pd.Timestamp(dates[-1] + dt.timedelta(days=1)).tz_localize(
+        idx.tz, nonexistent="shift_forward")
+    expected = pd.date_range(idx[0], end, freq=freq, inclusive="left")
+    if len(expected) != len(idx) or (expected.as_unit("ns").asi8
+                                     != idx.as_unit("ns").asi8).any():
+        raise InputError("required.index", f"{len(idx)} intervals",
+                         f"whole local days: {len(expected)} intervals of {freq}")
+    values = pd.to_numeric(required, errors="coerce").to_numpy(dtype=float)
+    bad = ~np.isfinite(values) | (values < 0)
+    if bad.any():
+        at = idx[np.argmax(bad)]
+        raise InputError("required", required.iloc[int(np.argmax(bad))],
+                         "non-negative agents per interval", where=str(at))
+    if config.open_hours is not None:
+        floor = config.open_hours.min_staff(idx)
+    else:
+        floor = np.full(len(idx), -1, dtype=int)
+    return Horizon(pd.DatetimeIndex(idx, name=INDEX_NAME), freq, dates, values, floor)
+
+
+@dataclass
+class Group:
+    """Shifts of one (template, paid length, day): starts and their break families."""
+
+    template: int
+    length_min: int
+    day: int
+    span: int  # intervals
+    starts: np.ndarray  # absolute positions, sorted (may exceed N only via span)
+    start_wall: np.ndarray  # nominal wall-clock minute of each start
+    x0: int = 0  # first column of x
+    s0: int = 0  # first column of prefix chain S
+    breaks: list[BreakFamily] = field(default_factory=list)
+
+
+@dataclass
+class BreakFamily:
+    """Aggregated break starts of one rule within one group."""
+
+    rule: int
+    offset_lo: int  # intervals after shift start
+    offset_hi: int
+    duration: int  # intervals
+    positions: np.ndarray  # candidate break start positions (contiguous)
+    w0: int = 0
+    c0: int = 0  # prefix chain W
+
+
+@dataclass
+class TourClass:
+    """People of one (template, paid length, start band)."""
+
+    template: int
+    length_min: int
+    band_lo: int  # wall minute
+    band_hi: int
+    patterns: np.ndarray  # (n_patterns, n_days) 0/1
+    y0: int = 0
+
+
+@dataclass
+class BuiltModel:
+    """The Pyomo model plus the column layout needed to read a solution back."""
+
+    model: pyo.ConcreteModel
+    horizon: Horizon
+    config: RosterConfig
+    groups: list[Group]
+    classes: list[TourClass]
+    n_cols: int
+    under0: int
+    over0: int
+    coverage_rows: int
+    diagnosis: str | None = None
+    integer: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+
+
+def _patterns(n_days: int, workdays: int, min_off_block: int, allowed: set[int]) -> np.ndarray:
+    """All 0/1 day patterns with ``workdays`` work days on ``allowed`` days and a cyclic block
+    of at least ``min_off_block`` consecutive days off."""
+    out = []
+    for combo in itertools.combinations(sorted(allowed), workdays):
+        p = np.zeros(n_days, dtype=int)
+        p[list(combo)] = 1
+        k = min(min_off_block, n_days - workdays)
+        if k > 0:
+            off = np.concatenate([1 - p, 1 - p])
+            run, best = 0, 0
+            for v in off:
+                run = run + 1 if v else 0
+                best = max(best, run)
+            if min(best, n_days) < k:
+                continue
+        out.append(p)
+    return np.array(out, dtype=int).reshape(-1, n_days)
+
+
+def _start_positions(h: Horizon, tpl: ShiftTemplate, day: int) -> tuple[np.ndarray, np.ndarray]:
+    date = h.dates[day]
+    mins = np.array(tpl.start_times_min(), dtype=int)
+    naive = pd.Timestamp(date) + pd.to_timedelta(mins, unit="min")
+    local = naive.tz_localize(h.index.tz, nonexistent="shift_forward", ambiguous=True)
+    pos = ((local - h.index[0]) // h.freq).to_numpy(dtype=np.int64)
+    pos, keep = np.unique(pos, return_index=True)
+    return pos, mins[keep]
+
+
+def _check_grid(cfg: RosterConfig, fmin: int) -> None:
+    for t in cfg.templates:
+        f = f"templates.{t.name}"
+        checks = [("start_step_min", t.start_step_min),
+                  ("start_earliest", t.start_earliest.hour * 60 + t.start_earliest.minute),
+                  ("length_step_min", t.length_step_min)]
+        checks += [("paid_hours", lm) for lm in t.lengths_min]
+        for b in t.breaks:
+            checks += [(f"breaks.{b.name}.duration_min", b.duration_min),
+                       (f"breaks.{b.name}.earliest_offset_min", b.earliest_offset_min),
+                       (f"breaks.{b.name}.latest_offset_min", b.latest_offset_min)]
+        for name, minutes in checks:
+            if minutes % fmin:
+                raise InputError(f"{f}.{name}", minutes,
+                                 f"minutes on the {fmin}-minute grid of the requirement")
+
+
+def build_model(h: Horizon, cfg: RosterConfig, *, relax: bool = False,
+                band_step_min: int | None = None) -> BuiltModel:
+    """Build the roster model for a horizon.
+
+    ``relax=True`` makes every variable continuous (the LP relaxation, used for duals).
+    ``band_step_min`` spaces the start bands (default: each template's start step, exact).
+    Returns a :class:`BuiltModel`; ``diagnosis`` is set (and the model empty) when a hard
+    rule provably cannot be met (minimum staff outside every template's reach).
+    """
+    fmin = h.freq_min
+    _check_grid(cfg, fmin)
+    n = h.n
+    n_days = len(h.dates)
+    rules = cfg.rules
+    weekdays = [d.weekday() for d in h.dates]
+
+    # ---- tour classes and groups -------------------------------------------------------
+    groups: list[Group] = []
+    classes: list[TourClass] = []
+    excluded: list[str] = []
+    ncol = 0
+    for ti, tpl in enumerate(cfg.templates):
+        allowed = {d for d in range(n_days) if weekdays[d] in tpl.days}
+        workdays = min(tpl.workdays or rules.workdays, n_days)
+        pats = _patterns(n_days, workdays, rules.consecutive_days_off, allowed)
+        if not len(pats):
+            excluded.append(f"template {tpl.name!r}: no {workdays}-day week on its days "
+                            f"with {rules.consecutive_days_off} consecutive days off")
+            continue
+        work_days = sorted(set(np.nonzero(pats.any(axis=0))[0].tolist()))
+        starts_wall = np.array(tpl.start_times_min())
+        band_w = rules.start_band_minutes
+        if band_w is None or starts_wall[-1] - starts_wall[0] <= band_w:
+            bands = [(int(starts_wall[0]), int(starts_wall[-1]))]
+        else:
+            step = band_step_min or tpl.start_step_min
+            los = list(range(int(starts_wall[0]), int(starts_wall[-1]) - band_w + 1, step))
+            if los[-1] + band_w < starts_wall[-1]:
+                los.append(int(starts_wall[-1]) - band_w)
+            bands = [(lo, lo + band_w) for lo in los]
+        for lm in tpl.lengths_min:
+            weekly_h = workdays * lm / 60
+            if n_days == 7 and not rules.min_weekly_hours <= weekly_h <= rules.max_weekly_hours:
+                excluded.append(
+                    f"template {tpl.name!r} {lm / 60:g} h: {workdays} x {lm / 60:g} = "
+                    f"{weekly_h:g} weekly hours outside rules.min/max_weekly_hours "
+                    f"[{rules.min_weekly_hours:g}, {rules.max_weekly_hours:g}]")
+                continue
+            span = tpl.span_min(lm) // fmin
+            for blo, bhi in bands:
+                classes.append(TourClass(ti, lm, blo, bhi, pats))
+            for d in work_days:
+                pos, wall = _start_positions(h, tpl, d)
+                groups.append(Group(ti, lm, d, span, pos, wall))
+
+    # ---- pre-check: minimum staff reachable at all ------------------------------------
+    reach = np.zeros(n, dtype=bool)
+    for g in groups:
+        cover = (g.starts[:, None] + np.arange(g.span)[None, :]) % n
+        reach[cover.ravel()] = True
+    need = h.min_staff > 0
+    diagnosis = None
+    if (need & ~reach).any():
+        diagnosis = _diagnose_reach(h, cfg, need & ~reach, excluded)
+
+    # ---- columns ----------------------------------------------------------------------
+    integer: list[np.ndarray] = []
+
+    def alloc(k: int, is_int: bool) -> int:
+        nonlocal ncol
+        start = ncol
+        ncol += k
+        integer.append(np.full(k, is_int and not relax))
+        return start
+
+    for g in groups:
+        tpl = cfg.templates[g.template]
+        g.x0 = alloc(len(g.starts), True)
+        if tpl.breaks:
+            g.s0 = alloc(len(g.starts), False)
+        for k, b in enumerate(tpl.breaks):
+            lo, hi = b.earliest_offset_min // fmin, b.latest_offset_min // fmin
+            positions = np.arange(g.starts[0] + lo, g.starts[-1] + hi + 1)
+            fam = BreakFamily(k, lo, hi, b.duration_min // fmin, positions)
+            fam.w0 = alloc(len(positions), True)
+            fam.c0 = alloc(len(positions), False)
+            g.breaks.append(fam)
+    for c in classes:
+        c.y0 = alloc(len(c.patterns), True)
+    under0 = alloc(n, False)
+    over0 = alloc(n, False)
+
+    rows: list[tuple[np.ndarray, np.ndarray, float, float]] = []  # cols, coefs, lb, ub
+    inf = float("inf")
+
+    # ---- coverage rows (vectorised: one triplet list, then split by row) ----------------
+    r_idx: list[np.ndarray] = []
+    c_idx: list[np.ndarray] = []
+    v_idx: list[np.ndarray] = []
+    for g in groups:
+        m = len(g.starts)
+        cover = (g.starts[:, None] + np.arange(g.span)[None, :]) % n
+        r_idx.append(cover.ravel())
+        c_idx.append(np.repeat(g.x0 + np.arange(m), g.span))
+        v_idx.append(np.ones(m * g.span))
+        for fam in g.breaks:
+            J = len(fam.positions)
+            bc = (fam.positions[:, None] + np.arange(fam.duration)[None, :]) % n
+            r_idx.append(bc.ravel())
+            c_idx.append(np.repeat(fam.w0 + np.arange(J), fam.duration))
+            v_idx.append(-np.ones(J * fam.duration))
+    r_idx.append(np.arange(n))
+    c_idx.append(under0 + np.arange(n))
+    v_idx.append(np.ones(n))
+    r_idx.append(np.arange(n))
+    c_idx.append(over0 + np.arange(n))
+    v_idx.append(-np.ones(n))
+    R = np.concatenate(r_idx)
+    C = np.concatenate(c_idx)
+    V = np.concatenate(v_idx)
+    order = np.lexsort((C, R))
+    R, C, V = R[order], C[order], V[order]
+    # merge duplicates (a long shift can cover the same interval twice only if span > n)
+    bounds = np.searchsorted(R, np.arange(n + 1))
+    for i in range(n):
+        a, b = bounds[i], bounds[i + 1]
+        rows.append((C[a:b], V[a:b], float(h.required[i]), float(h.required[i])))
+    coverage_rows = n
+
+    # ---- minimum staff: under - over <= required - floor ------------------------------
+    for i in np.nonzero(need & reach)[0]:
+        rows.append((np.array([under0 + i, over0 + i]), np.array([1.0, -1.0]), -inf,
+                     float(h.required[i] - h.min_staff[i])))
+
+    # ---- implicit breaks: prefix chains and forward/backward ---------------------------
+    for g in groups:
+        if not g.breaks:
+            continue
+        m = len(g.starts)
+        # S_i - S_{i-1} - x_i = 0
+        for i in range(m):
+            cols = [g.s0 + i, g.x0 + i] + ([g.s0 + i - 1] if i else [])
+            vals = [1.0, -1.0] + ([-1.0] if i else [])
+            rows.append((np.array(cols), np.array(vals), 0.0, 0.0))
+        for fam in g.breaks:
+            J = len(fam.positions)
+            p0 = fam.positions[0]
+            for j in range(J):
+                cols = [fam.c0 + j, fam.w0 + j] + ([fam.c0 + j - 1] if j else [])
+                vals = [1.0, -1.0] + ([-1.0] if j else [])
+                rows.append((np.array(cols), np.array(vals), 0.0, 0.0))
+            rows.append((np.array([g.s0 + m - 1, fam.c0 + J - 1]), np.array([1.0, -1.0]),
+                         0.0, 0.0))
+            last = g.starts + fam.offset_hi - p0  # index of latest break position
+            first = g.starts + fam.offset_lo - p0
+            for i in range(m - 1):  # forward: S_i <= W_last(i)
+                rows.append((np.array([g.s0 + i, fam.c0 + last[i]]), np.array([1.0, -1.0]),
+                             -inf, 0.0))
+            for i in range(1, m):  # backward: W_first(i)-1 <= S_{i-1}
+                if first[i] >= 1:
+                    rows.append((np.array([fam.c0 + first[i] - 1, g.s0 + i - 1]),
+                                 np.array([1.0, -1.0]), -inf, 0.0))
+
+    # ---- tours: linking shifts to people per day ---------------------------------------
+    by_key: dict[tuple[int, int], list[TourClass]] = {}
+    for c in classes:
+        by_key.setdefault((c.template, c.length_min), []).append(c)
+    u_specs: list[tuple[Group, list[tuple[int, np.ndarray]]]] = []
+    for g in groups:
+        cls = by_key[(g.template, g.length_min)]
+        d = g.day
+        if len(cls) == 1:
+            c = cls[0]
+            ys = c.y0 + np.nonzero(c.patterns[:, d])[0]
+            cols = np.concatenate([g.x0 + np.arange(len(g.starts)), ys])
+            vals = np.concatenate([np.ones(len(g.starts)), -np.ones(len(ys))])
+            rows.append((cols, vals, 0.0, 0.0))
+            continue
+        members = [np.nonzero((g.start_wall >= c.band_lo) & (g.start_wall <= c.band_hi))[0]
+                   for c in cls]
+        u_specs.append((g, list(zip(range(len(cls)), members, strict=True))))
+    # u columns allocated after the loop so rows can reference them
+    u_layout: list[tuple[Group, list[tuple[TourClass, np.ndarray, int]]]] = []
+    for g, spec in u_specs:
+        cls = by_key[(g.template, g.length_min)]
+        lay = []
+        for ci, mem in spec:
+            lay.append((cls[ci], mem, alloc(len(mem), False)))
+        u_layout.append((g, lay))
+    for g, lay in u_layout:
+        m = len(g.starts)
+        incidence: list[list[int]] = [[] for _ in range(m)]
+        for c, mem, u0 in lay:
+            for k, i in enumerate(mem):
+                incidence[i].append(u0 + k)
+            ys = c.y0 + np.nonzero(c.patterns[:, g.day])[0]
+            cols = np.concatenate([u0 + np.arange(len(mem)), ys])
+            vals = np.concatenate([np.ones(len(mem)), -np.ones(len(ys))])
+            rows.append((cols, vals, 0.0, 0.0))
+        for i in range(m):
+            cols = np.array([g.x0 + i] + incidence[i])
+            vals = np.array([1.0] + [-1.0] * len(incidence[i]))
+            rows.append((cols, vals, 0.0, 0.0))
+
+    # ---- headcount and part-time share ------------------------------------------------
+    for ti, tpl in enumerate(cfg.templates):
+        if tpl.max_headcount is None:
+            continue
+        ys = [c.y0 + np.arange(len(c.patterns)) for c in classes if c.template == ti]
+        if ys:
+            cols = np.concatenate(ys)
+            rows.append((cols, np.ones(len(cols)), -inf, float(tpl.max_headcount)))
+    share = rules.part_time_share_max
+    if share < 1 and any(cfg.templates[c.template].part_time for c in classes):
+        cols_l, vals_l = [], []
+        for c in classes:
+            coef = (1.0 - share) if cfg.templates[c.template].part_time else -share
+            cols_l.append(c.y0 + np.arange(len(c.patterns)))
+            vals_l.append(np.full(len(c.patterns), coef))
+        rows.append((np.concatenate(cols_l), np.concatenate(vals_l), -inf, 0.0))
+
+    # ---- objective --------------------------------------------------------------------
+    cost = np.zeros(ncol)
+    for g in groups:
+        tpl = cfg.templates[g.template]
+        cost[g.x0:g.x0 + len(g.starts)] = tpl.cost_per_hour * g.length_min / 60
+    cost[under0:under0 + n] = cfg.penalties.under_per_agent_interval
+    cost[over0:over0 + n] = cfg.penalties.over_per_agent_interval
+
+    is_int = np.concatenate(integer) if integer else np.zeros(0, bool)
+    model = _pyomo_model(ncol, is_int, rows, cost, coverage_rows)
+    return BuiltModel(model, h, cfg, groups, classes, ncol, under0, over0, coverage_rows,
+                      diagnosis, is_int)
+
+
+def _pyomo_model(ncol: int, is_int: np.ndarray, rows: list, cost: np.ndarray,
+                 coverage_rows: int) -> pyo.ConcreteModel:
+    m = pyo.ConcreteModel(name="roster")
+    m.C = pyo.RangeSet(0, ncol - 1)
+    int_flags = is_int.tolist()
+    m.v = pyo.Var(m.C, bounds=(0, None),
+                  within=lambda _m, j: pyo.NonNegativeIntegers if int_flags[j]
+                  else pyo.NonNegativeReals)
+    v = [m.v[j] for j in range(ncol)]
+    nz = np.nonzero(cost)[0]
+    m.obj = pyo.Objective(expr=LinearExpression(
+        constant=0.0, linear_coefs=cost[nz].tolist(), linear_vars=[v[j] for j in nz]),
+        sense=pyo.minimize)
+
+    def rule(_m: pyo.ConcreteModel, r: int) -> object:
+        cols, vals, lb, ub = rows[r]
+        expr = LinearExpression(constant=0.0, linear_coefs=vals.tolist(),
+                                linear_vars=[v[j] for j in cols.tolist()])
+        if lb == ub:
+            return expr == lb
+        if lb == float("-inf"):
+            return expr <= ub
+        return (lb, expr, ub)
+
+    m.R = pyo.RangeSet(0, len(rows) - 1)
+    m.rows = pyo.Constraint(m.R, rule=rule)
+    m.coverage_rows = coverage_rows
+    return m
+
+
+def _runs(mask: np.ndarray, idx: pd.DatetimeIndex, freq: pd.Timedelta) -> list[str]:
+    out = []
+    pos = np.nonzero(mask)[0]
+    if not len(pos):
+        return out
+    splits = np.nonzero(np.diff(pos) != 1)[0] + 1
+    for run in np.split(pos, splits):
+        a, b = idx[run[0]], idx[run[-1]] + freq
+        out.append(f"{_DAY_ABBR[a.weekday()]} {a:%Y-%m-%d %H:%M}-{b:%H:%M}")
+    return out
+
+
+def _diagnose_reach(h: Horizon, cfg: RosterConfig, missing: np.ndarray,
+                    excluded: list[str]) -> str:
+    runs = _runs(missing, h.index, h.freq)
+    shown = "; ".join(runs[:6]) + (f"; ... ({len(runs)} spans)" if len(runs) > 6 else "")
+    floors = sorted(set(h.min_staff[missing].tolist()))
+    lines = [
+        f"Hard rule conflict: open_hours.min_staff ({', '.join(map(str, floors))} agents) "
+        f"applies in {int(missing.sum())} intervals that no shift template can cover: {shown}.",
+        "Templates (days, start window, paid hours):",
+    ]
+    for t in cfg.templates:
+        days = ",".join(_DAY_ABBR[d] for d in t.days)
+        lo, hi = t.paid_range
+        lines.append(f"  - {t.name}: {days}; starts {t.start_earliest:%H:%M}-"
+                     f"{t.start_latest:%H:%M}; {lo:g}-{hi:g} h")
+    if excluded:
+        lines.append("Excluded by weekly rules: " + "; ".join(excluded))
+    lines.append("Fix: add or widen a template covering these hours, or lower/remove "
+                 "open_hours.min_staff there.")
+    return "\n".join(lines)

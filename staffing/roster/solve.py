@@ -1,0 +1,282 @@
+"""Solve the roster model with HiGHS: options, progress callbacks, cancellation, status.
+
+How the solver is reached
+-------------------------
+The model is a Pyomo ``ConcreteModel`` (:mod:`staffing.roster.build`). It is loaded into HiGHS
+with Pyomo's APPSI interface (``pyomo.contrib.appsi.solvers.Highs.set_instance``), and the
+*underlying* ``highspy.Highs`` object of that interface is then run directly, because Pyomo's
+``solve()`` offers no hook for HiGHS callbacks. Options are set on that object
+(``time_limit``, ``mip_rel_gap``, ``threads`` and anything in ``SolverOptions.extra``), and:
+
+- ``cbMipImprovingSolution`` reports each new incumbent to ``progress``;
+- ``cbMipInterrupt`` / ``cbSimplexInterrupt`` / ``cbIpmInterrupt`` poll ``cancel`` (a
+  ``threading.Event``) and report ``progress`` at most every 0.5 s; when ``cancel`` is set they
+  interrupt HiGHS, which returns ``kInterrupt`` -> ``RosterStatus.CANCELLED`` with the incumbent.
+
+Values are read back through APPSI's variable-to-column map, so the Pyomo model is the single
+source of truth for the formulation.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from staffing.exceptions import SolverUnavailableError
+from staffing.roster.build import BuiltModel, build_model, make_horizon
+from staffing.roster.result import (
+    PenaltyTerm,
+    RosterResult,
+    RosterStatus,
+    SolveProgress,
+    extract,
+    penalty_terms,
+    status_from_highs,
+)
+from staffing.roster.templates import RosterConfig, SolverOptions
+
+__all__ = ["coverage_duals", "solve_roster"]
+
+
+def _highs_interface() -> Any:
+    try:
+        import highspy  # noqa: F401
+        from pyomo.contrib.appsi.solvers.highs import Highs
+    except ImportError as exc:  # pragma: no cover - dependency is declared
+        raise SolverUnavailableError(f"HiGHS is not available: {exc}") from exc
+    opt = Highs()
+    if not opt.available():  # pragma: no cover
+        raise SolverUnavailableError("HiGHS (highspy) is not available to Pyomo")
+    opt.config.stream_solver = False
+    opt.config.load_solution = False
+    return opt
+
+
+def _load(built: BuiltModel) -> tuple[Any, Any, np.ndarray]:
+    """Load the Pyomo model into HiGHS; return (appsi interface, highspy object, column map)."""
+    opt = _highs_interface()
+    opt.set_instance(built.model)
+    h = opt._solver_model  # the highspy.Highs behind APPSI (no public accessor)
+    h.setOptionValue("output_flag", False)
+    vmap = opt._pyomo_var_to_solver_var_map
+    v = built.model.v
+    cols = np.fromiter((vmap[id(v[j])] for j in range(built.n_cols)), dtype=np.int64,
+                       count=built.n_cols)
+    return opt, h, cols
+
+
+def _gap(obj: float | None, bound: float | None) -> float | None:
+    if obj is None or bound is None or not np.isfinite(obj) or not np.isfinite(bound):
+        return None
+    if abs(obj) < 1e-9:
+        return 0.0 if abs(bound) < 1e-9 else float("inf")
+    return max(0.0, (obj - bound) / abs(obj))
+
+
+def solve_roster(
+    required: pd.Series,
+    config: RosterConfig,
+    options: SolverOptions | None = None,
+    *,
+    progress: Callable[[SolveProgress], None] | None = None,
+    cancel: threading.Event | None = None,
+) -> RosterResult:
+    """Build and solve the weekly roster for a requirement profile.
+
+    Parameters
+    ----------
+    required:
+        Agents required on the floor per interval (float or int), indexed by tz-aware interval
+        starts covering whole local days of one planning week (DST days allowed); the grid
+        interval is taken from the index.
+    config:
+        Templates, weekly rules, penalties and open hours (:class:`RosterConfig`).
+    options:
+        HiGHS options (:class:`SolverOptions`); defaults to 60 s and ``mip_rel_gap=1e-4``.
+    progress:
+        Called with :class:`SolveProgress` (incumbent objective, dual bound, gap, elapsed
+        seconds) at each improving solution and at most every 0.5 s while HiGHS runs. It runs
+        on the solver's thread; keep it quick.
+    cancel:
+        When set (from any thread) HiGHS is interrupted within its next callback poll
+        (milliseconds) and the result has status ``CANCELLED`` with the incumbent, if any.
+
+    Returns
+    -------
+    RosterResult
+        Infeasible hard rules and time limits are statuses, not exceptions; bad input raises
+        :class:`~staffing.exceptions.InputError`.
+    """
+    options = options or SolverOptions()
+    t0 = time.perf_counter()
+    horizon = make_horizon(required, config)
+    built = build_model(horizon, config)
+    if built.diagnosis is not None:
+        return RosterResult(status=RosterStatus.INFEASIBLE, build_s=time.perf_counter() - t0,
+                            diagnosis=built.diagnosis, solver_status="precheck")
+    opt, h, cols = _load(built)
+    build_s = time.perf_counter() - t0
+
+    h.setOptionValue("time_limit", float(options.time_limit_s))
+    h.setOptionValue("mip_rel_gap", float(options.mip_rel_gap))
+    if options.threads is not None:
+        h.setOptionValue("threads", int(options.threads))
+    for key, value in options.extra.items():
+        h.setOptionValue(str(key), value)
+
+    start = time.perf_counter()
+    last = [0.0]
+
+    def report(obj: float | None, bound: float | None) -> None:
+        if progress is None:
+            return
+        obj = obj if obj is not None and np.isfinite(obj) and abs(obj) < 1e50 else None
+        bound = bound if bound is not None and np.isfinite(bound) and abs(bound) < 1e50 else None
+        progress(SolveProgress(obj, bound, _gap(obj, bound), time.perf_counter() - start))
+
+    def on_improving(e: Any) -> None:
+        report(e.data_out.mip_primal_bound, e.data_out.mip_dual_bound)
+        last[0] = time.perf_counter()
+
+    def on_poll(e: Any) -> None:
+        if cancel is not None and cancel.is_set():
+            e.interrupt()
+            return
+        now = time.perf_counter()
+        if progress is not None and now - last[0] >= 0.5:
+            last[0] = now
+            out = e.data_out
+            report(out.mip_primal_bound, out.mip_dual_bound)
+
+    if progress is not None:
+        h.cbMipImprovingSolution.subscribe(on_improving)
+    if progress is not None or cancel is not None:
+        h.cbMipInterrupt.subscribe(on_poll)
+        h.cbSimplexInterrupt.subscribe(on_poll)
+        h.cbIpmInterrupt.subscribe(on_poll)
+    if cancel is not None and cancel.is_set():
+        return RosterResult(status=RosterStatus.CANCELLED, build_s=build_s,
+                            solver_status="cancelled before solve")
+    try:
+        h.run()
+    finally:
+        runtime_s = time.perf_counter() - start
+        for cb, fn in ((h.cbMipImprovingSolution, on_improving), (h.cbMipInterrupt, on_poll),
+                       (h.cbSimplexInterrupt, on_poll), (h.cbIpmInterrupt, on_poll)):
+            cb.unsubscribe(fn)
+
+    model_status = h.getModelStatus()
+    sol = h.getSolution()
+    info = h.getInfo()
+    has_solution = bool(sol.value_valid) and info.primal_solution_status >= 2
+    status = status_from_highs(model_status, has_solution)
+    status_name = getattr(model_status, "name", str(model_status))
+    result = RosterResult(status=status, build_s=build_s, runtime_s=runtime_s,
+                          solver_status=status_name)
+    if status is RosterStatus.INFEASIBLE:
+        result.diagnosis = _diagnose_infeasible(built)
+        return result
+    if not has_solution:
+        return result
+    values = np.asarray(sol.col_value)[cols]
+    objective = float(info.objective_function_value)
+    bound = float(info.mip_dual_bound) if info.mip_node_count >= 0 else objective
+    if not np.isfinite(bound) or abs(bound) > 1e50:
+        bound = None
+    shifts, tours, coverage, agent_hours, cost = extract(built, values)
+    result.objective = objective
+    result.bound = bound
+    result.gap = _gap(objective, bound)
+    result.shifts, result.tours, result.coverage = shifts, tours, coverage
+    result.agent_hours, result.cost = agent_hours, cost
+    result.penalties = penalty_terms(coverage, config, horizon.min_staff)
+    return result
+
+
+def _lp_feasible(built: BuiltModel, drop: set[str]) -> bool:
+    """Is the LP relaxation feasible with the named hard-rule families deactivated?"""
+    from staffing.roster.build import build_model as _bm
+
+    relaxed = _bm(built.horizon, _without(built.config, drop), relax=True)
+    opt, h, _ = _load(relaxed)
+    h.setOptionValue("time_limit", 10.0)
+    h.run()
+    return getattr(h.getModelStatus(), "name", "") == "kOptimal"
+
+
+def _without(cfg: RosterConfig, drop: set[str]) -> RosterConfig:
+    import dataclasses
+
+    templates = cfg.templates
+    rules = cfg.rules
+    hours = cfg.open_hours
+    if "max_headcount" in drop:
+        templates = tuple(dataclasses.replace(t, max_headcount=None) for t in templates)
+    if "part_time_share_max" in drop:
+        rules = dataclasses.replace(rules, part_time_share_max=1.0)
+    if "min_staff" in drop:
+        hours = None
+    return RosterConfig(templates, rules, cfg.penalties, hours)
+
+
+def _diagnose_infeasible(built: BuiltModel) -> str:
+    """Deletion filter over hard-rule families on the LP relaxation: name the families whose
+    removal alone restores feasibility (or the set that must go together)."""
+    families = ["min_staff", "max_headcount", "part_time_share_max"]
+    names = {"min_staff": "open_hours.min_staff", "max_headcount": "templates.*.max_headcount",
+             "part_time_share_max": "rules.part_time_share_max"}
+    culprits = [f for f in families if _lp_feasible(built, {f})]
+    if culprits:
+        listed = " or ".join(names[f] for f in culprits)
+        return (f"Hard rule conflict: the roster becomes feasible when relaxing {listed} "
+                f"(checked on the LP relaxation). These rules cannot all hold together with "
+                f"the shift templates and weekly rules.")
+    if _lp_feasible(built, set(families)):
+        return ("Hard rule conflict: open_hours.min_staff, templates.*.max_headcount and "
+                "rules.part_time_share_max cannot hold together; no single one is to blame.")
+    return ("Infeasible even without minimum staff, headcount and part-time limits: the LP "
+            "relaxation is infeasible with only coverage and tour rules (this should not "
+            "happen; please report with the config).")
+
+
+def coverage_duals(required: pd.Series, config: RosterConfig) -> pd.Series:
+    """Marginal objective value (currency) of one more required agent in each interval.
+
+    Solves the LP relaxation of the roster model (all variables continuous) and returns the
+    dual of each coverage row (``d objective / d required``), read through Pyomo APPSI's
+    ``get_duals``. Values are between ``-over_per_agent_interval`` and
+    ``under_per_agent_interval``; high values mark the intervals where extra demand is
+    expensive to cover. Indexed like ``required``.
+    """
+    horizon = make_horizon(required, config)
+    built = build_model(horizon, config, relax=True)
+    if built.diagnosis is not None:
+        from staffing.exceptions import InputError
+
+        raise InputError("config", "min_staff", built.diagnosis)
+    opt, h, _ = _load(built)
+    h.setOptionValue("time_limit", 60.0)
+    h.run()
+    opt._postsolve(_Timer())
+    rows = [built.model.rows[r] for r in range(built.coverage_rows)]
+    duals = opt.get_duals(rows)
+    return pd.Series([float(duals[c]) for c in rows], index=required.index,
+                     name="coverage_dual")
+
+
+class _Timer:
+    """Minimal stand-in for Pyomo's HierarchicalTimer used by APPSI's _postsolve."""
+
+    def start(self, _name: str) -> None:
+        return None
+
+    def stop(self, _name: str) -> None:
+        return None
+
+
+_ = PenaltyTerm  # re-exported type used in RosterResult.penalties
