@@ -195,13 +195,11 @@ def _freq_of(forecast: pd.DataFrame, freq: pd.Timedelta | None) -> pd.Timedelta:
         td = pd.Timedelta(forecast.attrs["freq"])
     else:
         idx = forecast.index
-        inferred = pd.infer_freq(idx) if len(idx) >= 3 else None
-        if inferred is not None:
-            td = pd.Timedelta(pd.tseries.frequencies.to_offset(inferred))
-        elif len(idx) >= 2:
-            td = pd.Timedelta(np.diff(idx.asi8).min(), unit="ns")
-        else:
+        if len(idx) < 2:
             raise InputError("freq", None, "an interval length (pass freq= for short frames)")
+        # smallest step between interval starts (absolute time, so DST days are fine)
+        ordered = idx.sort_values()
+        td = pd.Timedelta((ordered[1:] - ordered[:-1]).min())
     if td <= pd.Timedelta(0):
         raise InputError("freq", td, "a positive interval length")
     return td

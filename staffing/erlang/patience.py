@@ -106,8 +106,8 @@ def fit_patience(wait_s: Any, abandoned: Any, *, confidence: float = 0.95) -> Pa
     spread = np.exp(z / np.sqrt(d))
     return PatienceFit(
         mean_patience_s=mean,
-        ci_low_s=mean / spread,
-        ci_high_s=mean * spread,
+        ci_low_s=float(mean / spread),
+        ci_high_s=float(mean * spread),
         confidence=conf,
         abandons=d,
         censored=int(w.size - d),
