@@ -19,6 +19,7 @@ source of truth for the formulation.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections.abc import Callable
@@ -200,48 +201,58 @@ def solve_roster(
 
 def _lp_feasible(built: BuiltModel, drop: set[str]) -> bool:
     """Is the LP relaxation feasible with the named hard-rule families deactivated?"""
-    from staffing.roster.build import build_model as _bm
-
-    relaxed = _bm(built.horizon, _without(built.config, drop), relax=True)
-    opt, h, _ = _load(relaxed)
+    horizon = built.horizon
+    if "min_staff" in drop:
+        horizon = dataclasses.replace(horizon, min_staff=np.full(horizon.n, -1))
+    relaxed = build_model(horizon, _without(built.config, drop), relax=True)
+    _, h, _ = _load(relaxed)
     h.setOptionValue("time_limit", 10.0)
     h.run()
     return getattr(h.getModelStatus(), "name", "") == "kOptimal"
 
 
 def _without(cfg: RosterConfig, drop: set[str]) -> RosterConfig:
-    import dataclasses
-
     templates = cfg.templates
     rules = cfg.rules
-    hours = cfg.open_hours
     if "max_headcount" in drop:
         templates = tuple(dataclasses.replace(t, max_headcount=None) for t in templates)
     if "part_time_share_max" in drop:
         rules = dataclasses.replace(rules, part_time_share_max=1.0)
-    if "min_staff" in drop:
-        hours = None
-    return RosterConfig(templates, rules, cfg.penalties, hours)
+    return RosterConfig(templates, rules, cfg.penalties, cfg.open_hours)
+
+
+_FAMILY_NAMES = {"min_staff": "open_hours.min_staff",
+                 "max_headcount": "templates.*.max_headcount",
+                 "part_time_share_max": "rules.part_time_share_max"}
 
 
 def _diagnose_infeasible(built: BuiltModel) -> str:
-    """Deletion filter over hard-rule families on the LP relaxation: name the families whose
-    removal alone restores feasibility (or the set that must go together)."""
-    families = ["min_staff", "max_headcount", "part_time_share_max"]
-    names = {"min_staff": "open_hours.min_staff", "max_headcount": "templates.*.max_headcount",
-             "part_time_share_max": "rules.part_time_share_max"}
-    culprits = [f for f in families if _lp_feasible(built, {f})]
+    """Deletion filter over the hard-rule families on the LP relaxation: name the active
+    families and those whose removal alone restores feasibility."""
+    cfg = built.config
+    active = []
+    if (built.horizon.min_staff > 0).any():
+        active.append("min_staff")
+    if any(t.max_headcount is not None for t in cfg.templates):
+        active.append("max_headcount")
+    if cfg.rules.part_time_share_max < 1:
+        active.append("part_time_share_max")
+    names = ", ".join(_FAMILY_NAMES[f] for f in active)
+    if _lp_feasible(built, set()):
+        return (f"Hard rule conflict among {names or 'the tour rules'} and integrality: the LP "
+                f"relaxation is feasible but no integer roster meets these rules with the "
+                f"shift templates and weekly rules (workdays, consecutive_days_off, "
+                f"start_band_minutes).")
+    culprits = [f for f in active if _lp_feasible(built, {f})]
     if culprits:
-        listed = " or ".join(names[f] for f in culprits)
-        return (f"Hard rule conflict: the roster becomes feasible when relaxing {listed} "
-                f"(checked on the LP relaxation). These rules cannot all hold together with "
-                f"the shift templates and weekly rules.")
-    if _lp_feasible(built, set(families)):
-        return ("Hard rule conflict: open_hours.min_staff, templates.*.max_headcount and "
-                "rules.part_time_share_max cannot hold together; no single one is to blame.")
-    return ("Infeasible even without minimum staff, headcount and part-time limits: the LP "
-            "relaxation is infeasible with only coverage and tour rules (this should not "
-            "happen; please report with the config).")
+        listed = " or ".join(_FAMILY_NAMES[f] for f in culprits)
+        return (f"Hard rule conflict among {names} and the shift templates/weekly rules: "
+                f"relaxing {listed} alone restores feasibility (checked on the LP "
+                f"relaxation).")
+    if active and _lp_feasible(built, set(active)):
+        return (f"Hard rule conflict among {names}: no single one is to blame; relaxing all "
+                f"of them restores feasibility.")
+    return "Infeasible model (no hard rule active); please report with the config."
 
 
 def coverage_duals(required: pd.Series, config: RosterConfig) -> pd.Series:

@@ -1,0 +1,159 @@
+"""One small hand-made case per rule family; each rule binds and the amount is checked."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from staffing.grid import IntervalGrid
+from staffing.hours import OpenHours
+from staffing.roster import (
+    BreakRule,
+    Penalties,
+    RosterConfig,
+    RosterStatus,
+    ShiftTemplate,
+    SolverOptions,
+    WeeklyRules,
+    solve_roster,
+)
+
+TZ = "UTC"
+OPTS = SolverOptions(time_limit_s=20, mip_rel_gap=0)
+BIG = Penalties(under_per_agent_interval=1000.0, over_per_agent_interval=1.0)
+
+
+def req(values: dict[tuple[int, int], float], days: int = 1, start: str = "2024-01-01",
+        freq: str = "60min", tz: str = TZ) -> pd.Series:
+    """Requirement on a `days`-day grid: {(day, hour): agents}, zero elsewhere."""
+    idx = IntervalGrid.of(tz, freq).range(start, days)
+    s = pd.Series(0.0, index=idx)
+    for (d, hour), v in values.items():
+        s.iloc[d * 24 + hour] = v
+    return s
+
+
+def tpl(name="t", start="09:00", latest=None, paid=1.0, **kw) -> ShiftTemplate:
+    return ShiftTemplate(name, dt.time.fromisoformat(start),
+                         dt.time.fromisoformat(latest or start), start_step_min=60,
+                         paid_hours=paid, **kw)
+
+
+def cfg(*templates, rules=None, penalties=BIG, hours=None) -> RosterConfig:
+    return RosterConfig(tuple(templates), rules or WeeklyRules(workdays=1,
+                                                               consecutive_days_off=0),
+                        penalties, hours)
+
+
+def test_under_staffing_with_headcount_limit():
+    r = req({(0, 9): 3, (0, 10): 3, (0, 11): 3})
+    res = solve_roster(r, cfg(tpl(paid=3.0, cost_per_hour=1.0, max_headcount=2)), OPTS)
+    assert res.status is RosterStatus.OPTIMAL
+    terms = {p.name: p for p in res.penalties}
+    assert terms["under-staffing"].amount == 3  # one agent short for 3 hours
+    assert terms["under-staffing"].cost == 3000
+    assert res.objective == pytest.approx(6 + 3000)
+    assert "under-staffing: 3 agent-intervals" in res.penalty_report()
+
+
+def test_over_staffing_amount():
+    r = req({(0, 9): 2, (0, 10): 1, (0, 11): 2})
+    res = solve_roster(r, cfg(tpl(paid=3.0, cost_per_hour=1.0)), OPTS)
+    assert res.coverage["scheduled"].iloc[9:12].tolist() == [2, 2, 2]
+    assert res.coverage["over"].sum() == 1
+    assert res.objective == pytest.approx(2 * 3 + 1)
+
+
+def test_breaks_are_staggered_inside_windows():
+    # 4 paid hours + 1 h unpaid break starting 1-2 h after 09:00: one agent leaves a hole.
+    r = req({(0, h): 1 for h in (9, 10, 11, 12)})
+    lunch = BreakRule(60, 60, 120, name="lunch")
+    res = solve_roster(r, cfg(tpl(paid=4.0, cost_per_hour=1.0, breaks=(lunch,))), OPTS)
+    assert res.status is RosterStatus.OPTIMAL
+    assert len(res.shifts) == 2
+    assert (res.coverage["scheduled"].iloc[9:13] >= 1).all()
+    assert sorted(res.shifts["breaks"]) == ["10:00-11:00", "11:00-12:00"]
+    # scheduled 09..13 = 2,1,1,2,2 against 1,1,1,1,0: over 4
+    assert res.objective == pytest.approx(2 * 4 + 4)
+
+
+def test_shift_crossing_midnight_wraps_cyclically():
+    r = req({(0, 22): 1, (0, 23): 1, (0, 0): 1, (0, 1): 1})
+    res = solve_roster(r, cfg(tpl(start="22:00", paid=4.0, cost_per_hour=1.0)), OPTS)
+    assert len(res.shifts) == 1
+    assert res.coverage["under"].sum() == 0 and res.coverage["over"].sum() == 0
+    row = res.shifts.iloc[0]
+    assert row["end"] - row["start"] == pd.Timedelta(hours=4)
+    assert row["end"].hour == 2
+
+
+@pytest.mark.parametrize(("consecutive", "people"), [(0, 1), (3, 2)])
+def test_consecutive_days_off(consecutive, people):
+    # Need one agent at 09:00 on Mon, Wed, Fri, Sun; people work 4 days.
+    r = req({(d, 9): 1 for d in (0, 2, 4, 6)}, days=7)
+    rules = WeeklyRules(workdays=4, consecutive_days_off=consecutive)
+    res = solve_roster(r, cfg(tpl(cost_per_hour=1.0), rules=rules), OPTS)
+    assert res.tours["agent"].nunique() == people
+    assert res.coverage["under"].sum() == 0
+    assert res.agent_hours == 4 * people
+    if consecutive:
+        day_cols = res.tours.columns[3:]
+        for _, line in res.tours.iterrows():
+            off = np.array([line[c] == "OFF" for c in day_cols] * 2)
+            runs = max(len(s) for s in "".join("1" if o else "0" for o in off).split("0"))
+            assert runs >= 3
+
+
+@pytest.mark.parametrize(("band", "people"), [(None, 1), (120, 2)])
+def test_start_band(band, people):
+    r = req({(0, 6): 1, (1, 10): 1}, days=2)
+    rules = WeeklyRules(workdays=2, consecutive_days_off=0, start_band_minutes=band)
+    res = solve_roster(r, cfg(tpl(start="06:00", latest="10:00", cost_per_hour=1.0),
+                              rules=rules), OPTS)
+    assert res.tours["agent"].nunique() == people
+    assert res.coverage["under"].sum() == 0
+    for _, g in res.shifts.groupby("agent"):
+        minutes = g["start"].dt.hour * 60 + g["start"].dt.minute
+        assert minutes.max() - minutes.min() <= (band if band is not None else 24 * 60)
+
+
+def test_weekly_hours_pick_the_length():
+    r = req({(d, 9): 1 for d in range(7)}, days=7)
+    rules = WeeklyRules(workdays=7, consecutive_days_off=0, min_weekly_hours=14)
+    res = solve_roster(r, cfg(tpl(paid=(1.0, 3.0), cost_per_hour=1.0), rules=rules), OPTS)
+    assert set(res.shifts["paid_hours"]) == {2.0}
+    assert res.tours["paid_hours_week"].tolist() == [14.0]
+    assert res.objective == pytest.approx(14 + 7)  # wages + 7 over-staffed hours
+
+
+def test_part_time_share():
+    r = req({(0, h): 2 for h in (9, 10, 11, 12)})
+    ft = tpl("ft", paid=8.0, cost_per_hour=1.0)
+    pt = tpl("pt", paid=4.0, cost_per_hour=1.0, part_time=True)
+    rules = WeeklyRules(workdays=1, consecutive_days_off=0, part_time_share_max=0.5)
+    res = solve_roster(r, cfg(ft, pt, rules=rules), OPTS)
+    assert res.shifts["template"].value_counts().to_dict() == {"ft": 1, "pt": 1}
+    assert res.cost == 12
+
+
+def test_min_staff_is_hard():
+    hours = OpenHours.from_dict({"mon": "09:00-11:00"}, min_staff=1)
+    res = solve_roster(req({}), cfg(tpl(paid=2.0, cost_per_hour=1.0), hours=hours), OPTS)
+    assert res.coverage["scheduled"].iloc[9:11].tolist() == [1, 1]
+    assert res.objective == pytest.approx(2 + 2)
+    assert res.coverage["under"].sum() == 0
+
+
+def test_dst_day_has_92_quarter_hours():
+    r = req({}, start="2024-03-31", freq="15min", tz="Europe/Berlin")
+    assert len(r) == 92
+    r.iloc[4:12] = 1  # 01:00-01:45 and 03:00-03:45 wall clock (02:00-02:59 does not exist)
+    res = solve_roster(r, cfg(ShiftTemplate("night", dt.time(1), dt.time(1), 15, 2.0,
+                                            cost_per_hour=1.0)), OPTS)
+    row = res.shifts.iloc[0]
+    assert row["end"] - row["start"] == pd.Timedelta(hours=2)
+    assert (row["start"].hour, row["end"].hour) == (1, 4)
+    assert res.coverage["under"].sum() == 0
