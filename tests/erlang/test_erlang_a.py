@@ -6,6 +6,8 @@ import heapq
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats
 
 from staffing.erlang import (
@@ -175,3 +177,23 @@ def test_bad_patience():
         erlang_a_metrics(100, 180, 10, 1800, 0, 20)
     with pytest.raises(InputError, match="abandon_rate"):
         required_agents(100, 180, 1800, abandon_rate=1.0, patience_s=60)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    load=st.floats(min_value=0.1, max_value=200.0),
+    aht=st.floats(min_value=30.0, max_value=900.0),
+    patience=st.floats(min_value=5.0, max_value=3600.0),
+    answer=st.floats(min_value=0.0, max_value=60.0),
+    frac=st.floats(min_value=0.3, max_value=1.5),
+)
+def test_erlang_a_monotone_in_agents(load, aht, patience, answer, frac):
+    calls = load * 1800 / aht
+    n0 = max(1, int(load * frac))
+    m = erlang_a_metrics(calls, aht, np.array([n0, n0 + 1, n0 + 3]), 1800, patience, answer)
+    assert np.all(np.diff(m.service_level) >= -1e-9)
+    assert np.all(np.diff(m.abandon_rate) <= 1e-12)
+    assert np.all(np.diff(m.p_wait) <= 1e-12)
+    for arr in m.as_dict().values():
+        assert np.all(np.isfinite(arr)) and np.all(arr >= 0)
+    assert np.all(m.service_level <= 1 - m.abandon_rate + 1e-9)
