@@ -23,6 +23,9 @@ Registered models (``MODELS``):
     Anscombe-transformed counts ``sqrt(y + 3/8)``; gaps are imputed by the historical average.
 ``ensemble``
     Mean of ``poisson_glm`` and ``holt_winters`` (forecast combination).
+
+The statsmodels models fit on spike-capped history (:func:`robust_cap`); the two baselines use
+the raw counts, so they stay the textbook references.
 """
 
 from __future__ import annotations
@@ -32,6 +35,9 @@ from abc import ABC, abstractmethod
 from typing import ClassVar
 
 import numpy as np
+import statsmodels.api as sm
+from statsmodels.tools.sm_exceptions import ConvergenceWarning, SingularMatrixWarning
+from statsmodels.tsa.holtwinters import ExponentialSmoothing
 
 from staffing.forecast.data import WallSeries
 
@@ -74,6 +80,24 @@ def profile(ws: WallSeries, weeks: int) -> np.ndarray:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         return np.nanmean(recent, axis=0)
+
+
+def robust_cap(ws: WallSeries, weeks: int = 8, q: float = 0.999) -> WallSeries:
+    """Spikes capped: each value at most the larger of the Poisson ``q`` quantile and 1.5 times
+    the median of its slot of the week over the last ``weeks`` observations (median >= 1).
+
+    Used by the statsmodels models so one burst (an outage, a mailing) does not bend a week of
+    forecasts; the baselines see the raw history.
+    """
+    from scipy import stats
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        med = np.nanmedian(ws.recent(weeks), axis=0)
+    med = np.maximum(np.nan_to_num(med, nan=1.0), 1.0)
+    cap = np.maximum(stats.poisson.ppf(q, med), 1.5 * med)[ws.slot_of_week()]
+    y = np.where(np.isnan(ws.y), np.nan, np.minimum(ws.y, cap))
+    return WallSeries(y, ws.start, ws.freq)
 
 
 def _by_slot(ws: WallSeries, values: np.ndarray, horizon: int) -> np.ndarray:
@@ -167,9 +191,7 @@ class PoissonGLM(ForecastModel):
         return out
 
     def fit_predict(self, ws: WallSeries, horizon: int, closed: np.ndarray) -> np.ndarray:
-        import statsmodels.api as sm
-        from statsmodels.tools.sm_exceptions import ConvergenceWarning, SingularMatrixWarning
-
+        ws = robust_cap(ws)
         types = day_types(ws)
         dow, slot, sow = ws.dow(), ws.slot(), ws.slot_of_week()
         keep = ~np.isnan(ws.y) & ~closed[sow] & (types[dow] >= 0)
@@ -209,9 +231,7 @@ class HoltWinters(ForecastModel):
     min_weeks = 2
 
     def fit_predict(self, ws: WallSeries, horizon: int, closed: np.ndarray) -> np.ndarray:
-        from statsmodels.tools.sm_exceptions import ConvergenceWarning
-        from statsmodels.tsa.holtwinters import ExponentialSmoothing
-
+        ws = robust_cap(ws)
         y = ws.y.copy()
         gaps = np.isnan(y)
         if gaps.any():
