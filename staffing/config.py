@@ -1,0 +1,394 @@
+"""`PlanConfig`: the weekly plan's settings from one TOML file (see ``data/plan.toml``).
+
+Sections (all keys optional unless marked *required*)::
+
+    [data]        path* (call log or interval history CSV, relative to the TOML file),
+                  kind = "auto" | "call_log" | "history"
+    [site]        tz* (IANA zone), interval = "15min"
+    [plan]        start* (first local day of the planning week, "YYYY-MM-DD"), days = 7
+    [forecast]    models = [...], model, level = 0.8,
+                  [forecast.backtest] horizon_days, folds, step_days, metric,
+                  [forecast.special_days] exclude = [dates], scale = {date = factor},
+                  override = {date = calls}
+    [goals]       service_level, answer_s, asa_s, max_occupancy, abandon_rate, shrinkage,
+                  concurrency, max_agents, patience_s (seconds, or "fit" to estimate it from the
+                  call log's abandonments; omit for Erlang C)
+    [open_hours]  day ranges to "HH:MM-HH:MM", min_staff (agents, or a table per day range)
+    [[templates]], [rules], [penalties]   shift templates and roster rules, exactly as in
+                  ``data/roster_example.toml`` (read by :meth:`RosterConfig.from_dict`)
+    [solver]      time_limit_s, mip_rel_gap, threads
+    [simulation]  enabled = true, replications = 10, seed = 0,
+                  handle_times = "empirical" | "exponential", confidence = 0.95
+
+Every bad value raises :class:`~staffing.exceptions.InputError` whose field is the TOML key path,
+e.g. ``goals.service_level`` or ``solver.time_limit_s``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import pandas as pd
+
+from staffing.exceptions import InputError
+from staffing.grid import IntervalGrid
+from staffing.hours import OpenHours
+
+__all__ = ["ForecastOptions", "PlanConfig", "load_config"]
+
+SECTIONS = ("data", "site", "plan", "forecast", "goals", "open_hours", "templates", "rules",
+            "penalties", "solver", "simulation")
+DataKind = Literal["call_log", "history"]
+
+
+@contextmanager
+def _section(prefix: str) -> Iterator[None]:
+    """Re-raise InputErrors from library constructors with the TOML key path as field."""
+    try:
+        yield
+    except InputError as exc:
+        if exc.field == prefix or exc.field.startswith(prefix + "."):
+            raise
+        raise InputError(f"{prefix}.{exc.field}", exc.value, exc.expected, exc.where) from exc
+
+
+def _table(d: Mapping[str, Any], name: str) -> Mapping[str, Any]:
+    raw = d.get(name, {})
+    if not isinstance(raw, Mapping):
+        raise InputError(name, raw, "a table of settings")
+    return raw
+
+
+def _only(table: Mapping[str, Any], name: str, allowed: set[str]) -> None:
+    for key in table:
+        if key not in allowed:
+            raise InputError(f"{name}.{key}", table[key], f"one of {sorted(allowed)}")
+
+
+def _int(value: Any, key: str, lo: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < lo:
+        raise InputError(key, value, f"a whole number >= {lo}")
+    return value
+
+
+def _number(value: Any, key: str, expected: str, lo: float | None = None,
+            hi: float | None = None, strict: bool = False) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InputError(key, value, expected)
+    v = float(value)
+    if v != v or (lo is not None and (v <= lo if strict else v < lo)) or (
+            hi is not None and v > hi):
+        raise InputError(key, value, expected)
+    return v
+
+
+def _date(value: Any, key: str) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError as exc:
+        raise InputError(key, value, "a date 'YYYY-MM-DD'") from exc
+
+
+def sniff_kind(path: Path) -> DataKind:
+    """``"call_log"`` or ``"history"`` from a CSV header line."""
+    try:
+        with path.open(encoding="utf-8", errors="replace") as fh:
+            header = {c.strip().lower() for c in fh.readline().split(",")}
+    except OSError as exc:
+        raise InputError("data.path", str(path), "a readable CSV file") from exc
+    if "interval_start" in header:
+        return "history"
+    if {"vru_entry", "q_time"} <= header or {"arrival", "wait_s"} <= header:
+        return "call_log"
+    raise InputError("data.kind", "auto",
+                     "'call_log' or 'history' (the header matches neither layout)")
+
+
+@dataclass(frozen=True)
+class ForecastOptions:
+    """Keyword arguments of :func:`staffing.forecast.forecast` (see there for meanings)."""
+
+    models: tuple[str, ...] | None = None
+    model: str | None = None
+    level: float = 0.8
+    backtest: Any = None  # staffing.forecast.BacktestConfig
+    special_days: Any = None  # staffing.forecast.SpecialDays
+
+    def kwargs(self) -> dict[str, Any]:
+        """The options as keyword arguments."""
+        return {
+            "models": list(self.models) if self.models is not None else None,
+            "model": self.model,
+            "level": self.level,
+            "backtest": self.backtest,
+            "special_days": self.special_days,
+        }
+
+
+@dataclass(frozen=True)
+class PlanConfig:
+    """Validated settings of one weekly plan (build with :meth:`from_toml` / :meth:`from_dict`).
+
+    Attributes
+    ----------
+    data_path:
+        Absolute path of the call log or interval history.
+    data_kind:
+        ``"call_log"`` (one row per call) or ``"history"`` (one row per interval).
+    tz:
+        Site IANA zone.
+    freq:
+        Interval length of the plan.
+    start:
+        First local day of the planning week.
+    days:
+        Days planned (7 for a week).
+    forecast:
+        Forecast options.
+    goals:
+        ``[goals]`` as validated keyword arguments of :class:`ServiceGoals`, without
+        ``patience_s``; see :meth:`service_goals`.
+    patience_s:
+        Mean patience in seconds, ``"fit"`` (estimated from the call log) or None (Erlang C).
+    open_hours:
+        Opening hours with minimum staff, or None (always open, no floor).
+    roster:
+        :class:`staffing.roster.RosterConfig` (templates, rules, penalties, open hours).
+    solver:
+        :class:`staffing.roster.SolverOptions`.
+    simulate:
+        Run the simulation stage.
+    simulation:
+        :class:`staffing.simulate.SimulationOptions`.
+    source:
+        The TOML file read (None when built from a dict).
+    raw:
+        The parsed mapping, for reference and content hashing.
+    """
+
+    data_path: Path
+    data_kind: DataKind
+    tz: str
+    freq: pd.Timedelta
+    start: dt.date
+    days: int
+    forecast: ForecastOptions
+    goals: Mapping[str, Any]
+    patience_s: float | Literal["fit"] | None
+    open_hours: OpenHours | None
+    roster: Any  # staffing.roster.RosterConfig
+    solver: Any  # staffing.roster.SolverOptions
+    simulate: bool
+    simulation: Any  # staffing.simulate.SimulationOptions
+    source: Path | None = None
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def grid(self) -> IntervalGrid:
+        """The site's interval grid."""
+        return IntervalGrid(self.tz, self.freq)
+
+    @property
+    def index(self) -> pd.DatetimeIndex:
+        """Interval starts of the planning horizon."""
+        return self.grid.range(self.start, self.days)
+
+    def service_goals(self, patience_s: float | None = None) -> Any:
+        """The :class:`~staffing.requirements.ServiceGoals`; ``patience_s`` (s) is used when the
+        config says ``"fit"`` and ignored otherwise."""
+        from staffing.requirements import ServiceGoals
+
+        pat = patience_s if self.patience_s == "fit" else self.patience_s
+        with _section("goals"):
+            return ServiceGoals(**dict(self.goals), patience_s=pat)
+
+    @classmethod
+    def from_toml(cls, path: str | Path) -> PlanConfig:
+        """Read a plan TOML file; relative paths resolve against its directory."""
+        p = Path(path)
+        try:
+            with p.open("rb") as fh:
+                data = tomllib.load(fh)
+        except FileNotFoundError as exc:
+            raise InputError("config", str(p), "an existing TOML file") from exc
+        except IsADirectoryError as exc:
+            raise InputError("config", str(p), "a TOML file, not a directory") from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise InputError("config", str(p), f"valid TOML ({exc})") from exc
+        return cls.from_dict(data, base_dir=p.resolve().parent, source=p.resolve())
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any], *, base_dir: str | Path | None = None,
+                  source: Path | None = None) -> PlanConfig:
+        """Build from a parsed mapping; ``base_dir`` anchors relative paths (default cwd)."""
+        if not isinstance(d, Mapping):
+            raise InputError("config", d, "a table of sections")
+        for key in d:
+            if key not in SECTIONS:
+                raise InputError(str(key), d[key], f"one of the sections {list(SECTIONS)}")
+        base = Path(base_dir) if base_dir is not None else Path.cwd()
+
+        # [data]
+        data = _table(d, "data")
+        _only(data, "data", {"path", "kind"})
+        if "path" not in data:
+            raise InputError("data.path", None, "a call log or history CSV path (required)")
+        if not isinstance(data["path"], str) or not data["path"].strip():
+            raise InputError("data.path", data["path"], "a file path string")
+        data_path = Path(data["path"]).expanduser()
+        if not data_path.is_absolute():
+            data_path = (base / data_path).resolve()
+        if not data_path.is_file():
+            raise InputError("data.path", str(data_path), "an existing file")
+        kind = data.get("kind", "auto")
+        if kind not in ("auto", "call_log", "history"):
+            raise InputError("data.kind", kind, "'auto', 'call_log' or 'history'")
+        data_kind: DataKind = sniff_kind(data_path) if kind == "auto" else kind
+
+        # [site]
+        site = _table(d, "site")
+        _only(site, "site", {"tz", "interval"})
+        if "tz" not in site:
+            raise InputError("site.tz", None, "an IANA time zone such as 'Asia/Jerusalem' "
+                             "(required)")
+        with _section("site"):
+            grid = IntervalGrid.of(site["tz"], site.get("interval", "15min"))
+
+        # [plan]
+        plan = _table(d, "plan")
+        _only(plan, "plan", {"start", "days"})
+        if "start" not in plan:
+            raise InputError("plan.start", None, "the first day of the planning week "
+                             "'YYYY-MM-DD' (required)")
+        start = _date(plan["start"], "plan.start")
+        days = _int(plan.get("days", 7), "plan.days", 1)
+        if days > 28:
+            raise InputError("plan.days", days, "at most 28 days")
+
+        forecast = _forecast_options(_table(d, "forecast"))
+
+        # [goals]
+        goals = dict(_table(d, "goals"))
+        patience = goals.pop("patience_s", None)
+        if patience is not None and patience != "fit":
+            patience = _number(patience, "goals.patience_s",
+                               "a number of seconds > 0 or \"fit\"", lo=0, strict=True)
+        if patience == "fit" and data_kind != "call_log":
+            raise InputError("goals.patience_s", "fit",
+                             "a number of seconds (fitting patience needs a call log)")
+
+        # [open_hours]
+        open_hours = None
+        if "open_hours" in d:
+            open_hours = _open_hours(d["open_hours"])
+
+        # roster: [[templates]], [rules], [penalties]
+        from staffing.roster import RosterConfig, SolverOptions
+
+        if "templates" not in d:
+            raise InputError("templates", None, "at least one [[templates]] table (required)")
+        roster_raw = {k: d[k] for k in ("templates", "rules", "penalties", "open_hours")
+                      if k in d}
+        roster = RosterConfig.from_dict(roster_raw)
+
+        solver_raw = _table(d, "solver")
+        _only(solver_raw, "solver", {"time_limit_s", "mip_rel_gap", "threads"})
+        with _section("solver"):
+            solver = SolverOptions(**dict(solver_raw))
+
+        from staffing.simulate import SimulationOptions
+
+        sim = dict(_table(d, "simulation"))
+        _only(sim, "simulation", {"enabled", "replications", "seed", "handle_times",
+                                  "confidence"})
+        enabled = sim.pop("enabled", True)
+        if not isinstance(enabled, bool):
+            raise InputError("simulation.enabled", enabled, "true or false")
+        with _section("simulation"):
+            simulation = SimulationOptions(**sim)
+
+        cfg = cls(
+            data_path=data_path, data_kind=data_kind, tz=grid.tz, freq=grid.freq, start=start,
+            days=days, forecast=forecast, goals=goals, patience_s=patience,
+            open_hours=open_hours, roster=roster, solver=solver, simulate=enabled,
+            simulation=simulation, source=source, raw=dict(d),
+        )
+        cfg.service_goals(1.0 if patience == "fit" else None)  # validate [goals] now
+        return cfg
+
+
+def _open_hours(raw: Any) -> OpenHours:
+    if not isinstance(raw, Mapping):
+        raise InputError("open_hours", raw, "a table of day ranges to 'HH:MM-HH:MM'")
+    spec = {k: v for k, v in raw.items() if k != "min_staff"}
+    floor = raw.get("min_staff", 0)
+    if isinstance(floor, bool) or not isinstance(floor, int | Mapping):
+        raise InputError("open_hours.min_staff", floor, "agents (int) or a table per day range")
+    with _section("open_hours"):
+        return OpenHours.from_dict(spec, floor)
+
+
+def _forecast_options(f: Mapping[str, Any]) -> ForecastOptions:
+    from staffing.forecast import BacktestConfig, SpecialDays, available_models
+
+    _only(f, "forecast", {"models", "model", "level", "backtest", "special_days"})
+    known = available_models()
+    models = f.get("models")
+    if models is not None:
+        if not isinstance(models, list) or not models or not all(
+                isinstance(m, str) for m in models):
+            raise InputError("forecast.models", models, f"a non-empty list from {known}")
+        for m in models:
+            if m not in known:
+                raise InputError("forecast.models", m, f"one of {known}")
+        models = tuple(models)
+    model = f.get("model")
+    if model is not None and model not in known:
+        raise InputError("forecast.model", model, f"one of {known}")
+    level = _number(f.get("level", 0.8), "forecast.level", "a coverage in (0, 1), e.g. 0.8",
+                    lo=0, hi=1, strict=True)
+    if level >= 1:
+        raise InputError("forecast.level", level, "a coverage in (0, 1), e.g. 0.8")
+    bt = f.get("backtest", {})
+    if not isinstance(bt, Mapping):
+        raise InputError("forecast.backtest", bt, "a table of backtest settings")
+    _only(bt, "forecast.backtest", set(BacktestConfig.__dataclass_fields__))
+    with _section("forecast"):
+        backtest = BacktestConfig(**dict(bt))
+    sd = f.get("special_days", {})
+    if not isinstance(sd, Mapping):
+        raise InputError("forecast.special_days", sd, "a table with exclude, scale, override")
+    _only(sd, "forecast.special_days", {"exclude", "scale", "override", "holidays"})
+    with _section("forecast"):
+        exclude = sd.get("exclude", [])
+        scale = sd.get("scale", {})
+        override = sd.get("override", {})
+        if not isinstance(exclude, list):
+            raise InputError("special_days.exclude", exclude, "a list of dates")
+        if not isinstance(scale, Mapping):
+            raise InputError("special_days.scale", scale, "a table of date = factor")
+        if not isinstance(override, Mapping):
+            raise InputError("special_days.override", override, "a table of date = calls")
+        holidays = sd.get("holidays", [])
+        if not isinstance(holidays, list):
+            raise InputError("special_days.holidays", holidays, "a list of dates")
+        special = SpecialDays(exclude=frozenset(exclude) | frozenset(holidays),
+                              scale={**dict(scale), **dict.fromkeys(holidays, 0.0)},
+                              override=dict(override))
+    return ForecastOptions(models=models, model=model, level=level, backtest=backtest,
+                           special_days=special)
+
+
+def load_config(path: str | Path) -> PlanConfig:
+    """Shorthand for :meth:`PlanConfig.from_toml`."""
+    return PlanConfig.from_toml(path)
