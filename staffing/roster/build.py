@@ -365,7 +365,7 @@ def build_model(h: Horizon, cfg: RosterConfig, *, relax: bool = False,
     V = np.concatenate(v_idx)
     order = np.lexsort((C, R))
     R, C, V = R[order], C[order], V[order]
-    # merge duplicates (a long shift can cover the same interval twice only if span > n)
+    # one row per interval (a column appears once per row: spans are at most one day)
     bounds = np.searchsorted(R, np.arange(n + 1))
     for i in range(n):
         a, b = bounds[i], bounds[i + 1]

@@ -130,11 +130,9 @@ class RosterResult:
 
     @property
     def has_roster(self) -> bool:
-        """True when the result carries a roster (optimal, feasible or cancelled with one)."""
-        return not self.shifts.empty or (self.objective is not None and
-                                         self.status in (RosterStatus.OPTIMAL,
-                                                         RosterStatus.FEASIBLE,
-                                                         RosterStatus.CANCELLED))
+        """True when the result carries a solution (optimal, feasible or cancelled with an
+        incumbent); an empty roster can be optimal when nothing is required."""
+        return self.objective is not None
 
     def penalty_report(self) -> str:
         """One line per penalty term, e.g. ``under-staffing: 37 agent-intervals, cost 3,700``."""
@@ -204,7 +202,6 @@ def extract(built: Any, values: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame,
 
     # people per class, per pattern -> tour ids
     tours: list[dict[str, Any]] = []
-    working: dict[tuple[int, int, int], list[list[int]]] = {}  # (tpl,len,day) -> per class
     class_index: dict[tuple[int, int], list[int]] = {}
     for ci, c in enumerate(built.classes):
         class_index.setdefault((c.template, c.length_min), []).append(ci)
@@ -219,7 +216,6 @@ def extract(built: Any, values: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame,
                               "paid_hours_week": 0.0, "_days": {}})
                 for d in np.nonzero(c.patterns[p])[0]:
                     people_by_class_day.setdefault((ci, int(d)), []).append(tid)
-    del working
 
     scheduled = np.zeros(n, dtype=np.int64)
     shift_rows: list[dict[str, Any]] = []
