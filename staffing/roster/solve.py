@@ -25,10 +25,11 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import highspy
 import numpy as np
 import pandas as pd
 
-from staffing.exceptions import SolverUnavailableError
+from staffing.exceptions import InputError, SolverUnavailableError
 from staffing.roster.build import BuiltModel, build_model, make_horizon
 from staffing.roster.result import (
     PenaltyTerm,
@@ -58,10 +59,17 @@ def _highs_interface() -> Any:
     return opt
 
 
+# APPSI's set_instance redirects the process's stdout/stderr file descriptors while it loads
+# (to capture HiGHS's banner); loads are serialised so concurrent solves (API job threads) never
+# interleave those redirections.
+_LOAD_LOCK = threading.Lock()
+
+
 def _load(built: BuiltModel) -> tuple[Any, Any, np.ndarray]:
     """Load the Pyomo model into HiGHS; return (appsi interface, highspy object, column map)."""
     opt = _highs_interface()
-    opt.set_instance(built.model)
+    with _LOAD_LOCK:
+        opt.set_instance(built.model)
     h = opt._solver_model  # the highspy.Highs behind APPSI (no public accessor)
     h.setOptionValue("output_flag", False)
     vmap = opt._pyomo_var_to_solver_var_map
@@ -128,7 +136,8 @@ def solve_roster(
     if options.threads is not None:
         h.setOptionValue("threads", int(options.threads))
     for key, value in options.extra.items():
-        h.setOptionValue(str(key), value)
+        if h.setOptionValue(str(key), value) != highspy.HighsStatus.kOk:
+            raise InputError(f"extra.{key}", value, "a HiGHS option name with a valid value")
 
     start = time.perf_counter()
     last = [0.0]
@@ -267,8 +276,6 @@ def coverage_duals(required: pd.Series, config: RosterConfig) -> pd.Series:
     horizon = make_horizon(required, config)
     built = build_model(horizon, config, relax=True)
     if built.diagnosis is not None:
-        from staffing.exceptions import InputError
-
         raise InputError("config", "min_staff", built.diagnosis)
     opt, h, _ = _load(built)
     h.setOptionValue("time_limit", 60.0)

@@ -248,3 +248,15 @@ def test_bad_requirement():
         SolverOptions(time_limit_s=0)
     with pytest.raises(InputError):
         BreakRule(0, 10, 20)
+
+
+def test_library_is_silent_and_checks_extra_options(capfd):
+    idx = IntervalGrid.of("UTC", "30min").range("2024-01-01", 1)
+    cfg = RosterConfig.from_dict(BASE)
+    res = solve_roster(pd.Series(1.0, index=idx), cfg, SolverOptions(extra={"random_seed": 3}))
+    assert res.status is RosterStatus.OPTIMAL
+    out, err = capfd.readouterr()
+    assert out == "" and err == ""
+    with pytest.raises(InputError) as info:
+        solve_roster(pd.Series(1.0, index=idx), cfg, SolverOptions(extra={"no_such": 1}))
+    assert info.value.field == "extra.no_such"
