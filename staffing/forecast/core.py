@@ -79,7 +79,8 @@ def forecast(
         Opening hours; intervals outside them are forecast as zero. Without it, intervals of
         the week with zero calls in each of their last 4 observed weeks are treated as closed.
     select:
-        Choose the best candidate by backtest metric; when False use the first candidate.
+        Choose the best candidate by backtest metric; when False use the first of ``models``
+        (or, with ``models=None``, ``poisson_glm``), still backtested for the report.
     model:
         Force this model (overrides ``models`` and ``select``); it is still backtested.
 
@@ -151,7 +152,7 @@ def forecast(
     ok = table.loc[usable]
     ok = ok[(ok["folds"] > 0) & ok[metric].notna()]
     if model is not None or not select:
-        chosen = usable[0] if model is not None else _preferred(usable)
+        chosen = usable[0] if model is not None or models is not None else _preferred(usable)
     elif len(ok):
         chosen = str(ok[metric].idxmin())
     else:

@@ -177,9 +177,10 @@ def to_wall(
 
 
 def report_missing(calls: pd.Series, grid: IntervalGrid) -> list[str]:
-    """Local days with missing intervals (gaps in the real grid, not DST), one note per run.
+    """Notes on local days with missing intervals (gaps in the real grid, not DST).
 
-    Issues one :class:`MissingDataWarning` when anything is missing.
+    Days of the week absent from the whole history (a weekday-only center) are closed days,
+    noted but not reported as missing. Other gaps issue one :class:`MissingDataWarning`.
     """
     first = calls.index.min().tz_convert(grid.tz)
     last = calls.index.max().tz_convert(grid.tz)
@@ -189,22 +190,31 @@ def report_missing(calls: pd.Series, grid: IntervalGrid) -> list[str]:
     missing = full.difference(present)
     if missing.empty:
         return []
+    seen_dow = set(present.tz_convert(grid.tz).day_of_week)
+    never = sorted(set(range(7)) - seen_dow)
+    notes = []
+    if never:
+        names = ", ".join(("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")[d] for d in never)
+        notes.append(f"history: no data on {names} at all; treated as closed days (zero)")
+        missing = missing[~missing.tz_convert(grid.tz).day_of_week.isin(never)]
+        if missing.empty:
+            return notes
     local_days = pd.Series(missing.tz_convert(grid.tz).date).value_counts().sort_index()
     per_day = full.tz_convert(grid.tz).date
     expected = pd.Series(per_day).value_counts()
     whole = [d for d, n in local_days.items() if n == expected[d]]
     partial = [d for d, n in local_days.items() if n < expected[d]]
-    notes = []
+    gaps = []
     if whole:
-        notes.append(f"history: {len(whole)} days with no data: " + _dates(whole))
+        gaps.append(f"history: {len(whole)} days with no data: " + _dates(whole))
     if partial:
-        notes.append(
+        gaps.append(
             f"history: {len(partial)} days with missing intervals "
             f"({int(local_days[partial].sum())} intervals): " + _dates(partial)
         )
-    warnings.warn("; ".join(notes) + " (treated as missing, not as zero volume)",
+    warnings.warn("; ".join(gaps) + " (treated as missing, not as zero volume)",
                   MissingDataWarning, stacklevel=3)
-    return notes
+    return notes + gaps
 
 
 def _dates(days: list[dt.date]) -> str:

@@ -198,17 +198,26 @@ class PoissonGLM(ForecastModel):
         if keep.sum() < 2 * ws.per_day:
             raise ModelError("poisson_glm: fewer than two days of open intervals")
         harmonics = self._harmonics(ws, dow[keep], slot[keep], types)
-        x = self._design(ws, dow[keep], slot[keep], types, harmonics)
         age = (len(ws.y) - 1 - np.flatnonzero(keep)) / ws.per_week
-        weights = 0.5 ** (age / self.half_life_weeks) if self.half_life_weeks > 0 else None
+        hl = self.half_life_weeks
+        w = 0.5 ** (age / hl) if hl > 0 else np.ones(len(age))
+        # Rows of one slot of the week share their design row, so the weighted Poisson
+        # likelihood only needs the weighted mean count and the weight sum per slot: the
+        # fit is exact and its size does not grow with the length of history.
+        cell = sow[keep]
+        wsum = np.bincount(cell, weights=w, minlength=ws.per_week)
+        wy = np.bincount(cell, weights=w * ws.y[keep], minlength=ws.per_week)
+        cells = np.flatnonzero(wsum > 0)
+        cdow, cslot = cells // ws.per_day, cells % ws.per_day
+        x = self._design(ws, cdow, cslot, types, harmonics)
         used = x.any(axis=0)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             warnings.simplefilter("ignore", RuntimeWarning)
             warnings.simplefilter("ignore", SingularMatrixWarning)
             try:
-                res = sm.GLM(ws.y[keep], x[:, used], family=sm.families.Poisson(),
-                             var_weights=weights).fit(maxiter=50)
+                res = sm.GLM(wy[cells] / wsum[cells], x[:, used], family=sm.families.Poisson(),
+                             var_weights=wsum[cells]).fit(maxiter=100)
             except (ValueError, np.linalg.LinAlgError) as exc:
                 raise ModelError(f"poisson_glm: fit failed ({exc})") from exc
         n = len(ws.y)

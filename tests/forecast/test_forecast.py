@@ -134,13 +134,18 @@ def test_dst_days_spring_and_autumn(synth):
 
 def test_weekday_only_center(synth):
     h = synth(weeks=3, weekdays_only=True)
-    with pytest.warns(MissingDataWarning):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", MissingDataWarning)
         r = forecast(h, models=FAST, days=7)
     f = r.frame
     weekend = f.index.day_of_week >= 5
     assert (f.loc[weekend, "calls"] == 0).all()
     assert f.loc[~weekend, "calls"].sum() > 0
-    assert any("no data" in n for n in r.notes)
+    assert any("Sat, Sun" in n and "closed" in n for n in r.notes)
+    # a missing weekday on top is still reported
+    gap = h.index.date == pd.Timestamp("2024-01-09").date()
+    with pytest.warns(MissingDataWarning, match="2024-01-09"):
+        forecast(h[~gap], models=["historical_average"])
 
 
 def test_missing_day_is_reported_not_zero(synth):
