@@ -194,6 +194,7 @@ class BuiltModel:
     coverage_rows: int
     diagnosis: str | None = None
     integer: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+    notes: tuple[str, ...] = ()
 
 
 def _patterns(n_days: int, workdays: int, min_off_block: int, allowed: set[int]) -> np.ndarray:
@@ -475,7 +476,7 @@ def build_model(h: Horizon, cfg: RosterConfig, *, relax: bool = False,
     is_int = np.concatenate(integer) if integer else np.zeros(0, bool)
     model = _pyomo_model(ncol, is_int, rows, cost, coverage_rows)
     return BuiltModel(model, h, cfg, groups, classes, ncol, under0, over0, coverage_rows,
-                      diagnosis, is_int)
+                      diagnosis, is_int, tuple(excluded))
 
 
 def _pyomo_model(ncol: int, is_int: np.ndarray, rows: list, cost: np.ndarray,

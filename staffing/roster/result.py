@@ -111,6 +111,11 @@ class RosterResult:
         one row per person-week: ``agent``, ``template``, ``paid_hours_week`` and one column per
         planned date (``"Sun 1999-02-07"``) holding ``"07:00-15:30 [11:00-11:30]"`` or
         ``"OFF"``.
+
+    Other fields: ``penalties`` (named :class:`PenaltyTerm` amounts and costs, see
+    :meth:`penalty_report`), ``diagnosis`` (text naming the conflicting hard rules when
+    ``INFEASIBLE``), ``solver_status`` (HiGHS model status name or ``"precheck"``), ``notes``
+    (options left out by the rules, e.g. a template length outside the weekly hours).
     """
 
     status: RosterStatus
@@ -127,6 +132,7 @@ class RosterResult:
     penalties: tuple[PenaltyTerm, ...] = ()
     diagnosis: str | None = None
     solver_status: str = ""
+    notes: tuple[str, ...] = ()
 
     @property
     def has_roster(self) -> bool:
@@ -163,6 +169,7 @@ class RosterResult:
             "penalties": [{"name": p.name, "amount": p.amount, "unit": p.unit, "cost": p.cost}
                           for p in self.penalties],
             "diagnosis": self.diagnosis,
+            "notes": list(self.notes),
         }
 
 

@@ -127,7 +127,8 @@ def solve_roster(
     built = build_model(horizon, config)
     if built.diagnosis is not None:
         return RosterResult(status=RosterStatus.INFEASIBLE, build_s=time.perf_counter() - t0,
-                            diagnosis=built.diagnosis, solver_status="precheck")
+                            diagnosis=built.diagnosis, solver_status="precheck",
+                            notes=built.notes)
     opt, h, cols = _load(built)
     build_s = time.perf_counter() - t0
 
@@ -187,7 +188,7 @@ def solve_roster(
     status = status_from_highs(model_status, has_solution)
     status_name = getattr(model_status, "name", str(model_status))
     result = RosterResult(status=status, build_s=build_s, runtime_s=runtime_s,
-                          solver_status=status_name)
+                          solver_status=status_name, notes=built.notes)
     if status is RosterStatus.INFEASIBLE:
         result.diagnosis = _diagnose_infeasible(built)
         return result

@@ -246,7 +246,9 @@ class WeeklyRules:
         Maximum spread between a person's earliest and latest shift start across the week
         (wall-clock minutes), ``None`` for no limit.
     min_weekly_hours, max_weekly_hours:
-        Bounds on a person's paid hours per week.
+        Bounds on a person's paid hours per week (``workdays x paid length``; applied when the
+        horizon is a full week). Template lengths outside them are not offered and are listed
+        in ``RosterResult.notes``.
     part_time_share_max:
         Maximum fraction of people on part-time templates, in [0, 1].
     """

@@ -157,3 +157,12 @@ def test_dst_day_has_92_quarter_hours():
     assert row["end"] - row["start"] == pd.Timedelta(hours=2)
     assert (row["start"].hour, row["end"].hour) == (1, 4)
     assert res.coverage["under"].sum() == 0
+
+
+def test_excluded_lengths_are_noted():
+    r = req({(d, 9): 1 for d in range(7)}, days=7)
+    rules = WeeklyRules(workdays=7, consecutive_days_off=0, max_weekly_hours=10)
+    res = solve_roster(r, cfg(tpl(paid=(1.0, 2.0), cost_per_hour=1.0), rules=rules), OPTS)
+    assert set(res.shifts["paid_hours"]) == {1.0}
+    assert any("14 weekly hours" in n for n in res.notes)
+    assert res.summary()["notes"] == list(res.notes)
