@@ -1,43 +1,112 @@
-"""The `staffing` command (typer). The only module that prints or configures logging."""
+"""The `staffing` command (typer). The only module that prints or configures logging.
+
+Exit codes: 0 success; 2 bad input (the one-line reason names the field, e.g.
+``goals.service_level``); 1 other errors; 3 the roster solve returned no roster (infeasible or
+no solution within the time limit).
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import logging
+import time
 import warnings
 from pathlib import Path
+from typing import Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
 from staffing.exceptions import InputError, StaffingError, StaffingWarning
 
 app = typer.Typer(help="Contact-center workforce planning: forecast, requirements, rosters.",
-                  no_args_is_help=True)
+                  no_args_is_help=True, rich_markup_mode="rich")
 console = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 BUNDLED_LOG = DATA_DIR / "anonymous_bank_feb1999_calls.csv"
 BUNDLED_HISTORY = DATA_DIR / "anonymous_bank_15min.csv"
+BUNDLED_PLAN = DATA_DIR / "plan.toml"
+
+CONFIG_OPT = typer.Option(..., "--config", "-c", help="Plan TOML file (see data/plan.toml).")
+VERBOSE_OPT = typer.Option(0, "-v", "--verbose", count=True, help="More logging (-v, -vv).")
 
 
 def _setup(verbose: int) -> None:
     level = logging.WARNING - 10 * min(verbose, 2)
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", force=True)
 
     def show(message, category, filename, lineno, file=None, line=None):  # noqa: ANN001
         if issubclass(category, StaffingWarning):
-            err.print(f"[yellow]warning[/]: {message}")
+            err.print(f"[yellow]warning[/]: {message}", markup=True, highlight=False)
         else:
             logging.getLogger("py.warnings").debug("%s: %s", category.__name__, message)
 
     warnings.showwarning = show
 
 
-def _fail(exc: Exception) -> None:
-    err.print(f"[red]error[/]: {exc}")
-    raise typer.Exit(code=2 if isinstance(exc, InputError) else 1)
+def _fail(exc: Exception) -> NoReturn:
+    text = " ".join(str(exc).split())  # one line
+    err.print(f"[red]error[/]: {text}", markup=True, highlight=False)
+    raise typer.Exit(code=2 if isinstance(exc, InputError | ValueError) else 1)
 
+
+def _load(config: Path, *, start: str | None = None, days: int | None = None,
+          simulate: bool | None = None) -> Any:
+    from staffing.config import PlanConfig
+
+    cfg = PlanConfig.from_toml(config)
+    changes: dict[str, Any] = {}
+    if start is not None:
+        try:
+            changes["start"] = dt.date.fromisoformat(start)
+        except ValueError as exc:
+            raise InputError("--start", start, "a date 'YYYY-MM-DD'") from exc
+    if days is not None:
+        if days < 1 or days > 28:
+            raise InputError("--days", days, "1..28 days")
+        changes["days"] = days
+    if simulate is not None:
+        changes["simulate"] = simulate
+    return dataclasses.replace(cfg, **changes) if changes else cfg
+
+
+class _StageProgress:
+    """Rich progress display fed by pipeline.StageEvent callbacks."""
+
+    def __init__(self, enabled: bool = True) -> None:
+        self.progress = Progress(SpinnerColumn(), TextColumn("{task.description}"),
+                                 TextColumn("[dim]{task.fields[detail]}"), TimeElapsedColumn(),
+                                 console=err, transient=False, disable=not enabled)
+        self.tasks: dict[str, Any] = {}
+
+    def __enter__(self) -> _StageProgress:
+        self.progress.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.__exit__(*exc)  # type: ignore[arg-type]
+
+    def __call__(self, event: Any) -> None:
+        task = self.tasks.get(event.stage)
+        if task is None:
+            task = self.progress.add_task(event.stage, total=1, detail="")
+            self.tasks[event.stage] = task
+        if event.kind == "done":
+            self.progress.update(task, completed=1, detail=event.detail)
+        else:
+            self.progress.update(task, detail=event.detail)
+
+
+def _print_written(paths: dict[str, Path], out: Path) -> None:
+    console.print(f"wrote {len(paths)} files to {out}: " + ", ".join(sorted(paths)))
+
+
+# --------------------------------------------------------------------------------- commands
 
 @app.command()
 def ingest(
@@ -45,7 +114,7 @@ def ingest(
     tz: str = typer.Option("Asia/Jerusalem", help="Site IANA time zone."),
     freq: str = typer.Option("15min", help="Interval length: 5/15/30/60min."),
     out: Path | None = typer.Option(None, help="Write the interval history CSV here."),
-    verbose: int = typer.Option(0, "-v", count=True, help="More logging."),
+    verbose: int = VERBOSE_OPT,
 ) -> None:
     """Aggregate a call log to interval history and print a summary.
 
@@ -59,7 +128,6 @@ def ingest(
         hist = log.to_intervals(freq)
     except StaffingError as exc:
         _fail(exc)
-        return
     s = log.summary()
     console.print(f"calls {s['calls']}, served {s['served']}, abandoned {s['abandoned']}, "
                   f"mean handle {s['mean_handle_s']:.1f} s, dropped {s['dropped']}")
@@ -69,24 +137,292 @@ def ingest(
         console.print(f"wrote {out}")
 
 
+@app.command()
+def forecast(
+    config: Path = CONFIG_OPT,
+    out: Path | None = typer.Option(None, "--out", "-o",
+                                    help="Write forecast.csv and forecast.png here."),
+    start: str | None = typer.Option(None, help="Override [plan] start (YYYY-MM-DD)."),
+    days: int | None = typer.Option(None, help="Override [plan] days."),
+    verbose: int = VERBOSE_OPT,
+) -> None:
+    """Forecast calls and handle time per interval for the planning week; print the backtest.
+
+    Example: staffing forecast -c data/plan.toml --out out/fc
+    """
+    _setup(verbose)
+    from staffing.io.export import write_csv
+    from staffing.pipeline import load_data, run_forecast
+    from staffing.report import plot_forecast
+
+    try:
+        cfg = _load(config, start=start, days=days)
+        with console.status("forecasting"):
+            data = load_data(cfg)
+            fc = run_forecast(cfg, data.history)
+    except (StaffingError, ValueError) as exc:
+        _fail(exc)
+    s = fc.summary()
+    table = Table(title=f"backtest (selected: {fc.model})")
+    for col in ("model", "mae", "wape", "folds"):
+        table.add_column(col)
+    for name, row in fc.backtest.iterrows():
+        table.add_row(str(name), f"{row.get('mae', float('nan')):.3f}",
+                      f"{row.get('wape', float('nan')):.1%}", str(row.get("folds", "")))
+    console.print(table)
+    console.print(f"{s['intervals']} intervals from {s['start']}: {s['total_calls']:,.0f} calls, "
+                  f"peak {s['peak_calls']:.1f}, mean AHT {s['mean_aht_s']} s")
+    if out:
+        write_csv(fc.frame, out / "forecast.csv", index=True)
+        plot_forecast(fc.frame, out / "forecast.png", history=data.history, level=fc.level,
+                      tz=cfg.tz)
+        console.print(f"wrote {out / 'forecast.csv'} and {out / 'forecast.png'}")
+
+
+@app.command()
+def requirements(
+    config: Path = CONFIG_OPT,
+    forecast_csv: Path | None = typer.Option(
+        None, "--forecast", help="Use this forecast.csv (interval_start, calls, aht_s) instead "
+        "of forecasting."),
+    out: Path | None = typer.Option(None, "--out", "-o", help="Write requirements.csv here."),
+    verbose: int = VERBOSE_OPT,
+) -> None:
+    """Required agents per interval (Erlang C, or A with patience) from the forecast and goals.
+
+    Examples: staffing requirements -c data/plan.toml --out out/req
+              staffing requirements -c data/plan.toml --forecast out/fc/forecast.csv
+    """
+    _setup(verbose)
+    from staffing.io.export import read_interval_csv, write_requirements_csv
+    from staffing.pipeline import (
+        fit_patience_from,
+        load_data,
+        run_forecast,
+        run_requirements,
+    )
+
+    try:
+        cfg = _load(config)
+        with console.status("computing requirements"):
+            data = load_data(cfg) if forecast_csv is None or cfg.patience_s == "fit" else None
+            if forecast_csv is not None:
+                frame = read_interval_csv(forecast_csv, tz=cfg.tz, required=("calls", "aht_s"),
+                                          what="forecast")
+            else:
+                frame = run_forecast(cfg, data.history).frame
+            patience = fit_patience_from(data) if cfg.patience_s == "fit" else None
+            goals, req = run_requirements(
+                cfg, frame, patience.mean_patience_s if patience is not None else None)
+    except (StaffingError, ValueError) as exc:
+        _fail(exc)
+    mode = f"Erlang A (patience {goals.patience_s:.0f} s)" if goals.uses_erlang_a else "Erlang C"
+    console.print(f"{mode}: {req['agents_required'].sum():,.0f} agent-intervals required, "
+                  f"peak {req['agents_required'].max()} agents, "
+                  f"{req['calls'].sum():,.0f} calls")
+    if out:
+        path = write_requirements_csv(req, out / "requirements.csv")
+        console.print(f"wrote {path}")
+
+
+@app.command()
+def roster(
+    config: Path = CONFIG_OPT,
+    requirements_csv: Path | None = typer.Option(
+        None, "--requirements", help="Roster against this requirements.csv instead of "
+        "forecasting (needs interval_start, agents_required)."),
+    out: Path = typer.Option(..., "--out", "-o", help="Output directory."),
+    time_limit: float | None = typer.Option(None, "--time-limit",
+                                            help="Override [solver] time_limit_s (seconds)."),
+    verbose: int = VERBOSE_OPT,
+) -> None:
+    """Solve the weekly roster (HiGHS) and write shifts.csv, coverage.csv, tours.csv, shifts.ics.
+
+    Example: staffing roster -c data/plan.toml --requirements out/req/requirements.csv -o out/r
+    """
+    _setup(verbose)
+    from staffing.io import export
+    from staffing.io.export import read_requirements_csv
+    from staffing.pipeline import coverage_frame, run_roster
+
+    try:
+        cfg = _load(config)
+        if requirements_csv is not None:
+            req = read_requirements_csv(requirements_csv, tz=cfg.tz)
+        else:
+            from staffing.pipeline import fit_patience_from, load_data, run_forecast
+            from staffing.pipeline import run_requirements as _req
+
+            data = load_data(cfg)
+            fc = run_forecast(cfg, data.history)
+            pat = fit_patience_from(data) if cfg.patience_s == "fit" else None
+            _, req = _req(cfg, fc.frame, pat.mean_patience_s if pat is not None else None)
+        with _StageProgress() as prog:
+            t0 = time.perf_counter()
+
+            def on_solver(p: Any) -> None:
+                from staffing.pipeline import StageEvent
+
+                gap = f"{p.gap:.2%}" if p.gap is not None else "n/a"
+                prog(StageEvent("roster", "progress", time.perf_counter() - t0, f"gap {gap}"))
+
+            result = run_roster(cfg, req, progress=on_solver, time_limit_s=time_limit)
+    except (StaffingError, ValueError) as exc:
+        _fail(exc)
+    s = result.summary()
+    console.print(f"status {s['status']}, objective {s['objective']}, bound {s['bound']}, "
+                  f"gap {s['gap']}, {s['agents']} agents, {s['agent_hours']:,.1f} agent-hours, "
+                  f"cost {s['cost']:,.2f}")
+    if result.penalties:
+        console.print(result.penalty_report())
+    paths = {}
+    if not result.shifts.empty:
+        paths["shifts.csv"] = export.write_shifts_csv(result.shifts, out / "shifts.csv")
+        paths["tours.csv"] = export.write_csv(result.tours, out / "tours.csv")
+        paths["shifts.ics"] = export.write_ics(result.shifts, out / "shifts.ics")
+        paths["coverage.csv"] = export.write_coverage_csv(coverage_frame(result, None),
+                                                          out / "coverage.csv")
+    paths["summary.json"] = export.write_summary_json(s, out / "summary.json")
+    _print_written(paths, out)
+    if not result.has_roster:
+        err.print(f"[red]error[/]: no roster: {s['status']} {s.get('diagnosis') or ''}".strip())
+        raise typer.Exit(code=3)
+
+
+def _run_plan(cfg: Any, out: Path, *, time_limit: float | None, plots: bool,
+              title: str) -> None:
+    from staffing.pipeline import plan
+
+    t0 = time.perf_counter()
+    with _StageProgress() as prog:
+        result = plan(cfg, progress=prog, time_limit_s=time_limit)
+    paths = result.write(out, plots=plots)
+    console.print(f"[bold]{title}[/] ({time.perf_counter() - t0:.1f} s)")
+    console.print(result.text(), highlight=False)
+    _print_written(paths, out)
+    if not result.roster.has_roster:
+        err.print(f"[red]error[/]: no roster: {result.roster.status.value} "
+                  f"{result.roster.diagnosis or ''}".strip())
+        raise typer.Exit(code=3)
+
+
+@app.command("plan")
+def plan_cmd(
+    config: Path = CONFIG_OPT,
+    out: Path = typer.Option(..., "--out", "-o", help="Output directory."),
+    time_limit: float | None = typer.Option(None, "--time-limit",
+                                            help="Override [solver] time_limit_s (seconds)."),
+    start: str | None = typer.Option(None, help="Override [plan] start (YYYY-MM-DD)."),
+    simulate: bool | None = typer.Option(None, "--simulate/--no-simulate",
+                                         help="Override [simulation] enabled."),
+    plots: bool = typer.Option(True, "--plots/--no-plots", help="Write the PNG plots."),
+    verbose: int = VERBOSE_OPT,
+) -> None:
+    """Run the whole weekly plan: history -> forecast -> requirements -> roster -> evaluation
+    -> simulation, and write every output into --out.
+
+    Outputs: forecast.csv, requirements.csv, shifts.csv, coverage.csv, tours.csv,
+    summary.json, plan.xlsx, shifts.ics, forecast.png, coverage.png, heatmap.png.
+
+    Example: staffing plan --config data/plan.toml --out out/plan --time-limit 20
+    """
+    _setup(verbose)
+    try:
+        cfg = _load(config, start=start, simulate=simulate)
+        _run_plan(cfg, out, time_limit=time_limit, plots=plots, title=f"plan {cfg.start}")
+    except (StaffingError, ValueError) as exc:
+        _fail(exc)
+
+
+@app.command("evaluate")
+def evaluate_cmd(
+    config: Path = CONFIG_OPT,
+    coverage_csv: Path = typer.Option(..., "--coverage",
+                                      help="coverage.csv with interval_start, scheduled."),
+    requirements_csv: Path = typer.Option(
+        ..., "--requirements", help="requirements.csv (or forecast.csv) with calls, aht_s."),
+    simulate: bool = typer.Option(True, "--simulate/--no-simulate",
+                                  help="Also simulate ([simulation] settings)."),
+    misses: int = typer.Option(10, help="List up to this many intervals that miss the goal."),
+    verbose: int = VERBOSE_OPT,
+) -> None:
+    """Predict (Erlang C/A) and simulate the service of an existing roster's coverage.
+
+    Example: staffing evaluate -c data/plan.toml --coverage out/plan/coverage.csv
+             --requirements out/plan/requirements.csv
+    """
+    _setup(verbose)
+    from staffing.evaluate import evaluate
+    from staffing.io.export import read_coverage_csv, read_interval_csv
+    from staffing.pipeline import fit_patience_from, load_data, run_simulation
+    from staffing.report import format_summary
+
+    try:
+        cfg = _load(config)
+        need_data = cfg.patience_s == "fit" or (
+            simulate and cfg.simulation.handle_times == "empirical")
+        data = load_data(cfg) if need_data else None
+        pat = fit_patience_from(data) if cfg.patience_s == "fit" else None
+        goals = cfg.service_goals(pat.mean_patience_s if pat is not None else None)
+        frame = read_interval_csv(requirements_csv, tz=cfg.tz, required=("calls", "aht_s"),
+                                  what="requirements")
+        cov = read_coverage_csv(coverage_csv, tz=cfg.tz)
+        ev = evaluate(frame, cov["scheduled"].astype(float), goals, tz=cfg.tz)
+        sim = (run_simulation(cfg, goals, frame, ev, data.handle_s if data else None)
+               if simulate else None)
+    except (StaffingError, ValueError) as exc:
+        _fail(exc)
+    console.print(format_summary({"evaluation": ev.summary(),
+                                  "simulation": sim.summary() if sim else None}),
+                  highlight=False)
+    if len(ev.misses) and misses > 0:
+        table = Table(title=f"intervals missing the goal ({len(ev.misses)})")
+        for col in ("interval_start", "calls", "agents_net", "service_level", "reason"):
+            table.add_column(col)
+        for ts, row in ev.misses.head(misses).iterrows():
+            table.add_row(ts.isoformat(), f"{row['calls']:.1f}", f"{row['agents_net']:.2f}",
+                          f"{row['service_level']:.1%}", str(row["reason"]))
+        console.print(table)
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Interface to bind."),
+    port: int = typer.Option(8000, help="TCP port."),
+    reload: bool = typer.Option(False, help="Reload on code changes (development)."),
+    verbose: int = VERBOSE_OPT,
+) -> None:
+    """Start the HTTP API (api.main:app) with uvicorn; OpenAPI at /docs and /openapi.json.
+
+    Example: staffing serve --port 8000
+    """
+    _setup(verbose)
+    try:
+        import api.main  # noqa: F401  (fail early with a clear message)
+        import uvicorn
+    except ImportError as exc:
+        _fail(StaffingError(f"cannot start the API: {exc}"))
+    uvicorn.run("api.main:app", host=host, port=port, reload=reload,
+                log_level="debug" if verbose > 1 else "info")
 
 
 @app.command()
 def demo(
-    out: Path = typer.Option(Path("out/demo"), help="Output directory."),
-    verbose: int = typer.Option(0, "-v", count=True, help="More logging."),
+    out: Path = typer.Option(Path("out/demo"), "--out", "-o", help="Output directory."),
+    time_limit: float | None = typer.Option(
+        None, "--time-limit", help="Override the solver time limit of data/plan.toml (s)."),
+    verbose: int = VERBOSE_OPT,
 ) -> None:
-    """Run the main job on the bundled Anonymous Bank data.
+    """Full weekly plan on the bundled Anonymous Bank data (data/plan.toml) into --out,
+    with a short summary: forecast model and backtest error, agent-hours, cost, gap,
+    predicted and simulated weekly service level.
 
     Example: staffing demo --out out/demo
     """
     _setup(verbose)
-    from staffing.io import read_call_log, write_history
-
-    log = read_call_log(BUNDLED_LOG, tz="Asia/Jerusalem")
-    hist = log.to_intervals("15min")
-    out.mkdir(parents=True, exist_ok=True)
-    write_history(hist, out / "history_15min.csv")
-    s = log.summary()
-    console.print(f"Anonymous Bank Feb 1999: {s['calls']} calls, {s['served']} served, "
-                  f"{s['abandoned']} abandoned; {len(hist)} quarter-hours -> {out}")
+    try:
+        cfg = _load(BUNDLED_PLAN)
+        _run_plan(cfg, out, time_limit=time_limit, plots=True,
+                  title=f"Anonymous Bank: weekly plan from {cfg.start}")
+    except (StaffingError, ValueError) as exc:
+        _fail(exc)

@@ -39,6 +39,7 @@ __all__ = [
     "ics_calendar",
     "jsonable",
     "read_coverage_csv",
+    "read_interval_csv",
     "read_requirements_csv",
     "write_coverage_csv",
     "write_csv",
@@ -317,6 +318,13 @@ def _read_indexed(path: str | Path, tz: str, required: tuple[str, ...],
         except (TypeError, ValueError) as exc:
             raise InputError(c, "non-numeric", "numbers", p.name) from exc
     return out
+
+
+def read_interval_csv(path: str | Path, *, tz: str, required: tuple[str, ...] = ("calls",),
+                      what: str = "interval") -> pd.DataFrame:
+    """Read a CSV with an ``interval_start`` column (ISO 8601) and the numeric ``required``
+    columns, indexed by tz-aware ``interval_start`` (e.g. ``forecast.csv``)."""
+    return _read_indexed(path, tz, required, what)
 
 
 def read_requirements_csv(path: str | Path, *, tz: str) -> pd.DataFrame:

@@ -1,0 +1,446 @@
+"""The weekly plan, end to end: the only module that composes the stages.
+
+``plan(config)`` runs history -> forecast -> requirements -> roster -> evaluation -> simulation
+and keeps every stage's result in a :class:`PlanResult`; ``PlanResult.write(out_dir)`` writes
+all outputs. The stage functions (:func:`load_data`, :func:`run_forecast`,
+:func:`run_requirements`, :func:`run_roster`, :func:`run_evaluation`, :func:`run_simulation`)
+are public so the CLI can run part of the chain.
+
+Choices
+-------
+- A call log is aggregated to the site's interval grid; it also provides the handle times
+  resampled by the simulation and, with ``goals.patience_s = "fit"``, the patience estimate
+  (:func:`staffing.erlang.fit_patience`). An interval history gives neither (the simulation then
+  draws exponential handle times).
+- The roster covers ``agents_required`` (floor agents, shrinkage included, open-hours floor
+  applied). Evaluation and simulation turn the roster's floor agents back into phone agents
+  with the same shrinkage.
+- The roster's coverage frame gets the predicted ``service_level`` per interval (the
+  ``coverage.csv`` contract).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from staffing.config import PlanConfig
+from staffing.evaluate import Evaluation, evaluate
+from staffing.exceptions import InputError, StaffingWarning
+from staffing.grid import INDEX_NAME
+from staffing.simulate import SimulationResult, simulate
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "STAGES",
+    "PlanResult",
+    "StageEvent",
+    "load_data",
+    "plan",
+    "run_evaluation",
+    "run_forecast",
+    "run_requirements",
+    "run_roster",
+    "run_simulation",
+]
+
+STAGES = ("data", "forecast", "requirements", "roster", "evaluate", "simulate")
+
+
+@dataclass(frozen=True)
+class StageEvent:
+    """Progress of :func:`plan`.
+
+    ``kind`` is ``"start"``, ``"done"`` or ``"progress"`` (solver reports during the roster
+    stage); ``elapsed_s`` is seconds since the stage started; ``detail`` is a short text.
+    """
+
+    stage: str
+    kind: str
+    elapsed_s: float = 0.0
+    detail: str = ""
+
+
+Progress = Callable[[StageEvent], None]
+
+
+@dataclass
+class PlanData:
+    """Loaded input: interval ``history`` plus, for a call log, the log itself."""
+
+    history: pd.DataFrame
+    call_log: Any = None  # staffing.io.CallLog
+
+    @property
+    def handle_s(self) -> Any:
+        """Handle times of served calls (s), or None without a call log."""
+        if self.call_log is None:
+            return None
+        c = self.call_log.calls
+        return c.loc[c["outcome"].eq("served"), "handle_s"].to_numpy(float)
+
+
+@dataclass
+class PlanResult:
+    """Every stage's result of one weekly plan.
+
+    Attributes
+    ----------
+    config:
+        The plan's settings.
+    data:
+        Interval history (and call log).
+    forecast:
+        :class:`staffing.forecast.ForecastResult`.
+    patience:
+        :class:`staffing.erlang.PatienceFit` when patience was fitted, else None.
+    goals:
+        :class:`staffing.requirements.ServiceGoals` used (patience resolved).
+    requirements:
+        Requirements frame (DESIGN.md contract).
+    roster:
+        :class:`staffing.roster.RosterResult`.
+    evaluation:
+        Predicted service of the roster (None when the solve gave no roster).
+    simulation:
+        Simulated service (None when disabled or no roster).
+    timings:
+        Wall seconds per stage.
+    notes:
+        Warnings raised along the way (text) and other remarks.
+    """
+
+    config: PlanConfig
+    data: PlanData
+    forecast: Any
+    patience: Any
+    goals: Any
+    requirements: pd.DataFrame
+    roster: Any
+    evaluation: Evaluation | None = None
+    simulation: SimulationResult | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def coverage(self) -> pd.DataFrame:
+        """``interval_start, required, scheduled, under, over, service_level`` (predicted)."""
+        return coverage_frame(self.roster, self.evaluation)
+
+    def summary(self) -> dict[str, Any]:
+        """The ``summary.json`` content: roster keys at the top level (status, objective,
+        bound, gap, runtime_s, build_s, agent_hours, cost), the weekly predicted
+        ``service_level``, then nested ``forecast``, ``roster``, ``evaluation``,
+        ``simulation`` and ``plan`` sections."""
+        ro = self.roster.summary()
+        ev = self.evaluation.summary() if self.evaluation is not None else None
+        si = self.simulation.summary() if self.simulation is not None else None
+        cfg = self.config
+        out: dict[str, Any] = {
+            "status": ro["status"],
+            "objective": ro["objective"],
+            "bound": ro["bound"],
+            "gap": ro["gap"],
+            "runtime_s": ro["runtime_s"],
+            "build_s": ro["build_s"],
+            "agent_hours": ro["agent_hours"],
+            "cost": ro["cost"],
+            "service_level": ev["service_level"] if ev else None,
+            "simulated_service_level": si["service_level"] if si else None,
+            "plan": {
+                "start": cfg.start.isoformat(),
+                "days": cfg.days,
+                "tz": cfg.tz,
+                "interval_min": cfg.freq.total_seconds() / 60,
+                "data": str(cfg.data_path),
+                "data_kind": cfg.data_kind,
+                "config": str(cfg.source) if cfg.source else None,
+                "goals": self.goals.to_dict(),
+                "patience": self.patience.summary() if self.patience is not None else None,
+                "timings_s": {k: round(v, 3) for k, v in self.timings.items()},
+                "notes": list(self.notes),
+            },
+            "forecast": self.forecast.summary(),
+            "requirements": {
+                "agent_intervals_required": float(self.requirements["agents_required"].sum()),
+                "peak_agents_required": int(self.requirements["agents_required"].max()),
+            },
+            "roster": ro,
+            "evaluation": ev,
+            "simulation": si,
+        }
+        return out
+
+    def text(self) -> str:
+        """A few lines for people (see :func:`staffing.report.format_summary`)."""
+        from staffing.report import format_summary
+
+        return format_summary(self.summary())
+
+    def write(self, out_dir: str | Path, *, plots: bool = True) -> dict[str, Path]:
+        """Write every output into ``out_dir`` (created if needed) and return name -> path.
+
+        Files: ``forecast.csv``, ``requirements.csv``, ``shifts.csv``, ``coverage.csv``,
+        ``tours.csv``, ``summary.json``, ``plan.xlsx`` (sheets info, forecast, requirements,
+        shifts, tours, coverage, days, misses), ``shifts.ics``, and with ``plots`` the PNGs
+        ``forecast.png``, ``coverage.png``, ``heatmap.png``.
+        """
+        from staffing.io import export
+        from staffing.report import plot_coverage, plot_forecast, plot_heatmap
+
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        tz = self.config.tz
+        paths: dict[str, Path] = {}
+        fc = self.forecast.frame
+        paths["forecast.csv"] = export.write_csv(fc, out / "forecast.csv", index=True)
+        paths["requirements.csv"] = export.write_requirements_csv(
+            self.requirements, out / "requirements.csv")
+        shifts = self.roster.shifts
+        paths["shifts.csv"] = export.write_shifts_csv(shifts, out / "shifts.csv")
+        cov = self.coverage
+        paths["coverage.csv"] = export.write_coverage_csv(cov, out / "coverage.csv")
+        if len(self.roster.tours.columns):
+            paths["tours.csv"] = export.write_csv(self.roster.tours, out / "tours.csv")
+        summary = self.summary()
+        paths["summary.json"] = export.write_summary_json(summary, out / "summary.json")
+        sheets: dict[str, pd.DataFrame] = {
+            "forecast": fc,
+            "requirements": self.requirements,
+            "shifts": shifts,
+            "tours": self.roster.tours,
+            "coverage": cov.set_index(INDEX_NAME) if INDEX_NAME in cov else cov,
+        }
+        if self.evaluation is not None:
+            sheets["days"] = self.evaluation.days
+            sheets["misses"] = self.evaluation.misses
+        if self.simulation is not None:
+            sheets["simulation_days"] = self.simulation.days
+        info = {k: v for k, v in summary.items() if not isinstance(v, dict)}
+        info["tz"] = tz
+        info["forecast_model"] = summary["forecast"]["model"]
+        paths["plan.xlsx"] = export.write_workbook(sheets, out / "plan.xlsx", info=info)
+        if not shifts.empty:
+            paths["shifts.ics"] = export.write_ics(
+                shifts, out / "shifts.ics", name=f"roster {self.config.start.isoformat()}")
+        if plots:
+            paths["forecast.png"] = plot_forecast(
+                fc, out / "forecast.png", history=self.data.history,
+                level=self.forecast.level, tz=tz,
+                title=f"Forecast ({self.forecast.model}) from {self.config.start}")
+            if len(cov):
+                paths["coverage.png"] = plot_coverage(cov, out / "coverage.png", tz=tz)
+                paths["heatmap.png"] = plot_heatmap(cov, out / "heatmap.png", tz=tz)
+        return paths
+
+
+def coverage_frame(roster: Any, evaluation: Evaluation | None) -> pd.DataFrame:
+    """The roster's coverage with the predicted ``service_level`` column added."""
+    cov = roster.coverage.copy()
+    if cov.empty:
+        return pd.DataFrame(columns=[INDEX_NAME, "required", "scheduled", "under", "over",
+                                     "service_level"])
+    if INDEX_NAME not in cov.columns:
+        cov = cov.rename_axis(INDEX_NAME).reset_index()
+    if evaluation is not None:
+        sl = evaluation.intervals["service_level"]
+        cov["service_level"] = sl.reindex(pd.DatetimeIndex(cov[INDEX_NAME])).to_numpy()
+    else:
+        cov["service_level"] = float("nan")
+    return cov
+
+
+# ----------------------------------------------------------------------------- stages
+
+def load_data(config: PlanConfig) -> PlanData:
+    """Read the call log or interval history of ``config`` on the site's grid."""
+    from staffing.io import read_call_log, read_history
+
+    if config.data_kind == "call_log":
+        calls = read_call_log(config.data_path, tz=config.tz)
+        return PlanData(calls.to_intervals(config.freq), calls)
+    hist = read_history(config.data_path, tz=config.tz, freq=config.freq)
+    return PlanData(hist, None)
+
+
+def run_forecast(config: PlanConfig, history: pd.DataFrame) -> Any:
+    """Forecast the planning horizon (``staffing.forecast.forecast``)."""
+    from staffing.forecast import forecast
+
+    last = history.index[-1].tz_convert(config.tz).date()
+    first = history.index[0].tz_convert(config.tz).date()
+    if config.start <= first:
+        raise InputError("plan.start", config.start.isoformat(),
+                         f"a date after the history's first day {first}")
+    if config.start <= last:
+        log.warning("plan.start %s is inside the history (last day %s): the forecast uses "
+                    "history up to the day before it", config.start, last)
+        cut = config.grid.midnight(config.start)
+        history = history[history.index < cut]
+    return forecast(history, start=config.start, days=config.days,
+                    open_hours=config.open_hours, **config.forecast.kwargs())
+
+
+def fit_patience_from(data: PlanData) -> Any:
+    """Mean patience fitted on the call log's queued calls (:class:`PatienceFit`)."""
+    from staffing.erlang import fit_patience
+
+    if data.call_log is None:
+        raise InputError("goals.patience_s", "fit", "a number of seconds (no call log)")
+    obs = data.call_log.patience_observations()
+    return fit_patience(obs["wait_s"].to_numpy(float), obs["abandoned"].to_numpy(bool))
+
+
+def run_requirements(config: PlanConfig, forecast_frame: pd.DataFrame,
+                     patience_s: float | None = None) -> tuple[Any, pd.DataFrame]:
+    """Goals (patience resolved) and the requirements frame."""
+    from staffing.requirements import compute_requirements
+
+    goals = config.service_goals(patience_s)
+    req = compute_requirements(forecast_frame, goals, open_hours=config.open_hours,
+                               freq=config.freq)
+    return goals, req
+
+
+def run_roster(config: PlanConfig, requirements: pd.DataFrame, *,
+               progress: Callable[[Any], None] | None = None,
+               time_limit_s: float | None = None) -> Any:
+    """Solve the roster for ``requirements['agents_required']``."""
+    import dataclasses
+
+    from staffing.roster import solve_roster
+
+    options = config.solver
+    if time_limit_s is not None:
+        options = dataclasses.replace(options, time_limit_s=float(time_limit_s))
+    required = requirements["agents_required"].astype(float)
+    return solve_roster(required, config.roster, options, progress=progress)
+
+
+def run_evaluation(goals: Any, forecast_frame: pd.DataFrame, roster: Any,
+                   tz: str) -> Evaluation | None:
+    """Predicted service of the roster's coverage, or None when there is no roster."""
+    cov = roster.coverage
+    if cov is None or cov.empty:
+        return None
+    sched = cov.set_index(INDEX_NAME)["scheduled"] if INDEX_NAME in cov else cov["scheduled"]
+    return evaluate(forecast_frame, sched.astype(float), goals, tz=tz)
+
+
+def run_simulation(config: PlanConfig, goals: Any, forecast_frame: pd.DataFrame,
+                   evaluation: Evaluation, handle_s: Any) -> SimulationResult:
+    """Simulate the roster's phone agents against Poisson arrivals at the forecast rate."""
+    return simulate(
+        forecast_frame,
+        evaluation.intervals["agents_net"],
+        answer_s=goals.answer_s,
+        patience_s=goals.patience_s,
+        handle_s=handle_s,
+        options=config.simulation,
+        concurrency=goals.concurrency,
+        freq=config.freq,
+        tz=config.tz,
+    )
+
+
+class _Stage:
+    def __init__(self, name: str, progress: Progress | None, timings: dict[str, float]):
+        self.name = name
+        self.progress = progress
+        self.timings = timings
+        self.t0 = time.perf_counter()
+
+    def __enter__(self) -> _Stage:
+        log.info("stage %s", self.name)
+        self.emit("start")
+        return self
+
+    def emit(self, kind: str, detail: str = "") -> None:
+        if self.progress is not None:
+            self.progress(StageEvent(self.name, kind, time.perf_counter() - self.t0, detail))
+
+    def __exit__(self, exc_type: object, *rest: object) -> None:
+        self.timings[self.name] = time.perf_counter() - self.t0
+        if exc_type is None:
+            self.emit("done", f"{self.timings[self.name]:.1f} s")
+
+
+def plan(
+    config: PlanConfig,
+    *,
+    progress: Progress | None = None,
+    time_limit_s: float | None = None,
+    simulate: bool | None = None,
+) -> PlanResult:
+    """Run the weekly plan described by ``config``.
+
+    Parameters
+    ----------
+    config:
+        :class:`PlanConfig` (e.g. ``PlanConfig.from_toml("data/plan.toml")``).
+    progress:
+        Called with :class:`StageEvent` at each stage's start and end and with solver progress
+        during the roster stage (from the solver thread; keep it quick).
+    time_limit_s:
+        Override of ``[solver] time_limit_s``, seconds.
+    simulate:
+        Override of ``[simulation] enabled``.
+
+    Returns
+    -------
+    PlanResult
+        With every stage's result; a roster without a solution (infeasible, no incumbent) is a
+        status in ``result.roster`` and leaves ``evaluation``/``simulation`` as None.
+    """
+    timings: dict[str, float] = {}
+    notes: list[str] = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", StaffingWarning)
+        with _Stage("data", progress, timings):
+            data = load_data(config)
+        with _Stage("forecast", progress, timings) as st:
+            fc = run_forecast(config, data.history)
+            st.emit("progress", f"model {fc.model}")
+        patience = None
+        with _Stage("requirements", progress, timings):
+            if config.patience_s == "fit":
+                patience = fit_patience_from(data)
+            goals, req = run_requirements(
+                config, fc.frame, patience.mean_patience_s if patience is not None else None)
+        with _Stage("roster", progress, timings) as st:
+
+            def on_solver(p: Any) -> None:
+                gap = f"{p.gap:.2%}" if p.gap is not None else "n/a"
+                obj = f"{p.objective:,.0f}" if p.objective is not None else "none"
+                st.emit("progress", f"incumbent {obj}, gap {gap}")
+
+            roster = run_roster(config, req, progress=on_solver, time_limit_s=time_limit_s)
+        evaluation = None
+        sim = None
+        if roster.has_roster and not roster.coverage.empty:
+            with _Stage("evaluate", progress, timings):
+                evaluation = run_evaluation(goals, fc.frame, roster, config.tz)
+            run_sim = config.simulate if simulate is None else simulate
+            if run_sim and evaluation is not None:
+                with _Stage("simulate", progress, timings):
+                    sim = run_simulation(config, goals, fc.frame, evaluation, data.handle_s)
+                notes.extend(sim.notes)
+        else:
+            notes.append(f"roster status {roster.status.value}: no roster to evaluate"
+                         + (f" ({roster.diagnosis})" if roster.diagnosis else ""))
+    for w in caught:
+        if issubclass(w.category, StaffingWarning):
+            notes.append(f"{w.category.__name__}: {w.message}")
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    notes.extend(n for n in fc.notes if n not in notes)
+    return PlanResult(config=config, data=data, forecast=fc, patience=patience, goals=goals,
+                      requirements=req, roster=roster, evaluation=evaluation, simulation=sim,
+                      timings=timings, notes=notes)
