@@ -110,7 +110,8 @@ class ShiftTemplate:
         Wall-clock window for shift starts on a day (``start_latest >= start_earliest``; the
         shift itself may run past midnight and past the end of the week, it wraps cyclically).
     start_step_min:
-        Minutes between allowed starts (a multiple of the grid interval).
+        Minutes between allowed starts (a multiple of the grid interval); a ``Timedelta`` is
+        accepted and converted to minutes.
     paid_hours:
         Paid hours per shift, or an inclusive ``(min, max)`` range stepped by
         ``length_step_min``. A person (tour) keeps one length all week.
@@ -145,6 +146,9 @@ class ShiftTemplate:
 
     def __post_init__(self) -> None:
         f = f"templates.{self.name}"
+        if isinstance(self.start_step_min, dt.timedelta):  # also pd.Timedelta
+            object.__setattr__(self, "start_step_min",
+                               int(self.start_step_min.total_seconds() // 60))
         if not isinstance(self.name, str) or not self.name.strip():
             raise InputError("templates.name", self.name, "a non-empty name")
         for attr in ("start_earliest", "start_latest"):
@@ -354,6 +358,39 @@ class RosterConfig:
             if t.name == name:
                 return t
         raise InputError("template", name, f"one of {[t.name for t in self.templates]}")
+
+    def to_dict(self) -> dict[str, Any]:
+        """The TOML-shaped mapping; ``RosterConfig.from_dict(c.to_dict()) == c``."""
+        out: dict[str, Any] = {"templates": [], "rules": {}, "penalties": {}}
+        for t in self.templates:
+            d: dict[str, Any] = {
+                "name": t.name, "start_earliest": t.start_earliest.strftime("%H:%M"),
+                "start_latest": t.start_latest.strftime("%H:%M"),
+                "start_step_min": t.start_step_min,
+                "paid_hours": list(t.paid_hours) if isinstance(t.paid_hours, tuple)
+                else t.paid_hours,
+                "days": [DAYS[d] for d in t.days], "cost_per_hour": t.cost_per_hour,
+                "part_time": t.part_time, "length_step_min": t.length_step_min,
+                "breaks": [{k: getattr(b, k) for k in BreakRule.__dataclass_fields__}
+                           for b in t.breaks],
+            }
+            if t.max_headcount is not None:
+                d["max_headcount"] = t.max_headcount
+            if t.workdays is not None:
+                d["workdays"] = t.workdays
+            out["templates"].append(d)
+        for k in WeeklyRules.__dataclass_fields__:
+            v = getattr(self.rules, k)
+            if v is not None:
+                out["rules"][k] = v
+        for k in Penalties.__dataclass_fields__:
+            out["penalties"][k] = getattr(self.penalties, k)
+        if self.open_hours is not None:
+            hours: dict[str, Any] = {
+                DAYS[h.day]: f"{h.open:%H:%M}-{h.close:%H:%M}" for h in self.open_hours.days}
+            hours["min_staff"] = {DAYS[h.day]: h.min_staff for h in self.open_hours.days}
+            out["open_hours"] = hours
+        return out
 
     @classmethod
     def from_toml(cls, path: str | Path) -> RosterConfig:

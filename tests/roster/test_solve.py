@@ -260,3 +260,10 @@ def test_library_is_silent_and_checks_extra_options(capfd):
     with pytest.raises(InputError) as info:
         solve_roster(pd.Series(1.0, index=idx), cfg, SolverOptions(extra={"no_such": 1}))
     assert info.value.field == "extra.no_such"
+
+
+def test_config_round_trip():
+    cfg = RosterConfig.from_toml(EXAMPLE)
+    again = RosterConfig.from_dict(cfg.to_dict())
+    assert again == cfg
+    assert ShiftTemplate("x", dt.time(8), dt.time(9), pd.Timedelta("15min")).start_step_min == 15
