@@ -15,14 +15,24 @@ from staffing.forecast.models import MODELS, ModelError
 from staffing.forecast.result import BacktestConfig
 
 CLOSED_WEEKS = 4
+CLOSED_WINDOW = pd.Timedelta("15min")
 
 
-def infer_closed(ws: WallSeries, weeks: int = CLOSED_WEEKS) -> np.ndarray:
-    """Closed slots of the week: zero calls in each of their last ``weeks`` observations.
+def infer_closed(ws: WallSeries, weeks: int = CLOSED_WEEKS,
+                 window: pd.Timedelta = CLOSED_WINDOW) -> np.ndarray:
+    """Closed slots of the week: no call in their last ``weeks`` observations, nor in those of
+    the slots within ``window`` before and after them on the same day.
 
-    Slots never observed (e.g. weekends of a weekday-only center) count as closed.
+    The window keeps quiet but open intervals of fine grids (5 minutes) open; it spans no
+    neighbour on grids of 30 minutes or more. Slots never observed (e.g. weekends of a
+    weekday-only center) count as closed.
     """
-    return np.nansum(ws.recent(weeks), axis=0) == 0
+    calls = np.nansum(ws.recent(weeks), axis=0).reshape(7, ws.per_day)
+    half = int(window // ws.freq)
+    if half > 0:
+        padded = np.pad(calls, ((0, 0), (half, half)))
+        calls = sum(padded[:, k:k + ws.per_day] for k in range(2 * half + 1))
+    return (calls == 0).reshape(-1)
 
 
 def postprocess(

@@ -157,9 +157,13 @@ def forecast(
         chosen = str(ok[metric].idxmin())
     else:
         chosen = _preferred(usable)
-        _fallback(
-            f"too little history to backtest ({ws.days} days; a fold needs "
-            f"{7 + config.horizon_days}); using {chosen} without validation", notes)
+        if fold_days:
+            errors = "; ".join(e for e in table.loc[usable, "error"] if e)
+            why = f"no candidate could be backtested ({errors or 'no scores'})"
+        else:
+            why = (f"too little history to backtest ({ws.days} days; a fold needs "
+                   f"{7 * max(MODELS[n].min_weeks for n in usable) + config.horizon_days})")
+        _fallback(f"{why}; using {chosen} without validation", notes)
 
     steps = wall_steps(target, ws)
     n = len(ws.y)

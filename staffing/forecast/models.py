@@ -216,8 +216,11 @@ class PoissonGLM(ForecastModel):
             warnings.simplefilter("ignore", RuntimeWarning)
             warnings.simplefilter("ignore", SingularMatrixWarning)
             try:
-                res = sm.GLM(wy[cells] / wsum[cells], x[:, used], family=sm.families.Poisson(),
-                             var_weights=wsum[cells]).fit(maxiter=100)
+                # a floor of 0.01 calls per interval keeps all-zero cells at the edge of
+                # opening hours from pulling the log-linear fit to -inf
+                mean = np.maximum(wy[cells] / wsum[cells], 0.01)
+                res = sm.GLM(mean, x[:, used], family=sm.families.Poisson(),
+                             var_weights=wsum[cells]).fit(maxiter=50, tol=1e-6)
             except (ValueError, np.linalg.LinAlgError) as exc:
                 raise ModelError(f"poisson_glm: fit failed ({exc})") from exc
         n = len(ws.y)

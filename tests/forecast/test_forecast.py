@@ -78,9 +78,11 @@ def test_bank_glm_beats_seasonal_naive_in_backtest(bank):
 
 
 def test_bank_closed_intervals_stay_closed(bank, history_15min):
-    h = history_15min["calls"].to_numpy().reshape(4, 672)
-    closed = (h == 0).all(axis=0)
-    assert closed.any()
+    # zero in all 4 weeks for the interval and its 15-minute neighbours on the same day
+    h = history_15min["calls"].to_numpy().reshape(4, 7, 96).sum(axis=0)
+    padded = np.pad(h, ((0, 0), (1, 1)))
+    closed = ((padded[:, :-2] + padded[:, 1:-1] + padded[:, 2:]) == 0).reshape(-1)
+    assert closed.sum() > 20
     f = bank.frame
     assert (f["calls"].to_numpy()[closed] == 0).all()
     assert (f["calls_upper"].to_numpy()[closed] == 0).all()
@@ -320,6 +322,18 @@ def test_short_history_falls_back_with_warning(synth):
         r = forecast(h, models=FAST)
     assert r.model == "poisson_glm"
     check_frame(r, 7 * 48)
+
+
+def test_quiet_open_intervals_of_fine_grids_stay_open(synth):
+    h = synth(weeks=2, freq="5min", peak=6.0, seed=1)
+    day = h.index.hour
+    assert (h.loc[(day >= 9) & (day < 19) & (h.index.day_of_week == 0), "calls"] == 0).any()
+    r = forecast(h, model="poisson_glm", days=1)
+    f = r.frame
+    hours = f.index.hour
+    # every open 5-minute interval gets volume although many had zero calls in history
+    assert (f.loc[(hours >= 9) & (hours < 19), "calls"] > 0).all()
+    assert (f.loc[hours < 6, "calls"] == 0).all()
 
 
 def test_model_error_falls_back(synth, monkeypatch):
