@@ -279,6 +279,9 @@ class PlanConfig:
 
         # [goals]
         goals = dict(_table(d, "goals"))
+        from staffing.requirements import ServiceGoals
+
+        _only(goals, "goals", set(ServiceGoals.__dataclass_fields__))
         patience = goals.pop("patience_s", None)
         if patience is not None and patience != "fit":
             patience = _number(patience, "goals.patience_s",

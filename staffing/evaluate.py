@@ -142,7 +142,7 @@ def evaluate(
                          "finite agents >= 0")
     step = pd.Timedelta(freq) if freq is not None else (
         pd.Timedelta(forecast.attrs["freq"]) if forecast.attrs.get("freq") is not None
-        else (pd.Timedelta(np.diff(index.asi8).min(), unit="ns") if len(index) > 1 else None))
+        else (pd.Timedelta((index[1:] - index[:-1]).min()) if len(index) > 1 else None))
     if step is None:
         raise InputError("freq", None, "an interval length (pass freq= for one interval)")
     interval_s = float(step.total_seconds())

@@ -1,0 +1,180 @@
+"""The `staffing` command: help texts, bad input (exit code and one-line reason), a fast plan."""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from staffing.cli import app
+
+from .conftest import DATA
+
+runner = CliRunner()
+COMMANDS = ("forecast", "requirements", "roster", "plan", "evaluate", "serve", "demo", "ingest")
+
+
+def _toml(d: dict, prefix: str = "") -> str:
+    """Tiny TOML writer for the test configs (tables, arrays of tables, scalars, lists)."""
+    lines: list[str] = []
+    scalars = {k: v for k, v in d.items() if not isinstance(v, dict | list) or (
+        isinstance(v, list) and not (v and isinstance(v[0], dict)))}
+    for k, v in scalars.items():
+        lines.append(f"{json.dumps(k)} = {_val(v)}")
+    for k, v in d.items():
+        name = f"{prefix}.{k}" if prefix else k
+        if isinstance(v, dict):
+            lines.append(f"\n[{name}]")
+            lines.append(_toml(v, name))
+        elif isinstance(v, list) and v and isinstance(v[0], dict):
+            for item in v:
+                lines.append(f"\n[[{name}]]")
+                lines.append(_toml(item, name))
+    return "\n".join(lines)
+
+
+def _val(v) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, str):
+        return json.dumps(v)
+    if isinstance(v, list):
+        return "[" + ", ".join(_val(x) for x in v) + "]"
+    if hasattr(v, "isoformat"):
+        return v.isoformat()
+    return repr(v)
+
+
+@pytest.fixture(scope="module")
+def base() -> dict:
+    with (DATA / "plan.toml").open("rb") as fh:
+        d = tomllib.load(fh)
+    d["data"]["path"] = str(DATA / "anonymous_bank_feb1999_calls.csv")
+    d["forecast"] = {"models": ["historical_average"], "backtest": {"folds": 1}}
+    d["solver"] = {"time_limit_s": 10.0, "mip_rel_gap": 0.02}
+    d["simulation"] = {"replications": 3, "seed": 1}
+    return d
+
+
+def _write(tmp_path: Path, d: dict, name: str = "plan.toml") -> Path:
+    p = tmp_path / name
+    p.write_text(_toml(d))
+    return p
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_help_has_examples(command):
+    res = runner.invoke(app, [command, "--help"])
+    assert res.exit_code == 0
+    assert "Example" in res.output
+
+
+def test_toml_writer_round_trips(base, tmp_path):
+    p = _write(tmp_path, base)
+    with p.open("rb") as fh:
+        assert tomllib.load(fh) == base
+
+
+def _one_line_error(res) -> str:
+    text = res.stderr.strip() if res.stderr else res.output.strip()
+    lines = [ln for ln in text.splitlines() if ln.startswith("error")]
+    assert len(lines) == 1, text
+    return lines[0]
+
+
+def test_missing_config_file(tmp_path):
+    res = runner.invoke(app, ["plan", "--config", str(tmp_path / "nope.toml"), "--out",
+                              str(tmp_path / "out")])
+    assert res.exit_code == 2
+    assert "config" in _one_line_error(res)
+
+
+@pytest.mark.parametrize(
+    ("section", "key", "value", "field"),
+    [
+        ("goals", "service_level", 1.5, "goals.service_level"),
+        ("goals", "servise_level", 0.8, "goals.servise_level"),
+        ("site", "tz", "Mars/Olympus", "site.tz"),
+        ("solver", "time_limit_s", -1, "solver.time_limit_s"),
+        ("data", "path", "missing.csv", "data.path"),
+        ("plan", "start", "soon", "plan.start"),
+    ],
+)
+def test_bad_config_key_exits_with_field(tmp_path, base, section, key, value, field):
+    d = json.loads(json.dumps(base, default=str))
+    d[section][key] = value
+    cfg = _write(tmp_path, d)
+    for cmd in (["plan", "--out", str(tmp_path / "o")], ["forecast"]):
+        res = runner.invoke(app, [cmd[0], "--config", str(cfg), *cmd[1:]])
+        assert res.exit_code == 2, res.output
+        line = _one_line_error(res)
+        assert field in line, line
+
+
+def test_unknown_section(tmp_path, base):
+    d = json.loads(json.dumps(base, default=str))
+    d["extras"] = {"a": 1}
+    res = runner.invoke(app, ["plan", "-c", str(_write(tmp_path, d)), "-o", str(tmp_path)])
+    assert res.exit_code == 2
+    assert "extras" in _one_line_error(res)
+
+
+def test_broken_toml(tmp_path):
+    p = tmp_path / "bad.toml"
+    p.write_text("[goals\nservice_level = ")
+    res = runner.invoke(app, ["requirements", "-c", str(p)])
+    assert res.exit_code == 2
+    assert "valid TOML" in _one_line_error(res)
+
+
+def test_bad_override(tmp_path, base):
+    cfg = _write(tmp_path, json.loads(json.dumps(base, default=str)))
+    res = runner.invoke(app, ["plan", "-c", str(cfg), "-o", str(tmp_path), "--start", "x"])
+    assert res.exit_code == 2
+    assert "--start" in _one_line_error(res)
+
+
+def test_evaluate_missing_coverage_file(tmp_path, base):
+    cfg = _write(tmp_path, json.loads(json.dumps(base, default=str)))
+    res = runner.invoke(app, ["evaluate", "-c", str(cfg), "--coverage", str(tmp_path / "c.csv"),
+                              "--requirements", str(tmp_path / "r.csv"), "--no-simulate"])
+    assert res.exit_code == 2
+    assert "path" in _one_line_error(res)
+
+
+def test_fast_plan_then_roster_and_evaluate(tmp_path, base):
+    d = json.loads(json.dumps(base, default=str))
+    d["goals"]["patience_s"] = 300.0  # no fit: evaluate/requirements need no call log
+    cfg = _write(tmp_path, d)
+    out = tmp_path / "out"
+    res = runner.invoke(app, ["plan", "-c", str(cfg), "-o", str(out), "--no-plots"])
+    assert res.exit_code == 0, res.output
+    assert "predicted (erlang_a)" in res.output
+    assert "simulated" in res.output
+    for name in ("requirements.csv", "shifts.csv", "coverage.csv", "summary.json", "plan.xlsx",
+                 "shifts.ics"):
+        assert (out / name).is_file(), name
+    assert not (out / "heatmap.png").exists()
+    s = json.loads((out / "summary.json").read_text())
+    assert s["plan"]["goals"]["patience_s"] == 300.0
+
+    res = runner.invoke(app, ["evaluate", "-c", str(cfg), "--coverage", str(out / "coverage.csv"),
+                              "--requirements", str(out / "requirements.csv"), "--no-simulate"])
+    assert res.exit_code == 0, res.output
+    m = re.search(r"SL (\d+\.\d)%", res.output)
+    assert m and float(m.group(1)) == pytest.approx(100 * s["service_level"], abs=0.051)
+
+    res = runner.invoke(app, ["roster", "-c", str(cfg), "--requirements",
+                              str(out / "requirements.csv"), "-o", str(tmp_path / "r"),
+                              "--time-limit", "5"])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "r" / "shifts.csv").is_file()
+
+    res = runner.invoke(app, ["requirements", "-c", str(cfg), "--forecast",
+                              str(out / "forecast.csv"), "-o", str(tmp_path / "q")])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "q" / "requirements.csv").is_file()

@@ -1,0 +1,127 @@
+"""PlanConfig from TOML: the bundled plan, relative paths, and one bad value per field."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import tomllib
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from staffing.config import PlanConfig
+from staffing.exceptions import InputError
+
+ROOT = Path(__file__).resolve().parent.parent
+PLAN = ROOT / "data" / "plan.toml"
+
+
+@pytest.fixture(scope="module")
+def raw():
+    with PLAN.open("rb") as fh:
+        return tomllib.load(fh)
+
+
+def test_bundled_plan_loads():
+    cfg = PlanConfig.from_toml(PLAN)
+    assert cfg.data_kind == "call_log"
+    assert cfg.data_path == (ROOT / "data" / "anonymous_bank_feb1999_calls.csv").resolve()
+    assert cfg.tz == "Asia/Jerusalem"
+    assert cfg.freq == pd.Timedelta("15min")
+    assert cfg.start == dt.date(1999, 3, 1)
+    assert cfg.days == 7
+    assert cfg.patience_s == "fit"
+    assert cfg.open_hours is not None and cfg.roster.open_hours is not None
+    assert len(cfg.roster.templates) == 4
+    assert cfg.solver.time_limit_s > 0
+    assert cfg.simulate and cfg.simulation.replications == 10
+    assert len(cfg.index) == 7 * 96
+    goals = cfg.service_goals(300.0)
+    assert goals.patience_s == 300.0 and goals.service_level == 0.8
+
+
+def test_relative_paths_resolve_against_config_dir(tmp_path, raw):
+    d = copy.deepcopy(raw)
+    (tmp_path / "sub").mkdir()
+    hist = tmp_path / "sub" / "h.csv"
+    hist.write_text("interval_start,calls\n1999-02-01T00:00:00+02:00,1\n")
+    d["data"] = {"path": "sub/h.csv"}
+    d["goals"] = {"service_level": 0.8, "answer_s": 20}
+    cfg = PlanConfig.from_dict(d, base_dir=tmp_path)
+    assert cfg.data_path == hist.resolve()
+    assert cfg.data_kind == "history"
+    assert cfg.patience_s is None
+    assert cfg.service_goals().patience_s is None
+
+
+def _set(d: dict, path: str, value):
+    keys = path.split(".")
+    for k in keys[:-1]:
+        d = d.setdefault(k, {})
+    if value is _DELETE:
+        d.pop(keys[-1], None)
+    else:
+        d[keys[-1]] = value
+
+
+_DELETE = object()
+
+BAD = [
+    ("bogus.key", 1, "bogus"),
+    ("data.path", "no_such_file.csv", "data.path"),
+    ("data.path", _DELETE, "data.path"),
+    ("data.kind", "xml", "data.kind"),
+    ("data.colour", "red", "data.colour"),
+    ("site.tz", "Mars/Olympus", "site.tz"),
+    ("site.interval", "7min", "site.freq"),
+    ("plan.start", "March 1st", "plan.start"),
+    ("plan.start", _DELETE, "plan.start"),
+    ("plan.days", 0, "plan.days"),
+    ("forecast.level", 1.5, "forecast.level"),
+    ("forecast.models", ["crystal_ball"], "forecast.models"),
+    ("forecast.backtest.folds", 0, "forecast.backtest.folds"),
+    ("forecast.special_days.scale", {"1999-03-02": -1}, "forecast.special_days.scale"),
+    ("goals.service_level", 1.5, "goals.service_level"),
+    ("goals.answer_s", -3, "goals.answer_s"),
+    ("goals.shrinkage", 1.0, "goals.shrinkage"),
+    ("goals.patience_s", -5, "goals.patience_s"),
+    ("goals.speed", 3, "goals.speed"),
+    ("open_hours.fri", "7-14", "open_hours.fri"),
+    ("rules.workdays", 9, "rules.workdays"),
+    ("penalties.under_per_agent_interval", -1, "penalties.under_per_agent_interval"),
+    ("solver.time_limit_s", 0, "solver.time_limit_s"),
+    ("solver.gap", 0.1, "solver.gap"),
+    ("simulation.replications", 0, "simulation.replications"),
+    ("simulation.handle_times", "weibull", "simulation.handle_times"),
+    ("simulation.enabled", "yes", "simulation.enabled"),
+]
+
+
+@pytest.mark.parametrize(("path", "value", "field"), BAD, ids=[b[0] for b in BAD])
+def test_bad_value_names_the_key(raw, path, value, field):
+    d = copy.deepcopy(raw)
+    _set(d, path, value)
+    with pytest.raises(InputError) as exc:
+        PlanConfig.from_dict(d, base_dir=PLAN.parent)
+    assert exc.value.field.startswith(field), exc.value.field
+
+
+def test_fit_patience_needs_a_call_log(tmp_path, raw):
+    d = copy.deepcopy(raw)
+    hist = tmp_path / "h.csv"
+    hist.write_text("interval_start,calls\n1999-02-01T00:00:00+02:00,1\n")
+    d["data"] = {"path": str(hist)}
+    with pytest.raises(InputError) as exc:
+        PlanConfig.from_dict(d)
+    assert exc.value.field == "goals.patience_s"
+
+
+def test_missing_and_broken_files(tmp_path):
+    with pytest.raises(InputError) as exc:
+        PlanConfig.from_toml(tmp_path / "nope.toml")
+    assert exc.value.field == "config"
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[goals\nservice_level = 0.8\n")
+    with pytest.raises(InputError, match="valid TOML"):
+        PlanConfig.from_toml(bad)

@@ -1,0 +1,167 @@
+"""End-to-end weekly plan on the bundled data: every output present and consistent."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import warnings
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+
+from staffing.config import PlanConfig
+from staffing.erlang import erlang_a_metrics, service_level
+from staffing.pipeline import STAGES, StageEvent, plan
+
+from .conftest import DATA, TZ
+
+OUTPUTS = ("forecast.csv", "requirements.csv", "shifts.csv", "coverage.csv", "tours.csv",
+           "summary.json", "plan.xlsx", "shifts.ics", "forecast.png", "coverage.png",
+           "heatmap.png")
+
+
+@pytest.fixture(scope="module")
+def planned(tmp_path_factory):
+    cfg = PlanConfig.from_toml(DATA / "plan.toml")
+    cfg = dataclasses.replace(cfg, solver=dataclasses.replace(cfg.solver, time_limit_s=15.0))
+    events: list[StageEvent] = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = plan(cfg, progress=events.append)
+    out = tmp_path_factory.mktemp("plan")
+    paths = result.write(out)
+    return result, out, paths, events
+
+
+def _ts(col: pd.Series) -> pd.DatetimeIndex:
+    return pd.DatetimeIndex(pd.to_datetime(col, utc=True)).tz_convert(TZ)
+
+
+def test_all_stages_ran(planned):
+    result, _, _, events = planned
+    assert result.roster.has_roster
+    assert result.evaluation is not None and result.simulation is not None
+    assert set(result.timings) == set(STAGES)
+    done = [e.stage for e in events if e.kind == "done"]
+    assert done == list(STAGES)
+    assert result.patience is not None and 100 < result.patience.mean_patience_s < 1000
+    assert result.goals.patience_s == result.patience.mean_patience_s
+
+
+def test_every_output_present(planned):
+    _, out, paths, _ = planned
+    for name in OUTPUTS:
+        assert (out / name).is_file() and (out / name).stat().st_size > 0, name
+        assert name in paths
+    for png in ("forecast.png", "coverage.png", "heatmap.png"):
+        assert (out / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_requirements_contract_and_horizon(planned):
+    result, out, _, _ = planned
+    req = pd.read_csv(out / "requirements.csv")
+    assert list(req.columns) == ["interval_start", "calls", "aht_s", "erlangs", "agents_net",
+                                 "agents_required", "service_level", "asa_s", "occupancy",
+                                 "abandon_rate"]
+    idx = _ts(req["interval_start"])
+    assert idx.equals(result.config.index)
+    assert idx[0] == pd.Timestamp("1999-03-01 00:00", tz=TZ)
+    assert len(idx) == 7 * 96  # no DST change in Israel that week
+
+
+def _on_duty(shifts: pd.DataFrame, index: pd.DatetimeIndex) -> np.ndarray:
+    """Agents on the floor per interval from shifts.csv: [start, end) minus the breaks."""
+    step = index[1] - index[0]
+    count = pd.Series(0, index=index)
+    for row in shifts.itertuples():
+        start = pd.Timestamp(row.start).tz_convert(TZ)
+        end = pd.Timestamp(row.end).tz_convert(TZ)
+        slots = pd.date_range(start, end, freq=step, inclusive="left")
+        on = pd.Series(True, index=slots)
+        breaks = row.breaks if isinstance(row.breaks, str) else ""
+        for b in filter(None, breaks.split(";")):
+            a, z = b.split("-")
+            for day in (start.normalize(), start.normalize() + pd.Timedelta(days=1)):
+                b0 = day.tz_localize(None) + pd.Timedelta(a + ":00")
+                b0 = b0.tz_localize(TZ)
+                if start <= b0 < end:
+                    b1 = day.tz_localize(None) + pd.Timedelta(z + ":00")
+                    b1 = b1.tz_localize(TZ)
+                    if b1 <= b0:
+                        b1 += pd.Timedelta(days=1)
+                    on[(on.index >= b0) & (on.index < b1)] = False
+                    break
+            else:
+                raise AssertionError(f"break {b} outside shift {start}-{end}")
+        count.loc[on.index[on.to_numpy()]] += 1
+    return count.to_numpy()
+
+
+def test_coverage_equals_shifts_minus_breaks(planned):
+    _, out, _, _ = planned
+    cov = pd.read_csv(out / "coverage.csv")
+    shifts = pd.read_csv(out / "shifts.csv")
+    idx = _ts(cov["interval_start"])
+    np.testing.assert_array_equal(_on_duty(shifts, idx), cov["scheduled"].to_numpy())
+    req = pd.read_csv(out / "requirements.csv")
+    np.testing.assert_allclose(cov["required"], req["agents_required"])
+    np.testing.assert_allclose(cov["under"], np.maximum(cov["required"] - cov["scheduled"], 0))
+    np.testing.assert_allclose(cov["over"], np.maximum(cov["scheduled"] - cov["required"], 0))
+
+
+def test_predicted_service_level_recomputed_independently(planned):
+    _, out, _, _ = planned
+    summary = json.loads((out / "summary.json").read_text())
+    cov = pd.read_csv(out / "coverage.csv")
+    req = pd.read_csv(out / "requirements.csv")
+    goals = summary["plan"]["goals"]
+    net = cov["scheduled"].to_numpy(float) * (1 - goals["shrinkage"])
+    calls = req["calls"].to_numpy(float)
+    aht = np.where(calls > 0, req["aht_s"].to_numpy(float), 1.0)
+    m = erlang_a_metrics(calls, aht, net, 900.0, goals["patience_s"], goals["answer_s"])
+    sl = np.where(calls > 0, m.service_level, 1.0)
+    np.testing.assert_allclose(cov["service_level"], sl, rtol=1e-5, atol=1e-6)
+    week = (sl * calls).sum() / calls.sum()
+    assert summary["service_level"] == pytest.approx(week, rel=1e-4)
+    assert summary["evaluation"]["model"] == "erlang_a"
+    # Erlang C on the same staffing differs (no abandonment): the model choice matters
+    sl_c = np.where(calls > 0, service_level(calls, aht, net, goals["answer_s"], 900.0), 1.0)
+    assert not np.allclose(sl_c, sl)
+
+
+def test_summary_json_contract(planned):
+    result, out, _, _ = planned
+    s = json.loads((out / "summary.json").read_text())
+    for key in ("status", "objective", "bound", "gap", "runtime_s", "build_s", "agent_hours",
+                "cost", "service_level"):
+        assert key in s, key
+    assert s["status"] in ("optimal", "feasible")
+    assert s["agent_hours"] > 0 and s["cost"] > 0
+    shifts = pd.read_csv(out / "shifts.csv")
+    assert s["agent_hours"] == pytest.approx(shifts["paid_hours"].sum())
+    assert s["forecast"]["model"] == result.forecast.model
+    assert s["forecast"]["backtest"]
+    sim = s["simulation"]
+    assert sim["service_level_low"] <= sim["service_level"] <= sim["service_level_high"]
+    # simulation and Erlang A agree to a few points on the week
+    assert abs(sim["service_level"] - s["service_level"]) < 0.05
+    assert s["simulated_service_level"] == sim["service_level"]
+
+
+def test_workbook_and_calendar(planned):
+    result, out, _, _ = planned
+    wb = openpyxl.load_workbook(out / "plan.xlsx", read_only=True)
+    for sheet in ("info", "forecast", "requirements", "shifts", "tours", "coverage", "days"):
+        assert sheet in wb.sheetnames
+    assert wb["shifts"].max_row == len(result.roster.shifts) + 1
+    ics = (out / "shifts.ics").read_bytes().decode()
+    assert ics.count("BEGIN:VEVENT") == len(result.roster.shifts)
+    assert ics.startswith("BEGIN:VCALENDAR\r\n")
+
+
+def test_text_summary(planned):
+    result, _, _, _ = planned
+    text = result.text()
+    assert "forecast:" in text and "roster:" in text and "simulated" in text
