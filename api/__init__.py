@@ -1,0 +1,1 @@
+"""HTTP API of `staffing` (FastAPI): see :mod:`api.main`."""

@@ -1,0 +1,119 @@
+"""Errors as JSON naming the field, never a stack trace; request body size limit (413).
+
+Every error body is ``{"detail": ..., "field": ...}`` (:class:`api.schemas.Problem`):
+
+- ``InputError`` from the library -> 422 with ``field``, ``expected``;
+- request validation -> 422, ``detail`` is pydantic's list, ``field`` the first error's path;
+- ``HTTPException`` -> its status, ``field`` null;
+- anything else -> 500 ``internal server error`` (logged with the traceback, not returned).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from staffing.exceptions import InputError, SolverUnavailableError, StaffingError
+
+log = logging.getLogger("api")
+
+
+def problem(status: int, detail: Any, field: str | None = None, **extra: Any) -> JSONResponse:
+    """A JSON error response."""
+    return JSONResponse({"detail": detail, "field": field, **extra}, status_code=status)
+
+
+def loc_to_field(loc: tuple[Any, ...] | list[Any]) -> str | None:
+    """``("body", "history", 3, "calls")`` -> ``history[3].calls``."""
+    parts = list(loc)
+    if parts and parts[0] in ("body", "query", "path", "header", "form"):
+        parts = parts[1:]
+    out = ""
+    for p in parts:
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
+    return out or None
+
+
+class BodyTooLarge(HTTPException):
+    """Raised while reading a body beyond ``max_body_bytes``."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"request body larger than {limit} bytes")
+
+
+class BodySizeLimit:
+    """ASGI middleware: 413 when Content-Length (or the streamed body) exceeds ``max_bytes``."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for name, value in scope.get("headers", []):
+            if name == b"content-length":
+                try:
+                    too_big = int(value) > self.max_bytes
+                except ValueError:
+                    too_big = False
+                if too_big:
+                    resp = problem(413, f"request body larger than {self.max_bytes} bytes")
+                    await resp(scope, receive, send)
+                    return
+        seen = 0
+
+        async def limited() -> Message:
+            nonlocal seen
+            msg = await receive()
+            if msg["type"] == "http.request":
+                seen += len(msg.get("body", b""))
+                if seen > self.max_bytes:
+                    raise BodyTooLarge(self.max_bytes)
+            return msg
+
+        await self.app(scope, limited, send)
+
+
+def install(app: FastAPI) -> None:
+    """Register the exception handlers."""
+
+    @app.exception_handler(InputError)
+    async def _input(_: Request, exc: InputError) -> JSONResponse:
+        return problem(422, str(exc), exc.field, expected=exc.expected)
+
+    @app.exception_handler(SolverUnavailableError)
+    async def _solver(_: Request, exc: SolverUnavailableError) -> JSONResponse:
+        log.error("solver unavailable: %s", exc)
+        return problem(503, "solver unavailable")
+
+    @app.exception_handler(StaffingError)
+    async def _staffing(_: Request, exc: StaffingError) -> JSONResponse:
+        return problem(422, str(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = jsonable_encoder(exc.errors(), custom_encoder={
+            Exception: str, bytes: lambda b: b.decode("utf-8", "replace")})
+        field = loc_to_field(errors[0].get("loc", ())) if errors else None
+        return problem(422, errors, field)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        resp = problem(exc.status_code, exc.detail)
+        for k, v in (exc.headers or {}).items():
+            resp.headers[k] = v
+        return resp
+
+    @app.exception_handler(Exception)
+    async def _internal(request: Request, exc: Exception) -> JSONResponse:
+        log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+        return problem(500, "internal server error")

@@ -1,0 +1,98 @@
+"""Helpers shared by the routers: body parsing for JSON-or-multipart routes, job views."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any, TypeVar
+
+from fastapi import HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ValidationError
+
+from api.jobs import Job
+from api.jobs.store import elapsed_since
+from api.schemas import JobError, JobPublic, Progress
+
+M = TypeVar("M", bound=BaseModel)
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "Missing or invalid X-API-Key"},
+    413: {"description": "Request body too large"},
+    422: {"description": "Invalid input; `field` names the field at fault"},
+}
+
+
+def validate(model: type[M], data: Any, prefix: tuple[Any, ...] = ("body",)) -> M:
+    """``model.model_validate(data)`` with errors raised as FastAPI's 422."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        errors = [{**e, "loc": (*prefix, *e["loc"])} for e in exc.errors()]
+        raise RequestValidationError(errors) from None
+
+
+async def json_body(request: Request) -> Any:
+    """Parsed JSON body (422 when it is not JSON)."""
+    raw = await request.body()
+    try:
+        return json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise RequestValidationError([{"type": "json_invalid", "loc": ("body",),
+                                       "msg": f"JSON decode error: {exc}", "input": None}]
+                                     ) from None
+
+
+def is_multipart(request: Request) -> bool:
+    """True for ``multipart/form-data`` requests."""
+    return request.headers.get("content-type", "").lower().startswith("multipart/form-data")
+
+
+async def read_upload(form: Any, name: str, limit: int) -> str:
+    """Text of the uploaded file part ``name`` (422 when absent or not UTF-8)."""
+    part = form.get(name)
+    if part is None or isinstance(part, str):
+        if isinstance(part, str) and part:
+            return part
+        raise RequestValidationError([{"type": "missing", "loc": ("body", name),
+                                       "msg": f"file part '{name}' is required",
+                                       "input": None}])
+    data = await part.read(limit + 1)
+    if len(data) > limit:
+        raise HTTPException(413, f"file part '{name}' larger than {limit} bytes")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise RequestValidationError([{"type": "value_error", "loc": ("body", name),
+                                       "msg": "file must be UTF-8 text", "input": None}]
+                                     ) from None
+
+
+def _aware(t: dt.datetime | None) -> dt.datetime | None:
+    """SQLite returns naive datetimes; they are UTC."""
+    return t.replace(tzinfo=dt.UTC) if t is not None and t.tzinfo is None else t
+
+
+def job_public(job: Job, base: str) -> JobPublic:
+    """ORM job -> response model with links to itself and its files."""
+    prog = dict(job.progress) if job.progress else None
+    if job.status == "running":
+        prog = prog or {}
+        prog["elapsed_s"] = round(elapsed_since(job.started_at) or 0.0, 3)
+    error = JobError(detail=job.error_detail, field=job.error_field) if job.error_detail else None
+    links = {"self": f"{base}/{job.id}"}
+    for art in sorted(job.artifacts, key=lambda a: a.name):
+        links[art.name] = f"{base}/{job.id}/{art.name}" if job.kind == "roster" else \
+            f"{base}/{job.id}/files/{art.name}"
+    return JobPublic(
+        id=job.id, kind=job.kind, status=job.status, created_at=_aware(job.created_at),  # type: ignore[arg-type]
+        started_at=_aware(job.started_at), finished_at=_aware(job.finished_at),
+        time_limit_s=job.time_limit_s, cancel_requested=job.cancel_requested,
+        progress=Progress(**prog) if prog else None, result=job.result, error=error,
+        notes=list(job.notes or []), links=links,
+    )
+
+
+def not_found(job_id: str) -> HTTPException:
+    """404 for an unknown job id."""
+    return HTTPException(404, f"no job {job_id!r}")

@@ -1,0 +1,306 @@
+"""Request and response models of the HTTP API (pydantic v2).
+
+They are deliberately separate from the library's dataclasses: the wire format is stable and
+documented in the OpenAPI schema, and :mod:`api.convert` turns ``*Create`` models into domain
+objects (whose own validation raises ``InputError`` -> 422 naming the field). ``*Public``
+models are what the API returns.
+
+Units follow the library: seconds in ``*_s``, minutes in ``*_min``, hours in ``*_hours``,
+fractions in [0, 1], timestamps ISO 8601 (with a UTC offset, or naive local times in ``tz``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# ----------------------------------------------------------------------------- shared pieces
+class HistoryRow(_In):
+    """One interval of history: offered calls and, optionally, handle time."""
+
+    interval_start: str = Field(max_length=40, examples=["1999-02-01T08:00:00+02:00"])
+    calls: float = Field(ge=0, description="Calls offered in the interval")
+    aht_s: float | None = Field(None, ge=0, description="Mean handle time, seconds")
+    abandoned: float | None = Field(None, ge=0)
+
+
+class ForecastRow(_In):
+    """Forecast volume of one interval (input of requirements)."""
+
+    interval_start: str = Field(max_length=40, examples=["1999-03-01T08:00:00+02:00"])
+    calls: float = Field(ge=0, description="Calls offered in the interval")
+    aht_s: float | None = Field(None, ge=0, description="Mean handle time, seconds")
+
+
+class OpenHoursIn(_In):
+    """Opening hours: day ranges to ``"HH:MM-HH:MM"`` (closed days omitted) and the minimum
+    agents on duty in every open interval (an int, or a table per day range)."""
+
+    model_config = ConfigDict(extra="allow",
+                              json_schema_extra={"examples": [
+                                  {"sun-thu": "07:00-24:00", "fri": "07:00-14:00",
+                                   "min_staff": 1}]})
+
+    min_staff: int | dict[str, int] = Field(0)
+
+    def spec(self) -> dict[str, str]:
+        """The day-range windows."""
+        return {str(k): str(v) for k, v in (self.model_extra or {}).items()}
+
+
+class GoalsIn(_In):
+    """Service goals (see ``staffing.requirements.ServiceGoals``)."""
+
+    service_level: float | None = Field(0.8, description="Fraction answered within answer_s")
+    answer_s: float = Field(20.0, description="Service-level threshold, seconds")
+    asa_s: float | None = Field(None, description="Maximum average speed of answer, s")
+    max_occupancy: float | None = Field(None, description="Maximum occupancy, fraction")
+    abandon_rate: float | None = Field(None, description="Maximum abandon fraction "
+                                       "(needs patience_s)")
+    patience_s: float | None = Field(None, description="Mean patience, s (Erlang A when set)")
+    shrinkage: float = Field(0.0, description="Fraction of paid time off the phone")
+    concurrency: int = Field(1, description="Sessions per agent")
+    max_agents: int | None = Field(None, description="Cap on agents per interval")
+
+
+class Problem(BaseModel):
+    """Error body of every 4xx/5xx response."""
+
+    detail: Any = Field(description="What went wrong (text, or a list of validation errors)")
+    field: str | None = Field(None, description="The request field at fault, when known")
+    expected: str | None = None
+
+
+# ----------------------------------------------------------------------------- forecasts
+class ForecastCreate(_In):
+    """Forecast from an interval history in the body."""
+
+    tz: str = Field(min_length=1, max_length=64, examples=["Asia/Jerusalem"])
+    freq: str | None = Field(None, max_length=16, description="Interval length, e.g. '15min' "
+                             "(inferred when omitted)")
+    history: list[HistoryRow] = Field(min_length=1, max_length=200_000)
+    start: dt.date | None = Field(None, description="First forecast day (local); default the "
+                                  "day after the history")
+    days: int = Field(7, ge=1, le=28)
+    level: float = Field(0.8, gt=0, lt=1, description="Coverage of calls_lower/calls_upper")
+    model: str | None = Field(None, max_length=40, description="Force this model")
+    models: list[str] | None = Field(None, max_length=10, description="Candidate models")
+    open_hours: OpenHoursIn | None = None
+
+
+class ForecastParams(_In):
+    """Form fields of the multipart variant (the CSV goes in the ``history`` file part)."""
+
+    tz: str = Field(min_length=1, max_length=64)
+    freq: str | None = Field(None, max_length=16)
+    start: dt.date | None = None
+    days: int = Field(7, ge=1, le=28)
+    level: float = Field(0.8, gt=0, lt=1)
+    model: str | None = Field(None, max_length=40)
+
+
+class ForecastInterval(BaseModel):
+    """Forecast of one interval."""
+
+    interval_start: str
+    calls: float
+    calls_lower: float
+    calls_upper: float
+    aht_s: float | None
+
+
+class ForecastPublic(BaseModel):
+    """Forecast result: the chosen model, its backtest and the intervals."""
+
+    model: str
+    summary: dict[str, Any]
+    intervals: list[ForecastInterval]
+    notes: list[str] = []
+
+
+# ----------------------------------------------------------------------------- requirements
+class RequirementsCreate(_In):
+    """Forecast volume per interval plus goals -> agents required per interval."""
+
+    tz: str = Field(min_length=1, max_length=64, examples=["Asia/Jerusalem"])
+    freq: str | None = Field(None, max_length=16, description="Interval length, e.g. '15min'")
+    forecast: list[ForecastRow] = Field(min_length=1, max_length=200_000)
+    goals: GoalsIn = Field(default_factory=GoalsIn)
+    open_hours: OpenHoursIn | None = None
+
+
+class RequirementInterval(BaseModel):
+    """Requirement of one interval (the requirements contract)."""
+
+    interval_start: str
+    calls: float
+    aht_s: float | None
+    erlangs: float
+    agents_net: int
+    agents_required: int
+    service_level: float
+    asa_s: float | None
+    occupancy: float
+    abandon_rate: float | None = None
+
+
+class RequirementsPublic(BaseModel):
+    """Requirements per interval and totals."""
+
+    intervals: list[RequirementInterval]
+    summary: dict[str, Any]
+
+
+# ----------------------------------------------------------------------------- roster jobs
+class BreakIn(_In):
+    """A break inside a shift (minutes after the shift start)."""
+
+    name: str = Field("break", max_length=40)
+    duration_min: int
+    earliest_offset_min: int
+    latest_offset_min: int
+    min_gap_min: int = 0
+    paid: bool = False
+
+
+class TemplateIn(_In):
+    """A shift template (see ``data/roster_example.toml``)."""
+
+    name: str = Field(min_length=1, max_length=40)
+    start_earliest: str = Field(max_length=5, examples=["07:00"])
+    start_latest: str = Field(max_length=5, examples=["09:00"])
+    start_step_min: int = 30
+    paid_hours: float | list[float] = Field(8.0, description="Hours, or [min, max]")
+    days: list[str | int] | str | None = Field(None, examples=[["sun-thu"]])
+    cost_per_hour: float = 1.0
+    part_time: bool = False
+    max_headcount: int | None = None
+    breaks: list[BreakIn] = Field(default_factory=list, max_length=8)
+    length_step_min: int = 60
+    workdays: int | None = None
+
+
+class RulesIn(_In):
+    """Weekly rules of a person's week (tour)."""
+
+    workdays: int = 5
+    consecutive_days_off: int = 2
+    start_band_minutes: int | None = None
+    min_weekly_hours: float = 0.0
+    max_weekly_hours: float = 168.0
+    part_time_share_max: float = 1.0
+
+
+class PenaltiesIn(_In):
+    """Soft-coverage penalties, currency per agent-interval."""
+
+    under_per_agent_interval: float = 100.0
+    over_per_agent_interval: float = 1.0
+
+
+class RosterConfigIn(_In):
+    """Templates, rules, penalties and opening hours (the roster TOML as JSON)."""
+
+    templates: list[TemplateIn] = Field(min_length=1, max_length=50)
+    rules: RulesIn = Field(default_factory=RulesIn)
+    penalties: PenaltiesIn = Field(default_factory=PenaltiesIn)
+    open_hours: OpenHoursIn | None = None
+
+
+class SolverIn(_In):
+    """HiGHS options; ``time_limit_s`` is capped by the server's ``max_solve_s``."""
+
+    time_limit_s: float | None = Field(None, gt=0, description="Seconds (server default "
+                                       "when omitted)")
+    mip_rel_gap: float = Field(1e-4, ge=0, le=1)
+    threads: int | None = Field(None, ge=1, le=64)
+
+
+class RequiredRow(_In):
+    """Agents required on the floor in one interval."""
+
+    interval_start: str = Field(max_length=40, examples=["2024-03-04T08:00:00+01:00"])
+    required: float = Field(ge=0, le=100_000)
+
+
+class RosterJobCreate(_In):
+    """A weekly roster to solve for a requirement profile (whole local days)."""
+
+    tz: str = Field(min_length=1, max_length=64, examples=["Europe/Berlin"])
+    required: list[RequiredRow] = Field(min_length=1, max_length=50_000)
+    config: RosterConfigIn
+    solver: SolverIn = Field(default_factory=SolverIn)
+
+
+class Progress(BaseModel):
+    """Latest solver (or plan stage) progress."""
+
+    incumbent: float | None = Field(None, description="Best objective found (currency)")
+    bound: float | None = Field(None, description="Dual bound (currency)")
+    gap: float | None = Field(None, description="Relative gap")
+    elapsed_s: float | None = Field(None, description="Seconds since the job started")
+    stage: str | None = Field(None, description="Plan stage (plans only)")
+    detail: str | None = None
+
+
+class JobError(BaseModel):
+    """Why a job failed."""
+
+    detail: str
+    field: str | None = None
+
+
+class JobPublic(BaseModel):
+    """A roster or plan job."""
+
+    id: str
+    kind: Literal["roster", "plan"]
+    status: Literal["queued", "running", "done", "failed", "cancelled"]
+    created_at: dt.datetime
+    started_at: dt.datetime | None = None
+    finished_at: dt.datetime | None = None
+    time_limit_s: float
+    cancel_requested: bool = False
+    progress: Progress | None = None
+    result: dict[str, Any] | None = Field(None, description="Summary (status, objective, "
+                                          "bound, gap, runtime_s, ...) once finished")
+    error: JobError | None = None
+    notes: list[str] = []
+    links: dict[str, str] = {}
+
+
+# ----------------------------------------------------------------------------- plans
+class PlanData(_In):
+    """Plan input data: an interval history CSV or a call log CSV, as text."""
+
+    filename: str = Field("history.csv", max_length=100)
+    csv: str = Field(min_length=1, description="CSV text (interval history or call log)")
+
+
+class PlanCreate(_In):
+    """Whole weekly pipeline: the plan TOML sections as JSON (without ``data.path``) plus the
+    data, either as ``history`` rows or as CSV text in ``data``."""
+
+    config: dict[str, Any] = Field(description="Sections of data/plan.toml: site, plan, "
+                                   "forecast, goals, open_hours, templates, rules, penalties, "
+                                   "solver, simulation")
+    history: list[HistoryRow] | None = Field(None, max_length=200_000)
+    data: PlanData | None = None
+
+
+class Health(BaseModel):
+    """Liveness and readiness."""
+
+    status: Literal["ok", "degraded"]
+    database: bool
+    workers: int
+    queued: int
+    running: int
+    version: str

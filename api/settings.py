@@ -1,0 +1,39 @@
+"""Service settings, read from the environment (prefix ``STAFFING_``) or a ``.env`` file.
+
+=============================  ==============================================================
+``STAFFING_DATABASE_URL``      SQLAlchemy URL of the job store (default: SQLite file
+                               ``./staffing_jobs.db``); e.g. ``postgresql+psycopg://...``
+``STAFFING_API_KEY``           when set, every write (POST, DELETE) needs header ``X-API-Key``
+``STAFFING_MAX_CONCURRENT_SOLVES``  worker threads running roster/plan jobs (default 1)
+``STAFFING_MAX_SOLVE_S``       cap on a job's solver time limit, seconds (default 300)
+``STAFFING_MAX_BODY_BYTES``    request body limit, bytes (default 16 MiB) -> 413
+``STAFFING_MAX_QUEUED_JOBS``   queued jobs accepted before 503 (default 100)
+=============================  ==============================================================
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """All settings of the service (one object, built once per app)."""
+
+    model_config = SettingsConfigDict(env_prefix="STAFFING_", env_file=".env", extra="ignore")
+
+    database_url: str = "sqlite:///./staffing_jobs.db"
+    api_key: SecretStr | None = None
+    max_concurrent_solves: int = Field(1, ge=1, le=64)
+    max_solve_s: float = Field(300.0, gt=0)
+    max_body_bytes: int = Field(16 * 1024 * 1024, ge=1024)
+    max_queued_jobs: int = Field(100, ge=1)
+    default_time_limit_s: float = Field(60.0, gt=0)
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings from the environment."""
+    return Settings()
