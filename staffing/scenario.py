@@ -95,6 +95,7 @@ __all__ = [
     "parse_scenario_spec",
     "run_scenario",
     "run_scenarios",
+    "scenario_requirements",
 ]
 
 GOAL_KEYS = ("service_level", "answer_s", "asa_s", "max_occupancy", "abandon_rate",
@@ -737,6 +738,42 @@ def adjust_forecast(frame: pd.DataFrame, overrides: Mapping[str, Any], tz: str) 
     return out
 
 
+def _prepare(scenario: Scenario, store: ScenarioCache | None,
+             stage: Callable[[str], _Stage]) -> tuple[Any, Any, Any, Any, Any, pd.DataFrame]:
+    """data, forecast, adjusted forecast, patience fit, goals, requirements of a scenario."""
+    from staffing import pipeline as pl
+
+    cfg = scenario.config
+    with stage("data"):
+        data = (store.data(scenario.data_key, lambda: pl.load_data(cfg))
+                if store is not None else pl.load_data(cfg))
+    with stage("forecast") as st:
+        fc = (store.forecast(scenario.forecast_key, lambda: pl.run_forecast(cfg, data.history))
+              if store is not None else pl.run_forecast(cfg, data.history))
+        st.emit("progress", f"model {fc.model}")
+        fc_adj = dataclasses.replace(fc, frame=adjust_forecast(fc.frame, scenario.overrides,
+                                                               cfg.tz))
+    patience = None
+    with stage("requirements"):
+        if cfg.patience_s == "fit":
+            patience = (store.patience(scenario.data_key, lambda: pl.fit_patience_from(data))
+                        if store is not None else pl.fit_patience_from(data))
+        goals, req = pl.run_requirements(
+            cfg, fc_adj.frame, patience.mean_patience_s if patience is not None else None)
+    return data, fc, fc_adj, patience, goals, req
+
+
+def scenario_requirements(scenario: Scenario, *,
+                          cache: ScenarioCache | bool = True) -> pd.DataFrame:
+    """The requirements frame of a scenario (forecast with its demand overrides, goals), without
+    solving a roster: ``calls, aht_s, erlangs, agents_net, agents_required, ...`` per interval."""
+    if not isinstance(scenario, Scenario):
+        raise InputError("scenario", type(scenario).__name__, "a Scenario")
+    timings: dict[str, float] = {}
+    *_, req = _prepare(scenario, _pick_cache(cache), lambda n: _Stage(n, None, timings))
+    return req
+
+
 class _Stage:
     """Times a stage and reports :class:`staffing.pipeline.StageEvent` objects."""
 
@@ -767,6 +804,7 @@ def run_scenario(
     cache: ScenarioCache | bool = True,
     duals: bool = False,
     progress: Callable[[Any], None] | None = None,
+    cancel: threading.Event | None = None,
 ) -> ScenarioResult:
     """Run one scenario: data -> forecast (cached by its own hash) -> demand overrides ->
     requirements -> roster -> evaluation -> simulation (when enabled).
@@ -791,6 +829,7 @@ def run_scenario(
         the in-memory cache); a roster without a solution is a status, not an exception.
     """
     from staffing import pipeline as pl
+    from staffing.roster import solve_roster
 
     if not isinstance(scenario, Scenario):
         raise InputError("scenario", type(scenario).__name__, "a Scenario")
@@ -801,6 +840,8 @@ def run_scenario(
             if duals and hit.duals is None:
                 marginal_values(hit)
                 store.put(scenario.hash, hit)
+            if hit.name != scenario.name:  # same inputs under another label
+                hit = dataclasses.replace(hit, name=scenario.name)
             return hit
     cfg = scenario.config
     ov = scenario.overrides
@@ -813,23 +854,8 @@ def run_scenario(
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", StaffingWarning)
-        with stage("data"):
-            data = (store.data(scenario.data_key, lambda: pl.load_data(cfg))
-                    if store is not None else pl.load_data(cfg))
-        with stage("forecast") as st:
-            fc = (store.forecast(scenario.forecast_key,
-                                 lambda: pl.run_forecast(cfg, data.history))
-                  if store is not None else pl.run_forecast(cfg, data.history))
-            st.emit("progress", f"model {fc.model}")
-            frame = adjust_forecast(fc.frame, ov, cfg.tz)
-            fc_adj = dataclasses.replace(fc, frame=frame)
-        patience = None
-        with stage("requirements"):
-            if cfg.patience_s == "fit":
-                patience = (store.patience(scenario.data_key, lambda: pl.fit_patience_from(data))
-                            if store is not None else pl.fit_patience_from(data))
-            goals, req = pl.run_requirements(
-                cfg, frame, patience.mean_patience_s if patience is not None else None)
+        data, fc, fc_adj, patience, goals, req = _prepare(scenario, store, stage)
+        frame = fc_adj.frame
         with stage("roster") as st:
 
             def on_solver(p: Any) -> None:
@@ -837,7 +863,8 @@ def run_scenario(
                 obj = f"{p.objective:,.0f}" if p.objective is not None else "none"
                 st.emit("progress", f"incumbent {obj}, gap {gap}")
 
-            roster = pl.run_roster(cfg, req, progress=on_solver if progress else None)
+            roster = solve_roster(req["agents_required"].astype(float), cfg.roster, cfg.solver,
+                                  progress=on_solver if progress else None, cancel=cancel)
         evaluation = sim = None
         if roster.has_roster and not roster.coverage.empty:
             with stage("evaluate"):

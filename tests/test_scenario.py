@@ -1,0 +1,382 @@
+"""What-if scenarios: hashing, caching, overrides, compare, cost-vs-service curve, LP duals."""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+import tomllib
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import staffing.roster
+import staffing.scenario as sc_mod
+from staffing.config import PlanConfig
+from staffing.exceptions import InputError
+from staffing.scenario import (
+    Scenario,
+    ScenarioCache,
+    compare,
+    cost_service_curve,
+    load_scenarios,
+    marginal_values,
+    parse_scenario_spec,
+    run_scenario,
+    scenario_requirements,
+)
+
+from .conftest import DATA
+
+FAST = {"time_limit_s": 10, "mip_rel_gap": 0.02, "simulate": False}
+
+
+def _raw(days: int = 2) -> dict:
+    """The bundled plan, shortened to ``days`` with two quick forecast models."""
+    raw = tomllib.loads((DATA / "plan.toml").read_text())
+    raw["plan"]["days"] = days
+    raw["forecast"]["models"] = ["seasonal_naive", "historical_average"]
+    return raw
+
+
+@pytest.fixture(scope="module")
+def base() -> PlanConfig:
+    return PlanConfig.from_dict(_raw(), base_dir=DATA, source=DATA / "plan.toml")
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory) -> ScenarioCache:
+    """One cache (memory + pickles) per module so forecasts and solves are shared."""
+    return ScenarioCache(tmp_path_factory.mktemp("scenario-cache"))
+
+
+@pytest.fixture(autouse=True)
+def _quiet():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
+
+
+def _req(base: PlanConfig, cache: ScenarioCache, **ov: object) -> pd.DataFrame:
+    return scenario_requirements(Scenario("s", base, ov), cache=cache)
+
+
+# ----------------------------------------------------------------------------- hash
+
+def test_hash_is_stable_for_the_same_inputs(base):
+    a = Scenario("a", base, {"volume_scale": 1.1, "service_level": 0.9})
+    b = Scenario("b", PlanConfig.from_dict(_raw(), base_dir=DATA),
+                 {"service_level": 0.9, "volume_scale": 1.1})
+    assert a.hash == b.hash and len(a.hash) == 64
+    # integral floats and ints are the same input
+    assert Scenario("c", base, {"answer_s": 15}).hash == Scenario("d", base,
+                                                                  {"answer_s": 15.0}).hash
+    # an override equal to the base value gives the same effective config but is recorded
+    assert Scenario("e", base).hash == Scenario("f", base, {}).hash
+
+
+@pytest.mark.parametrize("overrides", [
+    {"volume_scale": 1.1},
+    {"volume_by_day": {"mon": 1.2}},
+    {"aht_delta_s": 15},
+    {"aht_scale": 1.05},
+    {"service_level": 0.9},
+    {"answer_s": 15},
+    {"shrinkage": 0.35},
+    {"asa_s": None},
+    {"patience_s": 300},
+    {"open_hours": {"sun-thu": "08:00-22:00", "fri": "08:00-13:00", "min_staff": 1}},
+    {"min_staff": 2},
+    {"templates": ["early", "day", "late"]},
+    {"max_headcount": {"early": 10}},
+    {"time_limit_s": 11},
+    {"mip_rel_gap": 0.05},
+    {"simulate": False},
+])
+def test_hash_changes_with_every_override(base, overrides):
+    assert Scenario("x", base, overrides).hash != Scenario("x", base).hash
+
+
+def test_hash_follows_data_bytes_config_and_versions(tmp_path, monkeypatch):
+    base = PlanConfig.from_toml(DATA / "plan.toml")
+    ref = Scenario("x", base).hash
+    # same bytes elsewhere: same hash; one byte changed: different hash
+    shutil.copy(DATA / "plan.toml", tmp_path / "plan.toml")
+    shutil.copy(DATA / "anonymous_bank_feb1999_calls.csv",
+                tmp_path / "anonymous_bank_feb1999_calls.csv")
+    moved = PlanConfig.from_toml(tmp_path / "plan.toml")
+    assert Scenario("x", moved).hash == ref
+    log = tmp_path / "anonymous_bank_feb1999_calls.csv"
+    log.write_bytes(log.read_bytes() + b"\n")
+    assert Scenario("x", PlanConfig.from_toml(tmp_path / "plan.toml")).hash != ref
+    # a config value not reachable through overrides (penalties)
+    raw = tomllib.loads((DATA / "plan.toml").read_text())
+    raw["penalties"]["over_per_agent_interval"] = 3.0
+    other = PlanConfig.from_dict(raw, base_dir=DATA)
+    assert Scenario("x", other).hash != ref
+    raw["penalties"]["over_per_agent_interval"] = 2.0
+    assert Scenario("x", PlanConfig.from_dict(raw, base_dir=DATA)).hash == ref
+    # the forecast key ignores what the forecast does not depend on
+    assert Scenario("x", base, {"service_level": 0.9}).forecast_key == Scenario("x",
+                                                                                base).forecast_key
+    assert Scenario("x", base, {"open_hours": {"sun-sat": "06:00-23:00"}}).forecast_key != \
+        Scenario("x", base).forecast_key
+    # solver / package versions
+    real = sc_mod.versions()
+    monkeypatch.setattr(sc_mod, "versions", lambda: {**real, "highspy": "0.0.0"})
+    assert Scenario("x", base).hash != ref
+
+
+# ----------------------------------------------------------------------------- overrides
+
+def test_overrides_move_requirements(base, cache):
+    ref = _req(base, cache)
+    vol = _req(base, cache, volume_scale=1.1)
+    np.testing.assert_allclose(vol["calls"], ref["calls"] * 1.1)
+    assert (vol["agents_required"] >= ref["agents_required"]).all()
+    assert vol["agents_required"].sum() > ref["agents_required"].sum()
+
+    shr = _req(base, cache, shrinkage=0.35)
+    assert (shr["agents_required"] >= ref["agents_required"]).all()
+    assert shr["agents_required"].sum() > ref["agents_required"].sum()
+    assert (shr["agents_net"] == ref["agents_net"]).all()  # shrinkage is on top of Erlang
+
+    strict = _req(base, cache, service_level=0.9, answer_s=15)
+    assert (strict["agents_net"] >= ref["agents_net"]).all()
+    assert strict["agents_required"].sum() > ref["agents_required"].sum()
+
+    aht = _req(base, cache, aht_delta_s=15)
+    busy = ref["calls"] > 0
+    np.testing.assert_allclose(aht["aht_s"][busy], ref["aht_s"][busy] + 15)
+    assert aht["erlangs"].sum() > ref["erlangs"].sum()
+
+    byday = _req(base, cache, volume_by_day={"mon": 0.0, "tue": 2.0})
+    local = ref.index.tz_convert(base.tz)
+    assert byday["calls"][local.dayofweek == 0].sum() == 0
+    np.testing.assert_allclose(byday["calls"][local.dayofweek == 1],
+                               2 * ref["calls"][local.dayofweek == 1])
+    np.testing.assert_allclose(byday["calls"][local.dayofweek == 2],
+                               ref["calls"][local.dayofweek == 2])
+
+
+def test_config_overrides_reach_the_effective_config(base):
+    s = Scenario("s", base, {"templates": ["early", "late"], "max_headcount": {"early": 7},
+                             "min_staff": 2, "time_limit_s": 5, "simulate": False,
+                             "asa_s": 30})
+    cfg = s.config
+    assert [t.name for t in cfg.roster.templates] == ["early", "late"]
+    assert cfg.roster.template("early").max_headcount == 7
+    assert cfg.open_hours is not None and cfg.roster.open_hours is not None
+    idx = cfg.index
+    assert cfg.open_hours.min_staff(idx).max() == 2
+    assert cfg.solver.time_limit_s == 5 and cfg.simulate is False
+    assert cfg.service_goals(300.0).asa_s == 30
+    assert base.solver.time_limit_s != 5  # the base is untouched
+
+
+@pytest.mark.parametrize(("overrides", "field"), [
+    ({"volume_scale": -1}, "overrides.volume_scale"),
+    ({"volume_scale": "big"}, "overrides.volume_scale"),
+    ({"volume_by_day": {"funday": 1.1}}, "overrides.volume_by_day.funday"),
+    ({"volume_by_day": {"mon": -1}}, "overrides.volume_by_day.mon"),
+    ({"aht_scale": 0}, "overrides.aht_scale"),
+    ({"service_level": 1.5}, "overrides.service_level"),
+    ({"shrinkage": 1.0}, "overrides.shrinkage"),
+    ({"answer_s": None}, "overrides.answer_s"),
+    ({"concurrency": 0}, "overrides.concurrency"),
+    ({"templates": ["nope"]}, "overrides.templates"),
+    ({"templates": []}, "overrides.templates"),
+    ({"max_headcount": {"early": -1}}, "overrides.max_headcount.early"),
+    ({"max_headcount": {"nope": 3}}, "overrides.max_headcount"),
+    ({"open_hours": {"mon": "25:00-26:00"}}, "overrides.open_hours"),
+    ({"time_limit_s": 0}, "overrides.time_limit_s"),
+    ({"simulate": "yes"}, "overrides.simulate"),
+    ({"warp_drive": 1}, "overrides.warp_drive"),
+])
+def test_bad_overrides_name_the_field(base, overrides, field):
+    with pytest.raises(InputError) as err:
+        Scenario("bad", base, overrides)
+    assert err.value.field.startswith(field)
+
+
+def test_parse_spec_and_scenarios_file(base):
+    name, ov = parse_scenario_spec(
+        "busy:volume_scale=1.1,templates=[\"early\", \"day\"],volume_by_day={mon = 1.2},"
+        "asa_s=none")
+    assert name == "busy"
+    assert ov == {"volume_scale": 1.1, "templates": ["early", "day"],
+                  "volume_by_day": {"mon": 1.2}, "asa_s": None}
+    assert parse_scenario_spec("base") == ("base", {})
+    with pytest.raises(InputError):
+        parse_scenario_spec("volume_scale=1.1")
+    scenarios = load_scenarios(DATA / "scenarios.toml", base=base)
+    assert scenarios[0].name == "base" and len(scenarios) >= 3
+    assert all(s.config.solver.time_limit_s == 20 for s in scenarios)
+    assert scenarios[1].overrides["volume_scale"] == 1.1
+
+
+# ----------------------------------------------------------------------------- running
+
+def test_cache_hit_returns_the_result_without_solving(base, cache, monkeypatch):
+    calls = []
+    real = staffing.roster.solve_roster
+
+    def counting(*a, **k):
+        calls.append(1)
+        return real(*a, **k)
+
+    monkeypatch.setattr(staffing.roster, "solve_roster", counting)
+    s = Scenario("cached", base, {**FAST, "mip_rel_gap": 0.03})
+    hits = cache.hits
+    first = run_scenario(s, cache=cache)
+    assert len(calls) == 1 and first.roster.has_roster
+    again = run_scenario(Scenario("cached", base, {**FAST, "mip_rel_gap": 0.03}), cache=cache)
+    assert again is first and len(calls) == 1 and cache.hits == hits + 1
+    # a fresh cache on the same directory (another process) reads the pickle
+    assert cache.directory is not None
+    disk = ScenarioCache(cache.directory)
+    loaded = run_scenario(s, cache=disk)
+    assert len(calls) == 1 and loaded.hash == s.hash and loaded is not first
+    assert loaded.roster.cost == first.roster.cost
+    pd.testing.assert_frame_equal(loaded.roster.coverage, first.roster.coverage)
+    # another label for the same inputs reuses the result under its own name
+    renamed = run_scenario(Scenario("same inputs", base, s.overrides), cache=cache)
+    assert renamed.name == "same inputs" and renamed.plan is first.plan and len(calls) == 1
+    # a changed input solves again
+    run_scenario(s.with_overrides(volume_scale=1.05), cache=cache)
+    assert len(calls) == 2
+
+
+def test_forecast_is_computed_once_across_scenarios(base, monkeypatch):
+    import staffing.pipeline as pl
+
+    calls = []
+    real = pl.run_forecast
+    monkeypatch.setattr(pl, "run_forecast", lambda *a, **k: calls.append(1) or real(*a, **k))
+    cache = ScenarioCache()
+    for ov in ({}, {"volume_scale": 1.1}, {"service_level": 0.9, "answer_s": 15},
+               {"templates": ["early"], "shrinkage": 0.3}):
+        scenario_requirements(Scenario("s", base, ov), cache=cache)
+    assert len(calls) == 1
+    scenario_requirements(Scenario("s", base, {"open_hours": {"sun-sat": "06:00-23:00"}}),
+                          cache=cache)
+    assert len(calls) == 2
+
+
+def test_compare_table(base, cache):
+    scenarios = [Scenario("base", base, {**FAST, "simulate": True}),
+                 Scenario("volume +10%", base, {**FAST, "volume_scale": 1.1})]
+    table = compare(scenarios, cache=cache)
+    names = [t.name for t in base.roster.templates]
+    expected = ["scenario", "hash", "status", "calls", "aht_s", "required_agent_hours",
+                "agent_hours", "cost", "objective", "headcount",
+                *[f"headcount_{n}" for n in names],
+                "service_level", "simulated_service_level", "simulated_service_level_low",
+                "simulated_service_level_high", "asa_s", "simulated_asa_s", "abandon_rate",
+                "simulated_abandon_rate", "occupancy", "intervals_under_goal",
+                "under_agent_intervals", "gap", "runtime_s"]
+    assert list(table.columns) == expected
+    assert list(table["scenario"]) == ["base", "volume +10%"]
+    b, v = table.iloc[0], table.iloc[1]
+    assert v["calls"] == pytest.approx(1.1 * b["calls"])
+    assert v["required_agent_hours"] > b["required_agent_hours"]
+    assert b["headcount"] == sum(b[f"headcount_{n}"] for n in names) > 0
+    assert 0 < b["service_level"] <= 1 and 0 < b["simulated_service_level"] <= 1
+    assert np.isnan(v["simulated_service_level"])  # simulation off for this one
+    assert 0 <= b["gap"] <= 0.02 + 1e-9
+    long = compare(scenarios, cache=cache, long=True)
+    assert list(long.columns) == ["scenario", "metric", "value"]
+    assert len(long) == 2 * (len(expected) - 1)
+    res = run_scenario(scenarios[0], cache=cache)
+    assert res.summary()["metrics"]["scenario"] == "base"
+
+
+def test_cost_service_curve_is_monotone(base, cache):
+    targets = [0.7, 0.8, 0.9]
+    curve = cost_service_curve(base, targets, overrides=FAST, cache=cache)
+    assert list(curve["target"]) == targets
+    assert {"sweep", "target", "cost", "agent_hours", "service_level", "gap",
+            "cost_per_sl_point"} <= set(curve.columns)
+    assert (curve["status"].isin(["optimal", "feasible"])).all()
+    # the requirement only rises with the target
+    assert curve["required_agent_hours"].is_monotonic_increasing
+    # roster cost: non-decreasing up to the solver's relative gaps (objective includes
+    # penalties, so the wage bill may dip by at most the gaps' worth of the objective)
+    for i in range(1, len(curve)):
+        prev, cur = curve.iloc[i - 1], curve.iloc[i]
+        slack = (prev["gap"] + cur["gap"]) * max(prev["objective"], cur["objective"])
+        assert cur["cost"] >= prev["cost"] - slack
+        assert cur["service_level"] >= prev["service_level"] - 0.01
+    assert curve["cost"].iloc[-1] > curve["cost"].iloc[0]
+    assert (curve["cost_per_sl_point"].dropna() > 0).all()
+
+
+def test_headcount_curve(base, cache):
+    curve = cost_service_curve(base, headcount=[5, 30], template="peak-pt",
+                               overrides=FAST, cache=cache)
+    assert list(curve["sweep"]) == ["max_headcount"] * 2
+    assert curve["headcount_peak-pt"].iloc[0] <= 5
+    with pytest.raises(InputError) as err:
+        cost_service_curve(base, headcount=[5], template="nope")
+    assert err.value.field == "template"
+    with pytest.raises(InputError):
+        cost_service_curve(base, [0.8], headcount=[5])
+
+
+def _lp_value(required: pd.Series, cfg) -> float:
+    """Objective of the roster's LP relaxation (test-only use of the roster internals)."""
+    from staffing.roster.build import build_model, make_horizon
+    from staffing.roster.solve import _load
+
+    built = build_model(make_horizon(required, cfg), cfg, relax=True)
+    _, h, _ = _load(built)
+    h.run()
+    return float(h.getInfo().objective_function_value)
+
+
+def test_marginal_values_from_lp_duals(base, cache):
+    raw = _raw()
+    raw["penalties"]["over_per_agent_interval"] = 0.0   # no reward for cutting over-staffing
+    cfg = PlanConfig.from_dict(raw, base_dir=DATA)
+    res = run_scenario(Scenario("duals", cfg, FAST), cache=cache)
+    mv = marginal_values(res)
+    assert res.duals is not None  # kept on the result
+    assert {"interval_start", "required", "scheduled", "under", "over",
+            "marginal_cost"} <= set(mv.columns)
+    d = mv["marginal_cost"].to_numpy()
+    under = cfg.roster.penalties.under_per_agent_interval
+    assert np.all(d >= -1e-7) and np.all(d <= under + 1e-7)
+    assert d.max() > 0
+    # the dual is a subgradient of the LP value: left derivative <= dual <= right derivative,
+    # so it is positive wherever dropping one required agent saves money (demand binds)
+    req = res.requirements["agents_required"].astype(float)
+    f0 = _lp_value(req, cfg.roster)
+    order = np.argsort(-req.to_numpy())
+    picks = [*order[:3], *order[len(order) // 3: len(order) // 3 + 2]]
+    binding = 0
+    for i in picks:
+        if req.iloc[i] < 1:
+            continue
+        up, down = req.copy(), req.copy()
+        up.iloc[i] += 1
+        down.iloc[i] -= 1
+        right = _lp_value(up, cfg.roster) - f0
+        left = f0 - _lp_value(down, cfg.roster)
+        tol = 1e-4 * max(1.0, abs(f0))
+        assert left - tol <= d[i] <= right + tol
+        if left > tol:
+            assert d[i] > 0
+            binding += 1
+    assert binding >= 1
+    # with the plan's penalties the duals are bounded below by -over_per_agent_interval
+    res2 = run_scenario(Scenario("base", base, FAST), cache=cache, duals=True)
+    over = res2.config.roster.penalties.over_per_agent_interval
+    assert res2.duals is not None and res2.duals.min() >= -over - 1e-7
+
+
+def test_scenario_result_plan_writes(base, cache, tmp_path):
+    res = run_scenario(Scenario("base", base, FAST), cache=cache)
+    paths = res.plan.write(tmp_path, plots=False)
+    assert (tmp_path / "summary.json").exists() and "coverage.csv" in paths
+    assert dataclasses.is_dataclass(res)
