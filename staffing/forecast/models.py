@@ -260,7 +260,7 @@ class HoltWinters(ForecastModel):
                 res = ExponentialSmoothing(
                     z, trend=None, seasonal="add", seasonal_periods=ws.per_week,
                     initialization_method="heuristic",
-                ).fit()
+                ).fit(use_brute=False)
             except (ValueError, np.linalg.LinAlgError) as exc:
                 raise ModelError(f"holt_winters: fit failed ({exc})") from exc
         zf = np.asarray(res.forecast(horizon), dtype=float)
