@@ -148,7 +148,10 @@ def test_evaluate_missing_coverage_file(tmp_path, base):
 
 def test_fast_plan_then_roster_and_evaluate(tmp_path, base):
     d = json.loads(json.dumps(base, default=str))
-    d["goals"]["patience_s"] = 300.0  # no fit: evaluate/requirements need no call log
+    # the interval history instead of the call log: patience must be given, and the simulation
+    # falls back to exponential handle times
+    d["data"] = {"path": str(DATA / "anonymous_bank_15min.csv")}
+    d["goals"]["patience_s"] = 300.0
     cfg = _write(tmp_path, d)
     out = tmp_path / "out"
     res = runner.invoke(app, ["plan", "-c", str(cfg), "-o", str(out), "--no-plots"])
@@ -161,6 +164,8 @@ def test_fast_plan_then_roster_and_evaluate(tmp_path, base):
     assert not (out / "heatmap.png").exists()
     s = json.loads((out / "summary.json").read_text())
     assert s["plan"]["goals"]["patience_s"] == 300.0
+    assert s["plan"]["data_kind"] == "history"
+    assert s["simulation"]["handle_times"] == "exponential"
 
     res = runner.invoke(app, ["evaluate", "-c", str(cfg), "--coverage", str(out / "coverage.csv"),
                               "--requirements", str(out / "requirements.csv"), "--no-simulate"])
@@ -170,7 +175,7 @@ def test_fast_plan_then_roster_and_evaluate(tmp_path, base):
 
     res = runner.invoke(app, ["roster", "-c", str(cfg), "--requirements",
                               str(out / "requirements.csv"), "-o", str(tmp_path / "r"),
-                              "--time-limit", "5"])
+                              "--time-limit", "20"])
     assert res.exit_code == 0, res.output
     assert (tmp_path / "r" / "shifts.csv").is_file()
 

@@ -90,3 +90,20 @@ def test_bad_inputs(frame):
         evaluate(frame, np.ones(3), ServiceGoals())
     with pytest.raises(InputError, match="goals"):
         evaluate(frame, np.ones(len(frame)), {"service_level": 0.8})
+
+
+def test_dst_day_and_heatmap(tmp_path):
+    from staffing.report import plot_heatmap, staffing_matrix
+
+    start = pd.Timestamp("2024-10-26", tz=TZ)
+    idx = pd.date_range(start, pd.Timestamp("2024-10-28", tz=TZ), freq="15min",
+                        inclusive="left", name="interval_start")
+    assert len(idx) == 96 + 100  # Sat normal, Sun 27 Oct falls back
+    f = pd.DataFrame({"calls": 8.0, "aht_s": 180.0}, index=idx)
+    ev = evaluate(f, np.full(len(idx), 3.0), ServiceGoals())
+    assert ev.days["calls"].iloc[1] == pytest.approx(8.0 * 100)
+    cov = pd.DataFrame({"required": 3, "scheduled": 2}, index=idx)
+    m = staffing_matrix(cov)
+    assert m.shape == (2, 96)
+    assert m.loc[m.index[1]].min() == -2  # the repeated hour is summed
+    assert plot_heatmap(cov, tmp_path / "h.png").stat().st_size > 0

@@ -155,3 +155,19 @@ def test_bundled_week_is_fast(call_log):
     elapsed = time.perf_counter() - t0
     assert r.week["offered"] > 5000
     assert elapsed < 5.0
+
+
+def test_dst_week_has_92_and_100_interval_days():
+    # Israel 2024: clocks go forward on Fri 29 Mar and back on Sun 27 Oct
+    for start, short_or_long in (("2024-03-25", 92), ("2024-10-21", 100)):
+        idx = pd.date_range(pd.Timestamp(start, tz=TZ), pd.Timestamp(start, tz=TZ)
+                            + pd.Timedelta(days=8), freq="15min", inclusive="left",
+                            name="interval_start")
+        idx = idx[idx < pd.Timestamp(pd.Timestamp(start) + pd.Timedelta(days=7)).tz_localize(TZ)]
+        f = pd.DataFrame({"calls": 12.0, "aht_s": 180.0}, index=idx)
+        r = simulate(f, np.full(len(idx), 5.0), options=SimulationOptions(
+            replications=2, seed=0, handle_times="exponential"))
+        assert len(r.days) == 7
+        sizes = pd.Series(idx.tz_convert(TZ).date).value_counts()
+        assert short_or_long in set(sizes)
+        assert r.days["offered"].sum() == pytest.approx(r.week["offered"])
