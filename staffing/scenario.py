@@ -310,14 +310,60 @@ def normalize_overrides(overrides: Mapping[str, Any] | None,
     return out
 
 
-def _effective_raw(base: PlanConfig, ov: Mapping[str, Any]) -> dict[str, Any]:
-    """The base's TOML tables with the config-level overrides applied."""
+_COMPARED = ("data_path", "data_kind", "tz", "freq", "start", "days", "forecast", "goals",
+             "patience_s", "open_hours", "roster", "solver", "simulate", "simulation")
+
+
+def _differs(a: PlanConfig, b: PlanConfig) -> list[str]:
+    return [f for f in _COMPARED if getattr(a, f) != getattr(b, f)]
+
+
+def _synced_raw(base: PlanConfig) -> dict[str, Any]:
+    """The base's TOML tables, rewritten from its fields so a config changed with
+    ``dataclasses.replace`` (e.g. another ``start`` or ``solver``) is hashed as it is."""
     if not base.raw:
         raise InputError("base", type(base).__name__,
                          "a PlanConfig read with PlanConfig.from_toml or from_dict")
     raw = copy.deepcopy(dict(base.raw))
-    raw["data"] = {**dict(raw.get("data", {})), "path": str(base.data_path),
-                   "kind": base.data_kind}
+    raw["data"] = {"path": str(base.data_path), "kind": base.data_kind}
+    minutes = base.freq.total_seconds() / 60
+    raw["site"] = {"tz": base.tz, "interval": f"{minutes:g}min"}
+    raw["plan"] = {"start": base.start, "days": base.days}
+    goals = dict(base.goals)
+    if base.patience_s is not None:
+        goals["patience_s"] = base.patience_s
+    raw["goals"] = goals
+    solver = {"time_limit_s": base.solver.time_limit_s, "mip_rel_gap": base.solver.mip_rel_gap}
+    if base.solver.threads is not None:
+        solver["threads"] = base.solver.threads
+    raw["solver"] = solver
+    sim = base.simulation
+    raw["simulation"] = {"enabled": base.simulate, "replications": sim.replications,
+                         "handle_times": sim.handle_times, "confidence": sim.confidence}
+    if sim.seed is not None:
+        raw["simulation"]["seed"] = sim.seed
+    base_dir = base.source.parent if base.source is not None else base.data_path.parent
+    probe = PlanConfig.from_dict(raw, base_dir=base_dir, source=base.source)
+    if probe.roster != base.roster or probe.open_hours != base.open_hours:
+        rd = base.roster.to_dict()
+        for k in ("templates", "rules", "penalties"):
+            raw[k] = rd[k]
+        if base.roster.open_hours == base.open_hours:
+            if "open_hours" in rd:
+                raw["open_hours"] = rd["open_hours"]
+            else:
+                raw.pop("open_hours", None)
+        probe = PlanConfig.from_dict(raw, base_dir=base_dir, source=base.source)
+    bad = _differs(probe, base)
+    if bad:
+        raise InputError("base", bad, "a PlanConfig whose settings can be written back as its "
+                         "TOML tables (change them through scenario overrides instead)")
+    return raw
+
+
+def _effective_raw(base: PlanConfig, ov: Mapping[str, Any]) -> dict[str, Any]:
+    """The base's TOML tables with the config-level overrides applied."""
+    raw = _synced_raw(base)
     goals = dict(raw.get("goals", {}))
     for k in GOAL_KEYS:
         if k in ov:

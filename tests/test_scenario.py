@@ -380,3 +380,22 @@ def test_scenario_result_plan_writes(base, cache, tmp_path):
     paths = res.plan.write(tmp_path, plots=False)
     assert (tmp_path / "summary.json").exists() and "coverage.csv" in paths
     assert dataclasses.is_dataclass(res)
+
+
+def test_base_changed_with_dataclasses_replace_is_hashed_as_it_is(base):
+    moved = dataclasses.replace(base, start=base.start + pd.Timedelta(days=7).to_pytimedelta(),
+                                solver=dataclasses.replace(base.solver, time_limit_s=7.0))
+    s = Scenario("later", moved)
+    assert s.config.start == moved.start and s.config.solver.time_limit_s == 7.0
+    assert s.hash != Scenario("x", base).hash
+    same = PlanConfig.from_dict({**_raw(), "plan": {"start": moved.start, "days": 2},
+                                 "solver": {**_raw()["solver"], "time_limit_s": 7.0}},
+                                base_dir=DATA)
+    assert Scenario("y", same).hash == s.hash
+    roster = dataclasses.replace(base.roster, templates=base.roster.templates[:2])
+    s2 = Scenario("two templates", dataclasses.replace(base, roster=roster))
+    assert [t.name for t in s2.config.roster.templates] == ["early", "day"]
+    with pytest.raises(InputError) as err:
+        Scenario("odd", dataclasses.replace(base, solver=dataclasses.replace(
+            base.solver, extra={"presolve": "off"})))
+    assert err.value.field == "base"
