@@ -1,0 +1,159 @@
+"""Roster jobs: submit (202 + Location), poll, files, cancel, caps, restart recovery."""
+
+from __future__ import annotations
+
+import csv
+import io
+import time
+
+from fastapi.testclient import TestClient
+
+from api.jobs import JobStatus, JobStore
+from api.jobs.store import RESTART_REASON
+from api.main import create_app
+from api.settings import Settings
+from tests.api.helpers import hard_roster_body, tiny_roster_body, wait_for
+
+
+def submit(client: TestClient, body: dict) -> tuple[str, dict]:
+    r = client.post("/v1/roster-jobs", json=body)
+    assert r.status_code == 202, r.text
+    return r.headers["Location"], r.json()
+
+
+def test_submit_poll_and_files(client: TestClient) -> None:
+    url, job = submit(client, tiny_roster_body())
+    assert job["status"] in ("queued", "running")
+    assert url == f"/v1/roster-jobs/{job['id']}"
+    done = wait_for(client.get, url)
+    assert done["status"] == "done", done
+    res = done["result"]
+    assert res["status"] == "optimal"
+    assert res["objective"] == res["bound"] and res["gap"] == 0
+    assert res["shifts"] == 4 and res["agent_hours"] == 32
+    assert done["progress"]["incumbent"] == res["objective"]
+    assert done["finished_at"] >= done["started_at"] >= done["created_at"]
+    assert done["links"]["coverage.csv"] == f"{url}/coverage.csv"
+
+    cov = client.get(f"{url}/coverage.csv")
+    assert cov.status_code == 200 and cov.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(cov.text)))
+    assert list(rows[0]) == ["interval_start", "required", "scheduled", "under", "over",
+                             "service_level"]
+    assert len(rows) == 24
+    assert all(int(r["scheduled"]) >= float(r["required"]) for r in rows)
+    shifts = list(csv.DictReader(io.StringIO(client.get(f"{url}/shifts.csv").text)))
+    assert len(shifts) == 4 and {s["template"] for s in shifts} == {"day"}
+    assert client.get(f"{url}/tours.csv").status_code == 200
+    # finished jobs cannot be cancelled
+    assert client.delete(url).status_code == 409
+
+
+def test_invalid_roster_input_is_422_before_queuing(client: TestClient) -> None:
+    body = tiny_roster_body()
+    body["config"]["templates"][0]["start_latest"] = "07:00"
+    r = client.post("/v1/roster-jobs", json=body)
+    assert r.status_code == 422
+    assert r.json()["field"] == "config.templates.day.start_latest"
+
+    body = tiny_roster_body()
+    body["required"] = body["required"][:20]  # not whole days
+    r = client.post("/v1/roster-jobs", json=body)
+    assert r.status_code == 422, r.text
+
+    body = tiny_roster_body()
+    body["config"]["templates"][0]["colour"] = "red"
+    r = client.post("/v1/roster-jobs", json=body)
+    assert r.status_code == 422 and r.json()["field"] == "config.templates[0].colour"
+    assert client.get("/healthz").json()["queued"] == 0
+
+
+def test_infeasible_is_a_result_status(client: TestClient) -> None:
+    body = tiny_roster_body()
+    body["config"]["templates"][0]["max_headcount"] = 1
+    body["config"]["open_hours"] = {"mon": "08:00-18:00", "min_staff": 3}
+    url, _ = submit(client, body)
+    done = wait_for(client.get, url)
+    assert done["status"] == "done"
+    assert done["result"]["status"] == "infeasible"
+    assert "max_headcount" in done["result"]["diagnosis"]
+
+
+def test_time_limit_is_capped(tmp_path) -> None:
+    s = Settings(database_url=f"sqlite:///{tmp_path / 'cap.db'}", max_solve_s=5)
+    with TestClient(create_app(s)) as c:
+        url, job = submit(c, tiny_roster_body(time_limit_s=600))
+        assert job["time_limit_s"] == 5
+        assert "capped" in job["notes"][0]
+        assert wait_for(c.get, url)["status"] == "done"
+
+
+def test_cancel_running_and_queued(client: TestClient) -> None:
+    hard_url, _ = submit(client, hard_roster_body())
+    tiny_url, tiny = submit(client, tiny_roster_body())  # waits: one worker
+    running = wait_for(client.get, hard_url, ("running",))
+    assert running["status"] == "running"
+    # queued job: cancelled at once, never runs
+    r = client.delete(tiny_url)
+    assert r.status_code == 200 and r.json()["status"] == "cancelled"
+    assert client.get(f"{tiny_url}/shifts.csv").status_code == 404
+    # running job: progress is reported, then the solve is interrupted
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        prog = client.get(hard_url).json()["progress"] or {}
+        if prog.get("bound") is not None:
+            break
+        time.sleep(0.1)
+    assert prog["bound"] > 0 and prog["elapsed_s"] > 0  # root LP bound, no incumbent yet
+    t0 = time.monotonic()
+    r = client.delete(hard_url)
+    assert r.status_code == 200 and r.json()["cancel_requested"] is True
+    done = wait_for(client.get, hard_url, timeout=20)
+    assert done["status"] == "cancelled"
+    assert time.monotonic() - t0 < 10
+    assert done["result"]["status"] == "cancelled"
+    assert done["result"]["runtime_s"] < 10
+    assert client.get(f"{hard_url}/coverage.csv").status_code == 200
+    assert client.delete(hard_url).status_code == 200  # idempotent
+
+
+def test_files_conflict_while_not_finished(client: TestClient) -> None:
+    hard_url, _ = submit(client, hard_roster_body())
+    wait_for(client.get, hard_url, ("running",))
+    r = client.get(f"{hard_url}/coverage.csv")
+    assert r.status_code == 409 and "running" in r.json()["detail"]
+    client.delete(hard_url)
+    wait_for(client.get, hard_url)
+
+
+def test_restart_recovery(settings: Settings) -> None:
+    """Running jobs of a crashed process are failed; queued jobs resume."""
+    store = JobStore(settings.database_url)
+    crashed = store.create("roster", tiny_roster_body(), 10)
+    assert store.claim(crashed.id)
+    waiting = store.create("roster", tiny_roster_body(), 10)
+    store.close()
+    with TestClient(create_app(settings)) as c:
+        failed = c.get(f"/v1/roster-jobs/{crashed.id}").json()
+        assert failed["status"] == "failed"
+        assert failed["error"] == {"detail": RESTART_REASON, "field": None}
+        resumed = wait_for(c.get, f"/v1/roster-jobs/{waiting.id}")
+        assert resumed["status"] == "done"
+    # finished results stay readable after another restart
+    with TestClient(create_app(settings)) as c:
+        again = c.get(f"/v1/roster-jobs/{waiting.id}").json()
+        assert again["result"] == resumed["result"]
+        assert c.get(f"/v1/roster-jobs/{waiting.id}/shifts.csv").status_code == 200
+
+
+def test_graceful_shutdown_requeues_running_job(settings: Settings) -> None:
+    with TestClient(create_app(settings)) as c:
+        url, job = submit(c, hard_roster_body())
+        wait_for(c.get, url, ("running",))
+    store = JobStore(settings.database_url)
+    assert store.get(job["id"]).status == JobStatus.QUEUED
+    store.close()
+    with TestClient(create_app(settings)) as c:  # resumes, then cancel to finish quickly
+        wait_for(c.get, url, ("running",))
+        c.delete(url)
+        assert wait_for(c.get, url)["status"] == "cancelled"
