@@ -377,10 +377,11 @@ def evaluate_cmd(
                   highlight=False)
     if len(ev.misses) and misses > 0:
         table = Table(title=f"intervals missing the goal ({len(ev.misses)})")
-        for col in ("interval_start", "calls", "agents_net", "service_level", "reason"):
+        for col in ("interval (local)", "calls", "agents_net", "service_level", "reason"):
             table.add_column(col)
         for ts, row in ev.misses.head(misses).iterrows():
-            table.add_row(ts.isoformat(), f"{row['calls']:.1f}", f"{row['agents_net']:.2f}",
+            table.add_row(f"{ts:%a %Y-%m-%d %H:%M}", f"{row['calls']:.1f}",
+                          f"{row['agents_net']:.2f}",
                           f"{row['service_level']:.1%}", str(row["reason"]))
         console.print(table)
 
@@ -398,8 +399,11 @@ def serve(
     """
     _setup(verbose)
     try:
-        import api.main  # noqa: F401  (fail early with a clear message)
+        import importlib
+
         import uvicorn
+
+        importlib.import_module("api.main")  # fail early with a clear message
     except ImportError as exc:
         _fail(StaffingError(f"cannot start the API: {exc}"))
     uvicorn.run("api.main:app", host=host, port=port, reload=reload,

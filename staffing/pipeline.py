@@ -179,6 +179,39 @@ class PlanResult:
         }
         return out
 
+    def service_comparison(self) -> pd.DataFrame:
+        """Predicted (Erlang) beside simulated service per local day and for the week.
+
+        Columns: ``calls`` (forecast), ``predicted_sl``, ``simulated_sl`` with
+        ``simulated_sl_low``/``_high`` (confidence interval), ``predicted_asa_s``,
+        ``simulated_asa_s``, ``predicted_abandon``, ``simulated_abandon``; the last row is
+        ``week``. Empty without an evaluation.
+        """
+        ev = self.evaluation
+        if ev is None:
+            return pd.DataFrame()
+        rows = ev.days.copy()
+        rows.index = rows.index.map(str)
+        rows.loc["week"] = pd.Series(ev.week)
+        out = pd.DataFrame({
+            "calls": rows["calls"],
+            "predicted_sl": rows["service_level"],
+            "predicted_asa_s": rows["asa_s"],
+            "predicted_abandon": rows["abandon_rate"],
+        })
+        out.index.name = "date"
+        sim = self.simulation
+        if sim is not None:
+            sd = sim.days.copy()
+            sd.index = sd.index.map(str)
+            sd.loc["week"] = pd.Series(sim.week)
+            out["simulated_sl"] = sd["service_level"]
+            out["simulated_sl_low"] = sd["service_level_low"]
+            out["simulated_sl_high"] = sd["service_level_high"]
+            out["simulated_asa_s"] = sd["asa_s"]
+            out["simulated_abandon"] = sd["abandon_rate"]
+        return out
+
     def text(self) -> str:
         """A few lines for people (see :func:`staffing.report.format_summary`)."""
         from staffing.report import format_summary
@@ -222,8 +255,7 @@ class PlanResult:
         if self.evaluation is not None:
             sheets["days"] = self.evaluation.days
             sheets["misses"] = self.evaluation.misses
-        if self.simulation is not None:
-            sheets["simulation_days"] = self.simulation.days
+            sheets["service"] = self.service_comparison()
         info = {k: v for k, v in summary.items() if not isinstance(v, dict)}
         info["tz"] = tz
         info["forecast_model"] = summary["forecast"]["model"]

@@ -165,3 +165,13 @@ def test_text_summary(planned):
     result, _, _, _ = planned
     text = result.text()
     assert "forecast:" in text and "roster:" in text and "simulated" in text
+
+
+def test_service_comparison(planned):
+    result, out, _, _ = planned
+    cmp = result.service_comparison()
+    assert list(cmp.index)[-1] == "week" and len(cmp) == 8
+    week = cmp.loc["week"]
+    assert week["predicted_sl"] == pytest.approx(result.evaluation.week["service_level"])
+    assert week["simulated_sl_low"] <= week["simulated_sl"] <= week["simulated_sl_high"]
+    assert "service" in openpyxl.load_workbook(out / "plan.xlsx", read_only=True).sheetnames
