@@ -386,6 +386,171 @@ def evaluate_cmd(
         console.print(table)
 
 
+_WHATIF_ROWS = (
+    ("status", "status", "{}"), ("calls", "calls", "{:,.0f}"), ("aht_s", "AHT (s)", "{:.1f}"),
+    ("required_agent_hours", "required agent-h", "{:,.1f}"),
+    ("agent_hours", "paid agent-h", "{:,.1f}"), ("cost", "cost", "{:,.0f}"),
+    ("headcount", "headcount", "{}"), ("service_level", "SL predicted", "{:.1%}"),
+    ("simulated_service_level", "SL simulated", "{:.1%}"), ("asa_s", "ASA (s)", "{:.1f}"),
+    ("abandon_rate", "abandoned", "{:.1%}"), ("intervals_under_goal", "intervals < goal", "{}"),
+    ("gap", "MIP gap", "{:.2%}"),
+)
+
+
+def _cell(value: Any, fmt: str) -> str:
+    try:
+        if value is None or (isinstance(value, float) and value != value):
+            return "-"
+        return fmt.format(value)
+    except (TypeError, ValueError):
+        return str(value)
+
+
+@app.command()
+def whatif(
+    config: Path | None = typer.Option(None, "--config", "-c",
+                                       help="Base plan TOML (default: the scenarios file's "
+                                            "'config', else data/plan.toml)."),
+    scenario: list[str] = typer.Option(
+        [], "--scenario", "-s",
+        help="'name:key=value,...' e.g. 'volume+10%:volume_scale=1.1' (repeatable)."),
+    scenarios_file: Path | None = typer.Option(None, "--scenarios",
+                                               help="Scenarios TOML (see data/scenarios.toml)."),
+    base: bool = typer.Option(True, "--base/--no-base",
+                              help="Add the unchanged base plan as scenario 'base'."),
+    curve: str | None = typer.Option(None, "--curve",
+                                     help="Also sweep service-level targets, e.g. "
+                                          "'0.7,0.8,0.9': cost-vs-service curve."),
+    time_limit: float | None = typer.Option(None, "--time-limit",
+                                            help="Solver time limit per scenario (s)."),
+    simulate: bool | None = typer.Option(None, "--simulate/--no-simulate",
+                                         help="Override [simulation] enabled."),
+    out: Path | None = typer.Option(None, "--out", "-o",
+                                    help="Write compare.csv, scenarios.json (and curve.csv)."),
+    plans: bool = typer.Option(False, "--plans", help="Also write each scenario's plan "
+                               "outputs into --out/<scenario>/."),
+    cache_dir: Path | None = typer.Option(None, "--cache-dir",
+                                          help="Keep results by content hash in this folder."),
+    verbose: int = VERBOSE_OPT,
+) -> None:
+    """Compare what-if scenarios of a weekly plan: volume, AHT, goals, shrinkage, hours,
+    templates, headcount caps. One column per scenario; forecasts are shared.
+
+    Overrides: volume_scale, volume_by_day, aht_scale, aht_delta_s, service_level, answer_s,
+    asa_s, max_occupancy, abandon_rate, patience_s, shrinkage, concurrency, max_agents,
+    open_hours, min_staff, templates, max_headcount, time_limit_s, mip_rel_gap, threads,
+    simulate.
+
+    Example: staffing whatif -c data/plan.toml -s 'volume+10%:volume_scale=1.1'
+             -s '90/15:service_level=0.9,answer_s=15' --time-limit 20
+    """
+    _setup(verbose)
+    import json
+    import re
+
+    from staffing.config import PlanConfig
+    from staffing.pipeline import StageEvent
+    from staffing.scenario import (
+        Scenario,
+        ScenarioCache,
+        compare,
+        cost_service_curve,
+        load_scenarios,
+        parse_scenario_spec,
+        run_scenario,
+    )
+
+    try:
+        common: dict[str, Any] = {}
+        if time_limit is not None:
+            common["time_limit_s"] = time_limit
+        if simulate is not None:
+            common["simulate"] = simulate
+        if config is None and scenarios_file is None:
+            config = BUNDLED_PLAN
+        base_cfg = PlanConfig.from_toml(config) if config is not None else None
+        items: list[Scenario] = []
+        if scenarios_file is not None:
+            items = load_scenarios(scenarios_file, base=base_cfg)
+            base_cfg = items[0].base
+        assert base_cfg is not None
+        for spec in scenario:
+            name, ov = parse_scenario_spec(spec)
+            items.append(Scenario(name, base_cfg, ov))
+        if base and not any(s.name == "base" or not s.overrides for s in items):
+            items.insert(0, Scenario("base", base_cfg))
+        if not items:
+            raise InputError("--scenario", None, "at least one scenario (or --base)")
+        items = [s.with_overrides(**{**common, **s.overrides}) if common else s for s in items]
+        names = [s.name for s in items]
+        if len(set(names)) != len(names):
+            raise InputError("--scenario", names, "distinct scenario names")
+        cache = ScenarioCache(cache_dir) if cache_dir is not None else True
+        t0 = time.perf_counter()
+        results = []
+        with _StageProgress() as prog:
+            for sc in items:
+                t1 = time.perf_counter()
+
+                def show(e: Any, name: str = sc.name, t1: float = t1) -> None:
+                    prog(StageEvent(name, "progress", time.perf_counter() - t1,
+                                    f"{e.stage} {e.detail}".strip()))
+
+                res = run_scenario(sc, cache=cache, progress=show)
+                prog(StageEvent(sc.name, "done", time.perf_counter() - t1,
+                                f"{res.roster.status.value}, cost {res.roster.cost:,.0f}"))
+                results.append(res)
+        table = compare(results)
+        curve_table = None
+        if curve is not None:
+            try:
+                targets = [float(x) for x in curve.split(",") if x.strip()]
+            except ValueError as exc:
+                raise InputError("--curve", curve, "service levels like '0.7,0.8,0.9'") from exc
+            curve_table = cost_service_curve(base_cfg, targets, overrides=common, cache=cache)
+    except (StaffingError, ValueError) as exc:
+        _fail(exc)
+
+    view = Table(title=f"what-if ({time.perf_counter() - t0:.1f} s)")
+    view.add_column("")
+    for name in table["scenario"]:
+        view.add_column(str(name), justify="right")
+    rows = list(_WHATIF_ROWS)
+    rows[7:7] = [(c, f"  {c.removeprefix('headcount_')}", "{}")
+                 for c in table.columns if c.startswith("headcount_")]
+    for col, label, fmt in rows:
+        view.add_row(label, *[_cell(v, fmt) for v in table[col]])
+    console.print(view)
+    if curve_table is not None:
+        ct = Table(title="cost vs service")
+        for c in ("SL target", "cost", "paid agent-h", "SL predicted", "gap", "cost / SL point"):
+            ct.add_column(c, justify="right")
+        for _, r in curve_table.iterrows():
+            ct.add_row(_cell(r["target"], "{:.0%}"), _cell(r["cost"], "{:,.0f}"),
+                       _cell(r["agent_hours"], "{:,.1f}"), _cell(r["service_level"], "{:.1%}"),
+                       _cell(r["gap"], "{:.2%}"), _cell(r["cost_per_sl_point"], "{:,.0f}"))
+        console.print(ct)
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        written = {"compare.csv": out / "compare.csv", "scenarios.json": out / "scenarios.json"}
+        table.to_csv(written["compare.csv"], index=False)
+        written["scenarios.json"].write_text(
+            json.dumps([r.summary() for r in results], indent=2, default=str), encoding="utf-8")
+        if curve_table is not None:
+            written["curve.csv"] = out / "curve.csv"
+            curve_table.to_csv(written["curve.csv"], index=False)
+        if plans:
+            for r in results:
+                slug = re.sub(r"[^A-Za-z0-9._-]+", "_", r.name).strip("_") or r.hash[:12]
+                r.plan.write(out / slug, plots=False)
+                written[f"{slug}/"] = out / slug
+        _print_written(written, out)
+    failed = [r.name for r in results if not r.roster.has_roster]
+    if failed:
+        err.print(f"[red]error[/]: no roster for {', '.join(failed)}")
+        raise typer.Exit(code=3)
+
+
 @app.command()
 def serve(
     host: str = typer.Option("127.0.0.1", help="Interface to bind."),
