@@ -321,11 +321,11 @@ def run_forecast(config: PlanConfig, history: pd.DataFrame) -> Any:
                     open_hours=config.open_hours, **config.forecast.kwargs())
 
 
-def fit_patience_from(data: PlanData) -> Any:
+def fit_patience_from(data: PlanData | None) -> Any:
     """Mean patience fitted on the call log's queued calls (:class:`PatienceFit`)."""
     from staffing.erlang import fit_patience
 
-    if data.call_log is None:
+    if data is None or data.call_log is None:
         raise InputError("goals.patience_s", "fit", "a number of seconds (no call log)")
     obs = data.call_log.patience_observations()
     return fit_patience(obs["wait_s"].to_numpy(float), obs["abandoned"].to_numpy(bool))

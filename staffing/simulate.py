@@ -46,6 +46,7 @@ from __future__ import annotations
 import heapq
 import math
 import time
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -296,7 +297,8 @@ def _week_once(
 
 def _ci(values: np.ndarray, confidence: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Mean and t-interval across axis 0 (replications), ignoring NaN."""
-    with np.errstate(invalid="ignore", divide="ignore"), _quiet():
+    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns are expected
         mean = np.nanmean(values, axis=0)
         n = np.sum(np.isfinite(values), axis=0)
         if values.shape[0] > 1:
@@ -306,20 +308,6 @@ def _ci(values: np.ndarray, confidence: float) -> tuple[np.ndarray, np.ndarray, 
         q = stats.t.ppf(0.5 + confidence / 2, np.maximum(n - 1, 1))
         half = np.where(n > 1, q * sd / np.sqrt(np.maximum(n, 1)), np.nan)
     return mean, mean - half, mean + half
-
-
-class _quiet:
-    """Silence numpy's 'mean of empty slice' RuntimeWarnings (all-NaN columns are expected)."""
-
-    def __enter__(self) -> None:
-        import warnings
-
-        self._ctx = warnings.catch_warnings()
-        self._ctx.__enter__()
-        warnings.simplefilter("ignore", RuntimeWarning)
-
-    def __exit__(self, *exc: object) -> None:
-        self._ctx.__exit__(*exc)
 
 
 def _metrics(offered: np.ndarray, within: np.ndarray, answered: np.ndarray,
