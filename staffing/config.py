@@ -302,7 +302,10 @@ class PlanConfig:
             raise InputError("templates", None, "at least one [[templates]] table (required)")
         roster_raw = {k: d[k] for k in ("templates", "rules", "penalties", "open_hours")
                       if k in d}
-        roster = RosterConfig.from_dict(roster_raw)
+        try:
+            roster = RosterConfig.from_dict(roster_raw)
+        except InputError as exc:
+            raise _locate_break_error(exc, d["templates"]) from exc
 
         solver_raw = _table(d, "solver")
         _only(solver_raw, "solver", {"time_limit_s", "mip_rel_gap", "threads"})
@@ -328,6 +331,25 @@ class PlanConfig:
         )
         cfg.service_goals(1.0 if patience == "fit" else None)  # validate [goals] now
         return cfg
+
+
+def _locate_break_error(exc: InputError, templates: Any) -> InputError:
+    """Break-rule errors come back as ``breaks.<key>``; name the template they belong to."""
+    if not exc.field.startswith("breaks.") or not isinstance(templates, list):
+        return exc
+    from staffing.roster import BreakRule
+
+    for i, t in enumerate(templates):
+        if not isinstance(t, Mapping):
+            continue
+        for b in t.get("breaks", []) or []:
+            try:
+                BreakRule(**b)
+            except (InputError, TypeError):
+                name = t.get("name", f"templates[{i}]")
+                return InputError(f"templates.{name}.{exc.field}", exc.value, exc.expected,
+                                  exc.where)
+    return exc
 
 
 def _open_hours(raw: Any) -> OpenHours:

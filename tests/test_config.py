@@ -125,3 +125,11 @@ def test_missing_and_broken_files(tmp_path):
     bad.write_text("[goals\nservice_level = 0.8\n")
     with pytest.raises(InputError, match="valid TOML"):
         PlanConfig.from_toml(bad)
+
+
+def test_break_errors_name_the_template(raw):
+    d = copy.deepcopy(raw)
+    d["templates"][0]["breaks"][0]["duration_min"] = -5
+    with pytest.raises(InputError) as exc:
+        PlanConfig.from_dict(d, base_dir=PLAN.parent)
+    assert exc.value.field == "templates.early.breaks.duration_min"
