@@ -52,7 +52,8 @@ def _setup(verbose: int) -> None:
 def _fail(exc: Exception) -> NoReturn:
     text = " ".join(str(exc).split())  # one line
     err.print(f"[red]error[/]: {text}", markup=True, highlight=False)
-    raise typer.Exit(code=2 if isinstance(exc, InputError | ValueError) else 1)
+    raise typer.Exit(code=2 if isinstance(exc, InputError | ValueError | FileNotFoundError)
+                     else 1)
 
 
 def _load(config: Path, *, start: str | None = None, days: int | None = None,
@@ -160,7 +161,7 @@ def forecast(
         with console.status("forecasting"):
             data = load_data(cfg)
             fc = run_forecast(cfg, data.history)
-    except (StaffingError, ValueError) as exc:
+    except (StaffingError, ValueError, OSError) as exc:
         _fail(exc)
     s = fc.summary()
     table = Table(title=f"backtest (selected: {fc.model})")
@@ -210,11 +211,12 @@ def requirements(
                 frame = read_interval_csv(forecast_csv, tz=cfg.tz, required=("calls", "aht_s"),
                                           what="forecast")
             else:
+                assert data is not None
                 frame = run_forecast(cfg, data.history).frame
             patience = fit_patience_from(data) if cfg.patience_s == "fit" else None
             goals, req = run_requirements(
                 cfg, frame, patience.mean_patience_s if patience is not None else None)
-    except (StaffingError, ValueError) as exc:
+    except (StaffingError, ValueError, OSError) as exc:
         _fail(exc)
     mode = f"Erlang A (patience {goals.patience_s:.0f} s)" if goals.uses_erlang_a else "Erlang C"
     console.print(f"{mode}: {req['agents_required'].sum():,.0f} agent-intervals required, "
@@ -267,7 +269,7 @@ def roster(
                 prog(StageEvent("roster", "progress", time.perf_counter() - t0, f"gap {gap}"))
 
             result = run_roster(cfg, req, progress=on_solver, time_limit_s=time_limit)
-    except (StaffingError, ValueError) as exc:
+    except (StaffingError, ValueError, OSError) as exc:
         _fail(exc)
     s = result.summary()
     console.print(f"status {s['status']}, objective {s['objective']}, bound {s['bound']}, "
@@ -330,7 +332,7 @@ def plan_cmd(
     try:
         cfg = _load(config, start=start, simulate=simulate)
         _run_plan(cfg, out, time_limit=time_limit, plots=plots, title=f"plan {cfg.start}")
-    except (StaffingError, ValueError) as exc:
+    except (StaffingError, ValueError, OSError) as exc:
         _fail(exc)
 
 
@@ -370,7 +372,7 @@ def evaluate_cmd(
         ev = evaluate(frame, cov["scheduled"].astype(float), goals, tz=cfg.tz)
         sim = (run_simulation(cfg, goals, frame, ev, data.handle_s if data else None)
                if simulate else None)
-    except (StaffingError, ValueError) as exc:
+    except (StaffingError, ValueError, OSError) as exc:
         _fail(exc)
     console.print(format_summary({"evaluation": ev.summary(),
                                   "simulation": sim.summary() if sim else None}),
@@ -508,7 +510,7 @@ def whatif(
             except ValueError as exc:
                 raise InputError("--curve", curve, "service levels like '0.7,0.8,0.9'") from exc
             curve_table = cost_service_curve(base_cfg, targets, overrides=common, cache=cache)
-    except (StaffingError, ValueError) as exc:
+    except (StaffingError, ValueError, OSError) as exc:
         _fail(exc)
 
     view = Table(title=f"what-if ({time.perf_counter() - t0:.1f} s)")
@@ -593,5 +595,5 @@ def demo(
         cfg = _load(BUNDLED_PLAN)
         _run_plan(cfg, out, time_limit=time_limit, plots=True,
                   title=f"Anonymous Bank: weekly plan from {cfg.start}")
-    except (StaffingError, ValueError) as exc:
+    except (StaffingError, ValueError, OSError) as exc:
         _fail(exc)
