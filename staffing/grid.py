@@ -96,19 +96,27 @@ class IntervalGrid:
 
     def off_grid(self, index: pd.DatetimeIndex) -> pd.DatetimeIndex:
         """Timestamps of ``index`` that are not aligned to the grid (relative to local midnight)."""
-        local = index.tz_convert(self.tz) if index.tz is not None else index
-        since_midnight = local - local.normalize()
-        # Align on the UTC offset too so a 30-minute-offset zone still works.
-        mask = (since_midnight % self.freq) != pd.Timedelta(0)
+        wall = self._wall(index)
+        mask = ((wall - wall.normalize()) % self.freq) != pd.Timedelta(0)
         return index[mask]
 
+    def _wall(self, index: pd.DatetimeIndex) -> pd.DatetimeIndex:
+        """Naive local wall-clock times (so DST days keep their clock slots)."""
+        if index.tz is None:
+            return index
+        return index.tz_convert(self.tz).tz_localize(None)
+
     def slot_of_day(self, index: pd.DatetimeIndex) -> pd.Index:
-        """Wall-clock slot within the day (0 .. 24h/freq - 1) for each interval start."""
-        local = index.tz_convert(self.tz)
-        return pd.Index((local - local.normalize()) // self.freq, name="slot")
+        """Wall-clock slot within the day (0 .. 24h/freq - 1) for each interval start.
+
+        On a fall-back day the repeated hour maps twice onto the same slots; on a spring-forward
+        day the skipped hour's slots do not occur.
+        """
+        wall = self._wall(index)
+        return pd.Index((wall - wall.normalize()) // self.freq, name="slot")
 
     def slot_of_week(self, index: pd.DatetimeIndex) -> pd.Index:
         """Wall-clock slot within the week (Monday 00:00 = 0) for each interval start."""
         per_day = int(pd.Timedelta(days=1) / self.freq)
-        local = index.tz_convert(self.tz)
-        return pd.Index(local.day_of_week * per_day + self.slot_of_day(index), name="slot_of_week")
+        wall = self._wall(index)
+        return pd.Index(wall.day_of_week * per_day + self.slot_of_day(index), name="slot_of_week")

@@ -35,3 +35,19 @@ def test_off_grid():
     g = IntervalGrid.of("UTC", "15min")
     idx = pd.DatetimeIndex(["2024-01-01 00:00", "2024-01-01 00:20"], tz="UTC")
     assert list(g.off_grid(idx)) == [idx[1]]
+
+
+@pytest.mark.parametrize(
+    ("day", "n", "last_slot"), [("2024-03-31", 92, 95), ("2024-10-27", 100, 95)]
+)
+def test_slots_are_wall_clock_on_dst_days(day, n, last_slot):
+    g = IntervalGrid.of("Europe/Berlin", "15min")
+    idx = g.range(day, 1)
+    slots = g.slot_of_day(idx)
+    assert len(slots) == n
+    assert slots.max() == last_slot
+    assert slots[-1] == 95  # 23:45 wall clock
+    if n == 92:
+        assert 8 not in set(slots)  # 02:00 does not exist
+    else:
+        assert list(slots).count(8) == 2  # 02:00 happens twice

@@ -11,14 +11,6 @@ MIN_CALLS = 30.0
 AHT_WEEKS = 8
 
 
-def wall_slot_of_week(index: pd.DatetimeIndex, grid: IntervalGrid) -> np.ndarray:
-    """Wall-clock slot of the week (Monday 00:00 = 0), robust on DST days."""
-    wall = index.tz_convert(grid.tz).tz_localize(None)
-    per_day = int(pd.Timedelta(days=1) / grid.freq)
-    slot = np.asarray((wall - wall.normalize()) // grid.freq, dtype=np.int64)
-    return np.asarray(wall.day_of_week, dtype=np.int64) * per_day + slot
-
-
 def forecast_aht(
     history: pd.DataFrame,
     grid: IntervalGrid,
@@ -50,7 +42,7 @@ def forecast_aht(
         notes.append("aht_s: no interval with handle times in recent history; aht_s is NaN")
         return np.full(len(target), np.nan), notes
     per_day = int(pd.Timedelta(days=1) / grid.freq)
-    sow = wall_slot_of_week(recent.index, grid)[ok]
+    sow = np.asarray(grid.slot_of_week(recent.index))[ok]
     wa, ww = aht[ok] * w[ok], w[ok]
     glob = wa.sum() / ww.sum()
     dow = sow // per_day
@@ -62,7 +54,7 @@ def forecast_aht(
     s_a = np.bincount(sow, weights=wa, minlength=n)
     parent = np.repeat(day, per_day)
     slot = (s_a + min_calls * parent) / (s_w + min_calls)
-    tsow = wall_slot_of_week(target, grid)
+    tsow = np.asarray(grid.slot_of_week(target))
     thin = int(((s_w < min_calls) & (s_w > 0)).sum())
     if thin:
         notes.append(
