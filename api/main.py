@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 import staffing
 from api import errors, schemas
 from api.jobs import JobStore, WorkerPool
-from api.routers import forecasts, health, plans, requirements, roster_jobs
+from api.routers import forecasts, health, plans, requirements, roster_jobs, scenarios
 from api.settings import Settings
 
 log = logging.getLogger("api")
@@ -75,7 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     errors.install(app)
     app.add_middleware(errors.BodySizeLimit, max_bytes=settings.max_body_bytes)
-    for module in (health, forecasts, requirements, roster_jobs, plans):
+    for module in (health, forecasts, requirements, roster_jobs, plans, scenarios):
         app.include_router(module.router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app

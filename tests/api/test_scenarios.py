@@ -1,0 +1,72 @@
+"""POST /v1/scenarios: what-if scenarios compared as a job."""
+
+from __future__ import annotations
+
+import csv
+import io
+import tomllib
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.api.helpers import DATA, wait_for
+
+
+def _config() -> dict[str, Any]:
+    """data/plan.toml without [data]; two days, a quick forecast, fixed patience."""
+    with (DATA / "plan.toml").open("rb") as fh:
+        cfg = tomllib.load(fh)
+    cfg.pop("data")
+    cfg["plan"] = {"start": cfg["plan"]["start"].isoformat(), "days": 2}
+    cfg["goals"]["patience_s"] = 120.0
+    cfg["simulation"] = {"enabled": False}
+    cfg["forecast"] = {"model": "historical_average", "backtest": {"folds": 1}}
+    cfg["solver"] = {"time_limit_s": 10, "mip_rel_gap": 0.02, "threads": 1}
+    return cfg
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_scenarios_job(client: TestClient) -> None:
+    text = (DATA / "anonymous_bank_15min.csv").read_text()
+    body = {"config": _config(), "data": {"filename": "feb.csv", "csv": text},
+            "scenarios": [{"name": "volume +10%", "overrides": {"volume_scale": 1.1}},
+                          {"name": "90/15", "overrides": {"service_level": 0.9,
+                                                          "answer_s": 15}}],
+            "curve": [0.7, 0.9]}
+    r = client.post("/v1/scenarios", json=body)
+    assert r.status_code == 202, r.text
+    url = r.headers["Location"]
+    assert url.startswith("/v1/scenarios/")
+    done = wait_for(client.get, url, timeout=120)
+    assert done["status"] == "done", done
+    rows = done["result"]["scenarios"]
+    assert [x["scenario"] for x in rows] == ["base", "volume +10%", "90/15"]
+    assert rows[1]["calls"] == pytest.approx(1.1 * rows[0]["calls"])
+    assert rows[2]["required_agent_hours"] > rows[0]["required_agent_hours"]
+    assert all(x["status"] in ("optimal", "feasible") for x in rows)
+    curve = done["result"]["curve"]
+    assert [p["target"] for p in curve] == [0.7, 0.9]
+    table = list(csv.DictReader(io.StringIO(client.get(f"{url}/files/compare.csv").text)))
+    assert len(table) == 3 and "headcount_early" in table[0]
+    assert client.get(f"{url}/files/curve.csv").status_code == 200
+    assert client.get(f"/v1/plans/{done['id']}").status_code == 404  # other kind
+
+
+def test_scenarios_validation_names_the_field(client: TestClient) -> None:
+    rows = [{"interval_start": "1999-02-01T00:00:00+02:00", "calls": 1}]
+    body = {"config": _config(), "history": rows,
+            "scenarios": [{"name": "ok", "overrides": {"volume_scale": 1.1}},
+                          {"name": "bad", "overrides": {"volume_scale": -2}}]}
+    r = client.post("/v1/scenarios", json=body)
+    assert r.status_code == 422 and r.json()["field"] == "scenarios[1].overrides.volume_scale"
+    body["scenarios"] = [{"name": "x", "overrides": {"warp": 1}}]
+    r = client.post("/v1/scenarios", json=body)
+    assert r.status_code == 422 and r.json()["field"] == "scenarios[0].overrides.warp"
+    body["scenarios"] = [{"name": "x"}, {"name": "x"}]
+    assert client.post("/v1/scenarios", json=body).status_code == 422
+    body["scenarios"] = [{"name": "x"}]
+    body["curve"] = [1.5]
+    r = client.post("/v1/scenarios", json=body)
+    assert r.status_code == 422 and r.json()["field"] == "curve[0]"
+    assert "/v1/scenarios" in client.get("/openapi.json").json()["paths"]
