@@ -154,8 +154,12 @@ def test_fast_plan_then_roster_and_evaluate(tmp_path, base):
     d["goals"]["patience_s"] = 300.0
     cfg = _write(tmp_path, d)
     out = tmp_path / "out"
-    res = runner.invoke(app, ["plan", "-c", str(cfg), "-o", str(out), "--no-plots"])
+    # the week Israel moved to summer time (Fri 2 Apr 1999 has 92 quarter-hours)
+    res = runner.invoke(app, ["plan", "-c", str(cfg), "-o", str(out), "--no-plots",
+                              "--start", "1999-03-29"])
     assert res.exit_code == 0, res.output
+    req = (out / "requirements.csv").read_text().splitlines()
+    assert len(req) == 1 + 6 * 96 + 92
     assert "predicted (erlang_a)" in res.output
     assert "simulated" in res.output
     for name in ("requirements.csv", "shifts.csv", "coverage.csv", "summary.json", "plan.xlsx",
