@@ -175,3 +175,26 @@ def test_service_comparison(planned):
     assert week["predicted_sl"] == pytest.approx(result.evaluation.week["service_level"])
     assert week["simulated_sl_low"] <= week["simulated_sl"] <= week["simulated_sl_high"]
     assert "service" in openpyxl.load_workbook(out / "plan.xlsx", read_only=True).sheetnames
+
+
+def test_infeasible_roster_is_a_status_and_outputs_still_written(tmp_path):
+    import tomllib
+
+    with (DATA / "plan.toml").open("rb") as fh:
+        d = tomllib.load(fh)
+    d["forecast"] = {"models": ["historical_average"], "backtest": {"folds": 1}}
+    d["open_hours"]["min_staff"] = 50
+    for t in d["templates"]:
+        t["max_headcount"] = 1
+    cfg = PlanConfig.from_dict(d, base_dir=DATA)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = plan(cfg)
+    assert result.roster.status.value == "infeasible"
+    assert result.evaluation is None and result.simulation is None
+    assert any("infeasible" in n for n in result.notes)
+    paths = result.write(tmp_path, plots=False)
+    s = json.loads(paths["summary.json"].read_text())
+    assert s["status"] == "infeasible" and s["service_level"] is None
+    assert "shifts.ics" not in paths
+    assert pd.read_csv(paths["coverage.csv"]).empty
