@@ -1,0 +1,276 @@
+"""Write the analyst notebooks in notebooks/ (outputs stripped) from the cell sources below.
+
+    python scripts/make_notebooks.py            # (re)write notebooks/*.ipynb
+    python scripts/make_notebooks.py --check    # exit 1 when a committed notebook differs
+
+The notebooks use only the public library API and run top to bottom on the bundled data;
+``tests/test_notebooks.py`` executes them. Edit the cells here, not in Jupyter, and rerun.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "notebooks"
+
+SETUP = '''\
+import warnings
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pandas as pd
+
+warnings.filterwarnings("ignore")          # data-quality notes are kept in the results
+pd.set_option("display.width", 140)
+DATA = next(p for p in (Path("data"), Path("../data")) if (p / "plan.toml").is_file())
+TZ = "Asia/Jerusalem"'''
+
+QUICKSTART = [
+    ("md", """\
+# Quick start: forecast, requirements, roster
+
+The Anonymous Bank call centre (Israel), February 1999: forecast the first week of March per
+15 minutes, turn the forecast into required agents with Erlang A, and build a weekly roster
+with HiGHS. Runs top to bottom in well under a minute."""),
+    ("code", SETUP),
+    ("md", "## Data: the call log, aggregated to 15-minute intervals"),
+    ("code", '''\
+from staffing.config import PlanConfig
+from staffing.io import read_call_log
+
+plan = PlanConfig.from_toml(DATA / "plan.toml")   # site, goals, templates, rules of the plan
+log = read_call_log(DATA / "anonymous_bank_feb1999_calls.csv", tz=TZ)
+history = log.to_intervals("15min")
+history[["calls", "answered", "abandoned", "aht_s"]].describe().round(1)'''),
+    ("md", "## Forecast\n\nCandidate models are scored by a rolling-origin backtest; the best "
+           "one forecasts the week, with an 80 % prediction band."),
+    ("code", '''\
+from staffing.forecast import forecast
+
+fc = forecast(history, start=plan.start, days=7, open_hours=plan.open_hours,
+              models=["seasonal_naive", "historical_average", "poisson_glm"])
+print("model:", fc.model)
+fc.backtest[["mae", "wape", "skill_mae", "selected"]]'''),
+    ("code", '''\
+f = fc.frame.tz_convert(TZ)
+fig, ax = plt.subplots(figsize=(12, 3.5))
+ax.fill_between(f.index, f["calls_lower"], f["calls_upper"], step="post", alpha=0.3,
+                label="80 % band")
+ax.step(f.index, f["calls"], where="post", label="forecast")
+ax.set_ylabel("calls per 15 min")
+ax.legend()
+ax.set_title(f"Forecast ({fc.model}), week of {plan.start}");'''),
+    ("md", "## Requirements\n\nErlang A with the customers' mean patience fitted on the "
+           "abandonments of the log; 80 % of calls answered within 20 s, 25 % shrinkage."),
+    ("code", '''\
+from staffing.erlang import fit_patience
+from staffing.requirements import compute_requirements
+
+obs = log.patience_observations()
+patience = fit_patience(obs["wait_s"], obs["abandoned"])
+goals = plan.service_goals(patience.mean_patience_s)
+req = compute_requirements(fc.frame, goals, open_hours=plan.open_hours)
+print(f"mean patience {patience.mean_patience_s:.0f} s; "
+      f"{req['agents_required'].sum() / 4:,.0f} agent-hours required; "
+      f"peak {req['agents_required'].max()} agents")
+req[["calls", "aht_s", "agents_net", "agents_required", "service_level"]].loc[
+    req["calls"] > 0].head()'''),
+    ("md", "## Roster\n\nShift templates, breaks, days off and weekly hours come from "
+           "`data/plan.toml`; HiGHS gets 15 s."),
+    ("code", '''\
+from staffing.roster import SolverOptions, solve_roster
+
+roster = solve_roster(req["agents_required"].astype(float), plan.roster,
+                      SolverOptions(time_limit_s=15, mip_rel_gap=0.01, threads=2))
+print(roster.status.value, f"cost {roster.cost:,.0f}, {roster.agent_hours:,.1f} paid agent-hours,"
+      f" gap {roster.gap:.2%}")
+print(roster.penalty_report())
+roster.tours.head()'''),
+    ("code", '''\
+cov = roster.coverage.set_index("interval_start").tz_convert(TZ)
+fig, ax = plt.subplots(figsize=(12, 3.5))
+ax.step(cov.index, cov["required"], where="post", label="required")
+ax.step(cov.index, cov["scheduled"], where="post", label="scheduled")
+ax.set_ylabel("agents on the floor")
+ax.legend()
+ax.set_title("Required vs scheduled agents");'''),
+    ("md", "## Predicted service of the roster"),
+    ("code", '''\
+from staffing.evaluate import evaluate
+from staffing.report import staffing_matrix
+
+ev = evaluate(fc.frame, roster.coverage.set_index("interval_start")["scheduled"], goals, tz=TZ)
+print({k: round(v, 3) for k, v in ev.week.items()})
+ev.days.round(3)'''),
+    ("code", '''\
+m = staffing_matrix(roster.coverage, tz=TZ)
+fig, ax = plt.subplots(figsize=(12, 3))
+lim = max(1, abs(m.to_numpy()).max())
+im = ax.imshow(m.to_numpy(float), aspect="auto", cmap="RdBu", vmin=-lim, vmax=lim)
+ax.set_yticks(range(len(m.index)), [str(d) for d in m.index])
+ax.set_xticks(range(0, len(m.columns), 8), m.columns[::8])
+fig.colorbar(im, label="scheduled - required")
+ax.set_title("Over (+) / under (-) staffing");'''),
+]
+
+WHATIF = [
+    ("md", """\
+# What if? Three scenarios compared
+
+Volume 10 % higher, a stricter 90/15 target, and shrinkage of 35 % against the base plan of
+`data/plan.toml`. Every scenario is the base config plus named overrides; it carries a content
+hash of all its inputs and results are cached by it. The forecast is computed once and
+shared."""),
+    ("code", SETUP),
+    ("code", '''\
+from staffing.config import PlanConfig
+from staffing.scenario import Scenario, compare
+
+base = PlanConfig.from_toml(DATA / "plan.toml")
+fast = {"time_limit_s": 15}                   # seconds per roster solve
+scenarios = [
+    Scenario("base", base, fast),
+    Scenario("volume +10%", base, {**fast, "volume_scale": 1.1}),
+    Scenario("90/15", base, {**fast, "service_level": 0.9, "answer_s": 15}),
+    Scenario("shrinkage 35%", base, {**fast, "shrinkage": 0.35}),
+]
+for s in scenarios:
+    print(f"{s.name:14s} {s.hash[:12]}  {s.overrides}")'''),
+    ("code", '''\
+table = compare(scenarios)
+table.set_index("scenario")[["required_agent_hours", "agent_hours", "cost", "headcount",
+                             "service_level", "simulated_service_level", "asa_s",
+                             "abandon_rate", "intervals_under_goal", "gap"]].round(3)'''),
+    ("code", '''\
+heads = [c for c in table.columns if c.startswith("headcount_")]
+table.set_index("scenario")[heads]'''),
+    ("code", '''\
+fig, (a1, a2) = plt.subplots(1, 2, figsize=(12, 3.5))
+t = table.set_index("scenario")
+t["cost"].plot.bar(ax=a1, color="tab:blue", rot=0)
+a1.set_ylabel("weekly wage cost")
+a1.set_title("Roster cost")
+t[["service_level", "simulated_service_level"]].mul(100).plot.bar(ax=a2, rot=0)
+a2.axhline(80, color="grey", ls="--", lw=1)
+a2.set_ylim(80, 100)
+a2.set_ylabel("% answered within goal")
+a2.set_title("Weekly service level: predicted vs simulated")
+fig.tight_layout()'''),
+    ("md", "Running the comparison again is served from the cache (same hashes):"),
+    ("code", '''\
+import time
+
+t0 = time.perf_counter()
+again = compare(scenarios)
+print(f"{time.perf_counter() - t0:.3f} s, identical: {again.equals(table)}")'''),
+]
+
+CURVE = [
+    ("md", """\
+# Cost vs service
+
+What does each extra point of service level cost? Sweep the service-level target, solve a
+roster for each, and read the weekly cost against the predicted service level. Then look at the
+marginal value of one more agent per interval from the LP relaxation's duals."""),
+    ("code", SETUP),
+    ("code", '''\
+from staffing.config import PlanConfig
+from staffing.scenario import Scenario, cost_service_curve, marginal_values, run_scenario
+
+base = PlanConfig.from_toml(DATA / "plan.toml")
+fast = {"time_limit_s": 15, "simulate": False}
+curve = cost_service_curve(base, [0.6, 0.7, 0.8, 0.85, 0.9, 0.95], overrides=fast)
+curve[["target", "status", "required_agent_hours", "agent_hours", "cost", "service_level",
+       "gap", "cost_per_sl_point"]].round(3)'''),
+    ("code", '''\
+fig, ax = plt.subplots(figsize=(7, 4))
+ax.plot(curve["service_level"] * 100, curve["cost"], marker="o")
+for _, r in curve.iterrows():
+    ax.annotate(f"target {r['target']:.0%}", (r["service_level"] * 100, r["cost"]),
+                textcoords="offset points", xytext=(5, -12), fontsize=8)
+ax.set_xlabel("predicted weekly service level (%)")
+ax.set_ylabel("weekly wage cost")
+ax.set_title("Cost vs service");'''),
+    ("md", """\
+Points are solved to a 1 % MIP gap, so neighbouring costs can be out of order by about that
+much. `cost_per_sl_point` is the wage cost of one more percentage point of predicted service
+level between successive points."""),
+    ("md", """\
+## Marginal value of one more agent
+
+`marginal_cost` is the dual of each interval's coverage row in the roster's LP relaxation: the
+change in the weekly objective if one more agent were required then. It lies between
+`-over_per_agent_interval` (the interval is over-staffed anyway) and
+`under_per_agent_interval` (the agent would go uncovered)."""),
+    ("code", '''\
+res = run_scenario(Scenario("base", base, fast), duals=True)
+mv = marginal_values(res).set_index("interval_start").tz_convert(TZ)
+mv[["required", "scheduled", "under", "over", "marginal_cost"]].loc[mv["required"] > 0].describe(
+    ).round(2)'''),
+    ("code", '''\
+day = mv.loc[str(base.start)]
+fig, ax = plt.subplots(figsize=(12, 3.5))
+ax.step(day.index, day["required"], where="post", label="required")
+ax.step(day.index, day["scheduled"], where="post", label="scheduled")
+ax.set_ylabel("agents")
+ax2 = ax.twinx()
+ax2.bar(day.index, day["marginal_cost"], width=0.008, color="tab:red", alpha=0.4,
+        label="marginal cost")
+ax2.set_ylabel("marginal cost per agent-interval")
+ax.legend(loc="upper left")
+ax2.legend(loc="upper right")
+ax.set_title(f"Coverage and marginal value of one more agent, {base.start}");'''),
+]
+
+NOTEBOOKS = {"quickstart.ipynb": QUICKSTART, "whatif.ipynb": WHATIF,
+             "cost_vs_service.ipynb": CURVE}
+
+
+def build(cells: list[tuple[str, str]], stem: str) -> nbformat.NotebookNode:
+    """A notebook without outputs, with stable cell ids."""
+    nb = new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    nb.metadata["language_info"] = {"name": "python"}
+    for i, (kind, src) in enumerate(cells):
+        cell = new_markdown_cell(src) if kind == "md" else new_code_cell(src)
+        cell["id"] = f"{stem}-{i:02d}"
+        nb.cells.append(cell)
+    return nb
+
+
+def render(name: str) -> str:
+    """The notebook file's text."""
+    return nbformat.writes(build(NOTEBOOKS[name], Path(name).stem), version=4) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Write (or ``--check``) the notebooks; returns the exit code."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", type=Path, default=OUT, help="Output folder (default notebooks/).")
+    ap.add_argument("--check", action="store_true", help="Compare instead of writing.")
+    args = ap.parse_args(argv)
+    stale = []
+    for name in NOTEBOOKS:
+        path = args.out / name
+        text = render(name)
+        if args.check:
+            if not path.is_file() or path.read_text(encoding="utf-8") != text:
+                stale.append(name)
+        else:
+            args.out.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+    if stale:
+        sys.stderr.write(f"out of date: {', '.join(stale)} (run scripts/make_notebooks.py)\n")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
