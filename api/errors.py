@@ -18,6 +18,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from staffing.exceptions import InputError, SolverUnavailableError, StaffingError
@@ -83,6 +84,16 @@ class BodySizeLimit:
         await self.app(scope, limited, send)
 
 
+def allowed_methods(app: FastAPI, request: Request) -> list[str]:
+    """Every method of every route matching the request path."""
+    methods: set[str] = set()
+    for route in app.router.routes:
+        match, _ = route.matches({**request.scope, "method": "GET"})
+        if match != Match.NONE:
+            methods |= set(getattr(route, "methods", None) or ())
+    return sorted(methods)
+
+
 def install(app: FastAPI) -> None:
     """Register the exception handlers."""
 
@@ -107,10 +118,12 @@ def install(app: FastAPI) -> None:
         return problem(422, errors, field)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         resp = problem(exc.status_code, exc.detail)
         for k, v in (exc.headers or {}).items():
             resp.headers[k] = v
+        if exc.status_code == 405:  # Starlette lists only the first route's methods
+            resp.headers["Allow"] = ", ".join(allowed_methods(app, request))
         return resp
 
     @app.exception_handler(Exception)

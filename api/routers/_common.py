@@ -17,6 +17,7 @@ from api.schemas import JobError, JobPublic, Progress
 M = TypeVar("M", bound=BaseModel)
 
 ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"description": "Malformed body (undecodable JSON, bad multipart)"},
     401: {"description": "Missing or invalid X-API-Key"},
     413: {"description": "Request body too large"},
     422: {"description": "Invalid input; `field` names the field at fault"},
