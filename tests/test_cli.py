@@ -55,7 +55,8 @@ def base() -> dict:
         d = tomllib.load(fh)
     d["data"]["path"] = str(DATA / "anonymous_bank_feb1999_calls.csv")
     d["forecast"] = {"models": ["historical_average"], "backtest": {"folds": 1}}
-    d["solver"] = {"time_limit_s": 10.0, "mip_rel_gap": 0.02}
+    # generous limit: HiGHS stops at the gap, usually within seconds, but CI machines are slow
+    d["solver"] = {"time_limit_s": 60.0, "mip_rel_gap": 0.05, "threads": 1}
     d["simulation"] = {"replications": 3, "seed": 1}
     return d
 
@@ -179,7 +180,7 @@ def test_fast_plan_then_roster_and_evaluate(tmp_path, base):
 
     res = runner.invoke(app, ["roster", "-c", str(cfg), "--requirements",
                               str(out / "requirements.csv"), "-o", str(tmp_path / "r"),
-                              "--time-limit", "20"])
+                              "--time-limit", "60"])
     assert res.exit_code == 0, res.output
     assert (tmp_path / "r" / "shifts.csv").is_file()
 
