@@ -650,9 +650,9 @@ class ScenarioCache:
             self.directory.mkdir(parents=True, exist_ok=True)
         self.max_results = int(max_results)
         self._results: OrderedDict[str, ScenarioResult] = OrderedDict()
-        self._forecasts: dict[str, Any] = {}
-        self._data: dict[str, Any] = {}
-        self._patience: dict[str, Any] = {}
+        self._forecasts: OrderedDict[str, Any] = OrderedDict()
+        self._data: OrderedDict[str, Any] = OrderedDict()
+        self._patience: OrderedDict[str, Any] = OrderedDict()
         self._lock = threading.RLock()
         self.hits = 0
         self.misses = 0
@@ -707,8 +707,17 @@ class ScenarioCache:
             self._remember(key, res)
             self._save("scenario", key, res)
 
+    @staticmethod
+    def _keep(store: OrderedDict[str, Any], key: str, value: Any, limit: int) -> Any:
+        store[key] = value
+        store.move_to_end(key)
+        while len(store) > limit:
+            store.popitem(last=False)
+        return value
+
     def forecast(self, key: str, make: Callable[[], Any]) -> Any:
-        """The forecast cached under ``key``, computed with ``make()`` on a miss."""
+        """The forecast cached under ``key``, computed with ``make()`` on a miss (the last
+        16 in memory)."""
         with self._lock:
             fc = self._forecasts.get(key)
             if fc is None:
@@ -716,22 +725,22 @@ class ScenarioCache:
             if fc is None:
                 fc = make()
                 self._save("forecast", key, fc)
-            self._forecasts[key] = fc
-            return fc
+            return self._keep(self._forecasts, key, fc, 16)
 
     def data(self, key: str, make: Callable[[], Any]) -> Any:
-        """Loaded data (memory only)."""
+        """Loaded data (memory only, the last 4 data sets)."""
         with self._lock:
-            if key not in self._data:
-                self._data[key] = make()
-            return self._data[key]
+            if key in self._data:
+                self._data.move_to_end(key)
+                return self._data[key]
+            return self._keep(self._data, key, make(), 4)
 
     def patience(self, key: str, make: Callable[[], Any]) -> Any:
         """Fitted patience per data hash (memory only)."""
         with self._lock:
-            if key not in self._patience:
-                self._patience[key] = make()
-            return self._patience[key]
+            if key in self._patience:
+                return self._patience[key]
+            return self._keep(self._patience, key, make(), 16)
 
     def clear(self) -> None:
         """Forget everything held in memory (files in ``directory`` stay)."""

@@ -399,3 +399,27 @@ def test_base_changed_with_dataclasses_replace_is_hashed_as_it_is(base):
         Scenario("odd", dataclasses.replace(base, solver=dataclasses.replace(
             base.solver, extra={"presolve": "off"})))
     assert err.value.field == "base"
+
+
+def test_cli_whatif(tmp_path):
+    from typer.testing import CliRunner
+
+    from staffing.cli import app
+
+    text = (DATA / "plan.toml").read_text()
+    text = text.replace('path = "anonymous_bank_feb1999_calls.csv"',
+                        f'path = "{(DATA / "anonymous_bank_feb1999_calls.csv").as_posix()}"')
+    text = text.replace("days = 7", "days = 2").replace(
+        "\nlevel = 0.8", '\nmodels = ["seasonal_naive", "historical_average"]\nlevel = 0.8')
+    (tmp_path / "plan.toml").write_text(text)
+    out = tmp_path / "out"
+    r = CliRunner().invoke(app, ["whatif", "-c", str(tmp_path / "plan.toml"),
+                                 "-s", "volume+10%:volume_scale=1.1", "--time-limit", "10",
+                                 "--no-simulate", "--curve", "0.7,0.8", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    table = pd.read_csv(out / "compare.csv")
+    assert list(table["scenario"]) == ["base", "volume+10%"]
+    assert len(pd.read_csv(out / "curve.csv")) == 2
+    r = CliRunner().invoke(app, ["whatif", "-c", str(tmp_path / "plan.toml"),
+                                 "-s", "bad:volume_scale=-1"])
+    assert r.exit_code == 2 and "overrides.volume_scale" in r.output
