@@ -483,7 +483,7 @@ def whatif(
             items.insert(0, Scenario("base", base_cfg))
         if not items:
             raise InputError("--scenario", None, "at least one scenario (or --base)")
-        items = [s.with_overrides(**{**common, **s.overrides}) if common else s for s in items]
+        items = [s.with_overrides(**{**s.overrides, **common}) if common else s for s in items]
         names = [s.name for s in items]
         if len(set(names)) != len(names):
             raise InputError("--scenario", names, "distinct scenario names")

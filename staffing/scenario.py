@@ -462,9 +462,12 @@ class Scenario:
         raw_h["data"] = {"sha256": data_hash, "kind": cfg.data_kind}
         vers = versions()
         key = _digest({"schema": 1, "config": raw_h, "overrides": ov, "versions": vers})
+        hours = raw_h.get("open_hours")
+        if isinstance(hours, Mapping):  # the floor does not change the forecast
+            hours = {k: v for k, v in hours.items() if k != "min_staff"}
         fkey = _digest({"schema": 1, "data": raw_h["data"], "site": raw_h.get("site", {}),
                         "plan": raw_h.get("plan", {}), "forecast": raw_h.get("forecast", {}),
-                        "open_hours": raw_h.get("open_hours"), "versions": vers})
+                        "open_hours": hours, "versions": vers})
         object.__setattr__(self, "overrides", ov)
         object.__setattr__(self, "config", cfg)
         object.__setattr__(self, "hash", key)

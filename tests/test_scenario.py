@@ -120,6 +120,8 @@ def test_hash_follows_data_bytes_config_and_versions(tmp_path, monkeypatch):
     # the forecast key ignores what the forecast does not depend on
     assert Scenario("x", base, {"service_level": 0.9}).forecast_key == Scenario("x",
                                                                                 base).forecast_key
+    assert Scenario("x", base, {"min_staff": 2}).forecast_key == Scenario("x",
+                                                                         base).forecast_key
     assert Scenario("x", base, {"open_hours": {"sun-sat": "06:00-23:00"}}).forecast_key != \
         Scenario("x", base).forecast_key
     # solver / package versions
