@@ -70,3 +70,19 @@ def test_scenarios_validation_names_the_field(client: TestClient) -> None:
     r = client.post("/v1/scenarios", json=body)
     assert r.status_code == 422 and r.json()["field"] == "curve[0]"
     assert "/v1/scenarios" in client.get("/openapi.json").json()["paths"]
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_scenarios_cancel(client: TestClient) -> None:
+    text = (DATA / "anonymous_bank_15min.csv").read_text()
+    body = {"config": _config(), "data": {"filename": "feb.csv", "csv": text},
+            "scenarios": [{"name": f"v{i}", "overrides": {"volume_scale": 1 + i / 10}}
+                          for i in range(1, 5)]}
+    r = client.post("/v1/scenarios", json=body)
+    assert r.status_code == 202, r.text
+    url = r.headers["Location"]
+    d = client.delete(url)
+    assert d.status_code == 200 and d.json()["cancel_requested"] in (True, False)
+    done = wait_for(client.get, url, timeout=60)
+    assert done["status"] in ("cancelled", "done")
+    assert client.delete("/v1/scenarios/nope").status_code == 404
