@@ -238,27 +238,39 @@ def roster(
                                             help="Override [solver] time_limit_s (seconds)."),
     verbose: int = VERBOSE_OPT,
 ) -> None:
-    """Solve the weekly roster (HiGHS) and write shifts.csv, coverage.csv, tours.csv, shifts.ics.
+    """Solve the weekly roster (HiGHS) and write shifts.csv, coverage.csv (with the predicted
+    service level), tours.csv, shifts.ics and summary.json.
 
     Example: staffing roster -c data/plan.toml --requirements out/req/requirements.csv -o out/r
     """
     _setup(verbose)
     from staffing.io import export
     from staffing.io.export import read_requirements_csv
-    from staffing.pipeline import coverage_frame, run_roster
+    from staffing.pipeline import (
+        coverage_frame,
+        fit_patience_from,
+        load_data,
+        run_evaluation,
+        run_forecast,
+        run_roster,
+    )
+    from staffing.pipeline import run_requirements as _req
+    from staffing.report import format_summary
 
     try:
         cfg = _load(config)
+        data = None
         if requirements_csv is not None:
             req = read_requirements_csv(requirements_csv, tz=cfg.tz)
         else:
-            from staffing.pipeline import fit_patience_from, load_data, run_forecast
-            from staffing.pipeline import run_requirements as _req
-
             data = load_data(cfg)
             fc = run_forecast(cfg, data.history)
-            pat = fit_patience_from(data) if cfg.patience_s == "fit" else None
-            _, req = _req(cfg, fc.frame, pat.mean_patience_s if pat is not None else None)
+        if cfg.patience_s == "fit" and data is None:
+            data = load_data(cfg)
+        pat = fit_patience_from(data) if cfg.patience_s == "fit" else None
+        goals = cfg.service_goals(pat.mean_patience_s if pat is not None else None)
+        if requirements_csv is None:
+            goals, req = _req(cfg, fc.frame, goals.patience_s)
         with _StageProgress() as prog:
             t0 = time.perf_counter()
 
@@ -269,20 +281,22 @@ def roster(
                 prog(StageEvent("roster", "progress", time.perf_counter() - t0, f"gap {gap}"))
 
             result = run_roster(cfg, req, progress=on_solver, time_limit_s=time_limit)
+        ev = run_evaluation(goals, req, result, cfg.tz) if result.has_roster else None
     except (StaffingError, ValueError, OSError) as exc:
         _fail(exc)
     s = result.summary()
-    console.print(f"status {s['status']}, objective {s['objective']}, bound {s['bound']}, "
-                  f"gap {s['gap']}, {s['agents']} agents, {s['agent_hours']:,.1f} agent-hours, "
-                  f"cost {s['cost']:,.2f}")
+    console.print(format_summary({"roster": s}), highlight=False)
     if result.penalties:
         console.print(result.penalty_report())
+    if ev is not None:
+        console.print(format_summary({"evaluation": ev.summary()}), highlight=False)
+        s["service_level"] = ev.week["service_level"]
     paths = {}
     if not result.shifts.empty:
         paths["shifts.csv"] = export.write_shifts_csv(result.shifts, out / "shifts.csv")
         paths["tours.csv"] = export.write_csv(result.tours, out / "tours.csv")
         paths["shifts.ics"] = export.write_ics(result.shifts, out / "shifts.ics")
-        paths["coverage.csv"] = export.write_coverage_csv(coverage_frame(result, None),
+        paths["coverage.csv"] = export.write_coverage_csv(coverage_frame(result, ev),
                                                           out / "coverage.csv")
     paths["summary.json"] = export.write_summary_json(s, out / "summary.json")
     _print_written(paths, out)
@@ -292,7 +306,9 @@ def roster(
 
 
 def _run_plan(cfg: Any, out: Path, *, time_limit: float | None, plots: bool,
-              title: str) -> None:
+              title: str, days_table: bool = False) -> None:
+    import pandas as pd
+
     from staffing.pipeline import plan
 
     t0 = time.perf_counter()
@@ -301,6 +317,18 @@ def _run_plan(cfg: Any, out: Path, *, time_limit: float | None, plots: bool,
     paths = result.write(out, plots=plots)
     console.print(f"[bold]{title}[/] ({time.perf_counter() - t0:.1f} s)")
     console.print(result.text(), highlight=False)
+    if days_table:
+        cmp = result.service_comparison()
+        if len(cmp):
+            table = Table(title="service level per day: Erlang prediction vs simulation")
+            for col in ("day", "calls", "predicted", "simulated [95% CI]"):
+                table.add_column(col, justify="right")
+            for day, row in cmp.iterrows():
+                label = day if day == "week" else f"{pd.Timestamp(day):%a %d %b}"
+                sim = (f"{row['simulated_sl']:.1%} [{row['simulated_sl_low']:.1%}, "
+                       f"{row['simulated_sl_high']:.1%}]" if "simulated_sl" in row else "-")
+                table.add_row(label, f"{row['calls']:,.0f}", f"{row['predicted_sl']:.1%}", sim)
+            console.print(table)
     _print_written(paths, out)
     if not result.roster.has_roster:
         err.print(f"[red]error[/]: no roster: {result.roster.status.value} "
@@ -331,7 +359,8 @@ def plan_cmd(
     _setup(verbose)
     try:
         cfg = _load(config, start=start, simulate=simulate)
-        _run_plan(cfg, out, time_limit=time_limit, plots=plots, title=f"plan {cfg.start}")
+        _run_plan(cfg, out, time_limit=time_limit, plots=plots, title=f"plan {cfg.start}",
+                  days_table=True)
     except (StaffingError, ValueError, OSError) as exc:
         _fail(exc)
 
@@ -346,6 +375,8 @@ def evaluate_cmd(
     simulate: bool = typer.Option(True, "--simulate/--no-simulate",
                                   help="Also simulate ([simulation] settings)."),
     misses: int = typer.Option(10, help="List up to this many intervals that miss the goal."),
+    out: Path | None = typer.Option(None, "--out", "-o", help="Write evaluation.csv (per "
+                                    "interval), days.csv and misses.csv here."),
     verbose: int = VERBOSE_OPT,
 ) -> None:
     """Predict (Erlang C/A) and simulate the service of an existing roster's coverage.
@@ -386,6 +417,17 @@ def evaluate_cmd(
                           f"{row['agents_net']:.2f}",
                           f"{row['service_level']:.1%}", str(row["reason"]))
         console.print(table)
+    if out is not None:
+        from staffing.io.export import write_csv
+
+        paths = {"evaluation.csv": write_csv(ev.intervals, out / "evaluation.csv", index=True),
+                 "days.csv": write_csv(ev.days, out / "days.csv", index=True),
+                 "misses.csv": write_csv(ev.misses, out / "misses.csv", index=True)}
+        if sim is not None:
+            paths["simulation.csv"] = write_csv(sim.intervals, out / "simulation.csv", index=True)
+            paths["simulation_days.csv"] = write_csv(sim.days, out / "simulation_days.csv",
+                                                     index=True)
+        _print_written(paths, out)
 
 
 _WHATIF_ROWS = (

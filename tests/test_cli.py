@@ -7,6 +7,8 @@ import re
 import tomllib
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -172,17 +174,25 @@ def test_fast_plan_then_roster_and_evaluate(tmp_path, base):
     assert s["plan"]["data_kind"] == "history"
     assert s["simulation"]["handle_times"] == "exponential"
 
+    assert "service level per day" in res.output
+
     res = runner.invoke(app, ["evaluate", "-c", str(cfg), "--coverage", str(out / "coverage.csv"),
-                              "--requirements", str(out / "requirements.csv"), "--no-simulate"])
+                              "--requirements", str(out / "requirements.csv"), "--no-simulate",
+                              "-o", str(tmp_path / "e")])
     assert res.exit_code == 0, res.output
     m = re.search(r"SL (\d+\.\d)%", res.output)
     assert m and float(m.group(1)) == pytest.approx(100 * s["service_level"], abs=0.051)
+    ev = pd.read_csv(tmp_path / "e" / "evaluation.csv")
+    cov = pd.read_csv(out / "coverage.csv")
+    np.testing.assert_allclose(ev["service_level"], cov["service_level"], rtol=1e-5)
 
     res = runner.invoke(app, ["roster", "-c", str(cfg), "--requirements",
                               str(out / "requirements.csv"), "-o", str(tmp_path / "r"),
                               "--time-limit", "60"])
     assert res.exit_code == 0, res.output
     assert (tmp_path / "r" / "shifts.csv").is_file()
+    rcov = pd.read_csv(tmp_path / "r" / "coverage.csv")
+    assert rcov["service_level"].notna().all()
 
     res = runner.invoke(app, ["requirements", "-c", str(cfg), "--forecast",
                               str(out / "forecast.csv"), "-o", str(tmp_path / "q")])
