@@ -65,6 +65,35 @@ def _highs_interface() -> Any:
 _LOAD_LOCK = threading.Lock()
 
 
+# HiGHS runs its parallel parts on one process-wide scheduler whose thread count is fixed by the
+# first solve; a later ``run()`` asking for another count fails at once with kError. We reset the
+# scheduler when a different count is asked for and no other solve is running; while one is, the
+# running count is kept and the result notes that the request was not honoured.
+_SCHED_LOCK = threading.Lock()
+_SCHED: dict[str, int | None] = {"threads": None, "active": 0}
+
+
+def _enter_scheduler(requested: int | None) -> tuple[int | None, str | None]:
+    """Register a solve; return the thread count to set (None: leave HiGHS's default) and a note."""
+    with _SCHED_LOCK:
+        current = _SCHED["threads"]
+        note = None
+        if requested is not None and requested != current:
+            if not _SCHED["active"]:
+                highspy.Highs.resetGlobalScheduler(True)
+                _SCHED["threads"] = current = requested
+            else:
+                note = (f"threads={requested} not applied: a concurrent solve holds HiGHS's "
+                        f"process-wide scheduler at {current or 'its default'} threads")
+        _SCHED["active"] = int(_SCHED["active"] or 0) + 1
+        return (current if requested is not None else None), note
+
+
+def _leave_scheduler() -> None:
+    with _SCHED_LOCK:
+        _SCHED["active"] = int(_SCHED["active"] or 0) - 1
+
+
 def _load(built: BuiltModel) -> tuple[Any, Any, np.ndarray]:
     """Load the Pyomo model into HiGHS; return (appsi interface, highspy object, column map)."""
     opt = _highs_interface()
@@ -134,11 +163,30 @@ def solve_roster(
 
     h.setOptionValue("time_limit", float(options.time_limit_s))
     h.setOptionValue("mip_rel_gap", float(options.mip_rel_gap))
-    if options.threads is not None:
-        h.setOptionValue("threads", int(options.threads))
     for key, value in options.extra.items():
         if h.setOptionValue(str(key), value) != highspy.HighsStatus.kOk:
             raise InputError(f"extra.{key}", value, "a HiGHS option name with a valid value")
+    threads, thread_note = _enter_scheduler(
+        None if options.threads is None else int(options.threads))
+    try:
+        if threads is not None:
+            h.setOptionValue("threads", threads)
+        return _run(built, h, cols, options, build_s, progress, cancel, thread_note)
+    finally:
+        _leave_scheduler()
+
+
+def _run(
+    built: BuiltModel,
+    h: Any,
+    cols: np.ndarray,
+    options: SolverOptions,
+    build_s: float,
+    progress: Callable[[SolveProgress], None] | None,
+    cancel: threading.Event | None,
+    thread_note: str | None,
+) -> RosterResult:
+    """Run HiGHS with the callbacks and turn its answer into a :class:`RosterResult`."""
 
     start = time.perf_counter()
     last = [0.0]
@@ -187,8 +235,9 @@ def solve_roster(
     has_solution = bool(sol.value_valid) and info.primal_solution_status >= 2
     status = status_from_highs(model_status, has_solution)
     status_name = getattr(model_status, "name", str(model_status))
+    notes = built.notes + ((thread_note,) if thread_note else ())
     result = RosterResult(status=status, build_s=build_s, runtime_s=runtime_s,
-                          solver_status=status_name, notes=built.notes)
+                          solver_status=status_name, notes=notes)
     if status is RosterStatus.INFEASIBLE:
         result.diagnosis = _diagnose_infeasible(built)
         return result
@@ -205,7 +254,7 @@ def solve_roster(
     result.gap = _gap(objective, bound)
     result.shifts, result.tours, result.coverage = shifts, tours, coverage
     result.agent_hours, result.cost = agent_hours, cost
-    result.penalties = penalty_terms(coverage, config, horizon.min_staff)
+    result.penalties = penalty_terms(coverage, built.config, built.horizon.min_staff)
     return result
 
 

@@ -267,3 +267,19 @@ def test_config_round_trip():
     again = RosterConfig.from_dict(cfg.to_dict())
     assert again == cfg
     assert ShiftTemplate("x", dt.time(8), dt.time(9), pd.Timedelta("15min")).start_step_min == 15
+
+
+def test_thread_count_can_change_between_solves():
+    """HiGHS fixes its process-wide scheduler's thread count at the first run; a later solve
+    asking for another count must still solve (the scheduler is reset between solves)."""
+    idx = pd.date_range("2024-01-01", periods=24, freq="1h", tz="UTC", name="interval_start")
+    required = pd.Series([1, 2, 2, 1] * 6, index=idx, dtype=float)
+    cfg = RosterConfig.from_dict({
+        "templates": [{"name": "t", "start_earliest": "00:00", "start_latest": "23:00",
+                       "start_step_min": 60, "paid_hours": 2, "days": ["mon"],
+                       "cost_per_hour": 1}],
+        "rules": {"workdays": 1, "consecutive_days_off": 0},
+    })
+    for threads in (1, 2, 1, None):
+        res = solve_roster(required, cfg, SolverOptions(time_limit_s=10, threads=threads))
+        assert res.status is RosterStatus.OPTIMAL, (threads, res.solver_status)
