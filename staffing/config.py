@@ -9,7 +9,8 @@ Sections (all keys optional unless marked *required*)::
     [forecast]    models = [...], model, level = 0.8,
                   [forecast.backtest] horizon_days, folds, step_days, metric,
                   [forecast.special_days] exclude = [dates], scale = {date = factor},
-                  override = {date = calls}
+                  override = {date = calls}, holidays = [dates] (closed: excluded from
+                  fitting and forecast as zero)
     [goals]       service_level, answer_s, asa_s, max_occupancy, abandon_rate, shrinkage,
                   concurrency, max_agents, patience_s (seconds, or "fit" to estimate it from the
                   call log's abandonments; omit for Erlang C)
@@ -100,7 +101,9 @@ def _date(value: Any, key: str) -> dt.date:
 
 
 def sniff_kind(path: Path) -> DataKind:
-    """``"call_log"`` or ``"history"`` from a CSV header line."""
+    """``"call_log"`` or ``"history"`` from a CSV header line (Parquet files are histories)."""
+    if path.suffix.lower() == ".parquet":
+        return "history"
     try:
         with path.open(encoding="utf-8", errors="replace") as fh:
             header = {c.strip().lower() for c in fh.readline().split(",")}

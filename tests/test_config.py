@@ -133,3 +133,18 @@ def test_break_errors_name_the_template(raw):
     with pytest.raises(InputError) as exc:
         PlanConfig.from_dict(d, base_dir=PLAN.parent)
     assert exc.value.field == "templates.early.breaks.duration_min"
+
+
+def test_holidays_and_kind_sniffing(tmp_path, raw):
+    d = copy.deepcopy(raw)
+    d["forecast"]["special_days"] = {"holidays": ["1999-03-02"], "scale": {"1999-03-03": 1.2}}
+    cfg = PlanConfig.from_dict(d, base_dir=PLAN.parent)
+    sd = cfg.forecast.special_days
+    assert dt.date(1999, 3, 2) in sd.exclude
+    assert sd.scale[dt.date(1999, 3, 2)] == 0.0 and sd.scale[dt.date(1999, 3, 3)] == 1.2
+    odd = tmp_path / "odd.csv"
+    odd.write_text("when,volume\n")
+    d["data"] = {"path": str(odd)}
+    with pytest.raises(InputError) as exc:
+        PlanConfig.from_dict(d)
+    assert exc.value.field == "data.kind"
