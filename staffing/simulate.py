@@ -238,8 +238,8 @@ def _week_once(
     frac = agents - np.floor(agents)
     staff = (np.floor(agents) + (rng.random(k) < frac)).astype(int) * concurrency
     # staffing changes: at starts[i] the target is staff[i]; after the horizon, nobody
-    bounds = np.append(starts, starts[-1] + interval_s) if k else np.array([0.0])
-    target = np.append(staff, 0)
+    bounds = (np.append(starts, starts[-1] + interval_s) if k else np.array([0.0])).tolist()
+    target = np.append(staff, 0).tolist()
 
     heap: list[float] = []
     nb = len(bounds)
@@ -249,8 +249,8 @@ def _week_once(
     abandoned = np.zeros(total, dtype=bool)
 
     def apply(j: int) -> None:
-        t_b = float(bounds[j])
-        want = int(target[j])
+        t_b = bounds[j]
+        want = target[j]
         have = len(heap)
         if want > have:
             for _ in range(want - have):
