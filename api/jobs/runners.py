@@ -73,19 +73,34 @@ class JobContext:
 
 
 # ----------------------------------------------------------------------------- roster
-def build_roster_inputs(body: schemas.RosterJobCreate, time_limit_s: float) -> tuple[Any, ...]:
-    """(required series, RosterConfig, SolverOptions), validated; raises InputError."""
+_CONFIG_SECTIONS = ("templates", "rules", "penalties", "open_hours")
+
+
+def config_field(exc: InputError) -> InputError:
+    """Roster config errors named by their request path (``config.templates.day...``)."""
+    if exc.field.split(".")[0].split("[")[0] in _CONFIG_SECTIONS:
+        return InputError(f"config.{exc.field}", exc.value, exc.expected, exc.where)
+    return exc
+
+
+def build_roster_inputs(body: schemas.RosterJobCreate, time_limit_s: float, *,
+                        check_model: bool = False) -> tuple[Any, ...]:
+    """(required series, RosterConfig, SolverOptions), validated; raises InputError.
+    ``check_model`` also builds the model once (grid alignment of the templates etc.)."""
     from staffing.roster import RosterConfig, SolverOptions
-    from staffing.roster.build import make_horizon
+    from staffing.roster.build import build_model, make_horizon
 
     required = convert.required_series(body.required, body.tz)
     try:
         config = RosterConfig.from_dict(convert.roster_config_dict(body.config))
+        options = SolverOptions(time_limit_s=float(time_limit_s),
+                                mip_rel_gap=body.solver.mip_rel_gap,
+                                threads=body.solver.threads)
+        horizon = make_horizon(required, config)  # whole local days, one grid
+        if check_model:
+            build_model(horizon, config)  # templates on the grid, rules consistent
     except InputError as exc:
-        raise InputError(f"config.{exc.field}", exc.value, exc.expected, exc.where) from exc
-    options = SolverOptions(time_limit_s=float(time_limit_s),
-                            mip_rel_gap=body.solver.mip_rel_gap, threads=body.solver.threads)
-    make_horizon(required, config)  # whole local days, grid, open hours: fail before queuing
+        raise config_field(exc) from exc
     return required, config, options
 
 
@@ -111,7 +126,10 @@ def run_roster(request: Mapping[str, Any], ctx: JobContext) -> Outcome:
     body = schemas.RosterJobCreate.model_validate(request)
     required, config, options = build_roster_inputs(body, ctx.time_limit_s)
     ctx.report({"detail": "building model"}, force=True)
-    res = solve_roster(required, config, options, progress=ctx.on_solve, cancel=ctx.cancel)
+    try:
+        res = solve_roster(required, config, options, progress=ctx.on_solve, cancel=ctx.cancel)
+    except InputError as exc:
+        raise config_field(exc) from exc
     summary = res.summary()
     ctx.report({"incumbent": summary["objective"], "bound": summary["bound"],
                 "gap": summary["gap"], "detail": res.status.value}, force=True)
@@ -200,6 +218,9 @@ def run_plan(request: Mapping[str, Any], ctx: JobContext) -> Outcome:
                             Path(p).read_bytes()) for name, p in paths.items()}
     summary = jsonable(result.summary())
     summary["timings"] = jsonable(result.timings)
+    if isinstance(summary.get("plan"), dict) and "data" in summary["plan"]:
+        # the server's temporary path says nothing to the client (and should not leak)
+        summary["plan"]["data"] = body.data.filename if body.data else "history"
     from staffing.roster import RosterStatus
 
     status = (JobStatus.CANCELLED if result.roster.status is RosterStatus.CANCELLED

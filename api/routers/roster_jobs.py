@@ -51,7 +51,7 @@ async def create_roster_job(body: RosterJobCreate, response: Response, _: ApiKey
     Poll ``Location`` for status and progress (incumbent, bound, gap, elapsed seconds).
     """
     limit, notes = time_limit(body.solver.time_limit_s, settings)
-    await run_in_threadpool(build_roster_inputs, body, limit)
+    await run_in_threadpool(lambda: build_roster_inputs(body, limit, check_model=True))
     return await run_in_threadpool(enqueue, JobKind.ROSTER, body.model_dump(mode="json"), limit,
                                    notes, store, pool, settings, response, BASE)
 

@@ -42,6 +42,7 @@ def test_plan_from_csv_text(client: TestClient) -> None:
     assert res["forecast"]["model"]
     assert 0 < res["service_level"] <= 1
     assert set(res["timings"]) >= {"data", "forecast", "requirements", "roster"}
+    assert res["plan"]["data"] == "feb.csv"  # not the server's temporary path
     assert done["progress"]["stage"] in ("roster", "evaluate")
     cov = client.get(f"{url}/files/coverage.csv")
     assert cov.status_code == 200

@@ -157,3 +157,11 @@ def test_graceful_shutdown_requeues_running_job(settings: Settings) -> None:
         wait_for(c.get, url, ("running",))
         c.delete(url)
         assert wait_for(c.get, url)["status"] == "cancelled"
+
+
+def test_template_off_the_grid_is_422(client: TestClient) -> None:
+    body = tiny_roster_body()
+    body["config"]["templates"][0]["start_step_min"] = 90
+    r = client.post("/v1/roster-jobs", json=body)
+    assert r.status_code == 422, r.text
+    assert r.json()["field"].startswith("config.templates.day.")
