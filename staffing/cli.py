@@ -352,7 +352,8 @@ def plan_cmd(
     -> simulation, and write every output into --out.
 
     Outputs: forecast.csv, requirements.csv, shifts.csv, coverage.csv, tours.csv,
-    summary.json, plan.xlsx, shifts.ics, forecast.png, coverage.png, heatmap.png.
+    summary.json, plan.xlsx, shifts.ics, forecast.png, coverage.png, heatmap.png,
+    service.png.
 
     Example: staffing plan --config data/plan.toml --out out/plan --time-limit 20
     """

@@ -224,10 +224,11 @@ class PlanResult:
         Files: ``forecast.csv``, ``requirements.csv``, ``shifts.csv``, ``coverage.csv``,
         ``tours.csv``, ``summary.json``, ``plan.xlsx`` (sheets info, forecast, requirements,
         shifts, tours, coverage, days, misses), ``shifts.ics``, and with ``plots`` the PNGs
-        ``forecast.png``, ``coverage.png``, ``heatmap.png``.
+        ``forecast.png``, ``coverage.png``, ``heatmap.png``, ``service.png`` (predicted vs
+        simulated service level per interval).
         """
         from staffing.io import export
-        from staffing.report import plot_coverage, plot_forecast, plot_heatmap
+        from staffing.report import plot_coverage, plot_forecast, plot_heatmap, plot_service
 
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
@@ -271,6 +272,11 @@ class PlanResult:
             if len(cov):
                 paths["coverage.png"] = plot_coverage(cov, out / "coverage.png", tz=tz)
                 paths["heatmap.png"] = plot_heatmap(cov, out / "heatmap.png", tz=tz)
+            if self.evaluation is not None:
+                paths["service.png"] = plot_service(
+                    self.evaluation.intervals, out / "service.png",
+                    simulated=self.simulation.intervals if self.simulation else None,
+                    goal=self.goals.service_level, tz=tz)
         return paths
 
 

@@ -21,7 +21,8 @@ from matplotlib.figure import Figure
 from staffing.exceptions import InputError
 from staffing.grid import INDEX_NAME
 
-__all__ = ["format_summary", "plot_coverage", "plot_forecast", "plot_heatmap", "staffing_matrix"]
+__all__ = ["format_summary", "plot_coverage", "plot_forecast", "plot_heatmap", "plot_service",
+           "staffing_matrix"]
 
 
 def _save(fig: Figure, path: str | Path) -> Path:
@@ -149,6 +150,45 @@ def plot_heatmap(
     ax.set_xticklabels(list(m.columns)[::step], rotation=90, fontsize=7)
     ax.set_title(title)
     fig.colorbar(im, ax=ax, label="scheduled - required")
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def plot_service(
+    predicted: pd.DataFrame,
+    path: str | Path,
+    *,
+    simulated: pd.DataFrame | None = None,
+    goal: float | None = None,
+    title: str = "Service level per interval: Erlang prediction vs simulation",
+    tz: str | None = None,
+) -> Path:
+    """Predicted service level per interval (``Evaluation.intervals``) with the simulation's
+    mean and confidence band (``SimulationResult.intervals``) and the goal; intervals without
+    calls are left blank."""
+    p = _indexed(predicted)
+    fig = Figure(figsize=(12, 4.2))
+    ax = fig.add_subplot()
+    x = _local(p.index, tz)
+    has = p["calls"].to_numpy(float) > 0 if "calls" in p else np.ones(len(p), bool)
+    sl = np.where(has, p["service_level"].to_numpy(float), np.nan)
+    if simulated is not None and len(simulated):
+        q = _indexed(simulated).reindex(p.index)
+        lo = q["service_level_low"].to_numpy(float)
+        hi = q["service_level_high"].to_numpy(float)
+        ax.fill_between(x, np.clip(lo, 0, 1), np.clip(hi, 0, 1), step="post", color="tab:orange",
+                        alpha=0.3, lw=0, label="simulated 95% CI")
+        ax.step(x, np.where(has, q["service_level"].to_numpy(float), np.nan), where="post",
+                color="tab:orange", lw=0.8, label="simulated mean")
+    ax.step(x, sl, where="post", color="tab:blue", lw=1.0, label="predicted (Erlang)")
+    if goal is not None:
+        ax.axhline(goal, color="black", lw=0.8, ls="--", label=f"goal {goal:.0%}")
+    ax.set_ylim(0, 1.02)
+    ax.set_ylabel("service level")
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower left", fontsize=8)
+    fig.autofmt_xdate()
     fig.tight_layout()
     return _save(fig, path)
 

@@ -19,7 +19,7 @@ from .conftest import DATA, TZ
 
 OUTPUTS = ("forecast.csv", "requirements.csv", "shifts.csv", "coverage.csv", "tours.csv",
            "summary.json", "plan.xlsx", "shifts.ics", "forecast.png", "coverage.png",
-           "heatmap.png")
+           "heatmap.png", "service.png")
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +55,7 @@ def test_every_output_present(planned):
     for name in OUTPUTS:
         assert (out / name).is_file() and (out / name).stat().st_size > 0, name
         assert name in paths
-    for png in ("forecast.png", "coverage.png", "heatmap.png"):
+    for png in ("forecast.png", "coverage.png", "heatmap.png", "service.png"):
         assert (out / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
