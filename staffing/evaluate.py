@@ -92,7 +92,7 @@ def _weighted(values: np.ndarray, weights: np.ndarray, codes: np.ndarray, n: int
 
 def evaluate(
     forecast: pd.DataFrame,
-    scheduled: pd.Series | np.ndarray,
+    scheduled: pd.Series | pd.DataFrame | np.ndarray,
     goals: ServiceGoals,
     *,
     freq: str | pd.Timedelta | None = None,
@@ -106,9 +106,10 @@ def evaluate(
         Indexed by tz-aware ``interval_start`` with ``calls`` (offered per interval) and
         ``aht_s`` (mean handle time, s).
     scheduled:
-        Agents on the floor per interval (e.g. ``RosterResult.coverage['scheduled']``),
-        indexed like ``forecast`` (a Series is aligned on the index; missing intervals are an
-        error) or an array of the same length.
+        Agents on the floor per interval: a Series indexed like ``forecast`` (aligned on the
+        index; missing intervals are an error), a coverage frame with ``scheduled`` (and
+        ``interval_start`` as index or column, e.g. ``RosterResult.coverage``) or an array of
+        the same length.
     goals:
         Service goals; ``shrinkage`` converts floor to phone agents, ``patience_s`` switches to
         Erlang A.
@@ -126,6 +127,13 @@ def evaluate(
         if col not in forecast.columns:
             raise InputError("forecast", sorted(map(str, forecast.columns)), f"a '{col}' column")
     index = forecast.index
+    if isinstance(scheduled, pd.DataFrame):  # a coverage frame
+        if "scheduled" not in scheduled.columns:
+            raise InputError("scheduled", sorted(map(str, scheduled.columns)),
+                             "a Series or a coverage frame with a 'scheduled' column")
+        cov = (scheduled.set_index(INDEX_NAME) if INDEX_NAME in scheduled.columns
+               else scheduled)
+        scheduled = cov["scheduled"].astype(float)
     if isinstance(scheduled, pd.Series):
         s = scheduled.reindex(index)
         if s.isna().any():

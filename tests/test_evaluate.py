@@ -107,3 +107,14 @@ def test_dst_day_and_heatmap(tmp_path):
     assert m.shape == (2, 96)
     assert m.loc[m.index[1]].min() == -2  # the repeated hour is summed
     assert plot_heatmap(cov, tmp_path / "h.png").stat().st_size > 0
+
+
+def test_accepts_a_coverage_frame(frame):
+    cov = pd.DataFrame({"interval_start": frame.index, "required": 3,
+                        "scheduled": [0, 3, 7, 12, 8, 5, 1, 0]})
+    a = evaluate(frame, cov, ServiceGoals())
+    b = evaluate(frame, cov.set_index("interval_start")["scheduled"].astype(float),
+                 ServiceGoals())
+    pd.testing.assert_frame_equal(a.intervals, b.intervals)
+    with pytest.raises(InputError, match="scheduled"):
+        evaluate(frame, cov.drop(columns="scheduled"), ServiceGoals())
