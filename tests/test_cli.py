@@ -198,3 +198,13 @@ def test_fast_plan_then_roster_and_evaluate(tmp_path, base):
                               str(out / "forecast.csv"), "-o", str(tmp_path / "q")])
     assert res.exit_code == 0, res.output
     assert (tmp_path / "q" / "requirements.csv").is_file()
+
+
+def test_demo_runs_the_bundled_plan(tmp_path):
+    res = runner.invoke(app, ["demo", "--out", str(tmp_path / "demo"), "--time-limit", "60"])
+    assert res.exit_code == 0, res.output
+    for text in ("forecast:", "backtest MAE", "agent-hours", "cost", "gap", "predicted",
+                 "simulated"):
+        assert text in res.output, text
+    assert (tmp_path / "demo" / "summary.json").is_file()
+    assert (tmp_path / "demo" / "heatmap.png").is_file()
