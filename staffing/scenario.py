@@ -435,16 +435,17 @@ def _build_config(base: PlanConfig, ov: Mapping[str, Any]) -> tuple[PlanConfig, 
 
 # ----------------------------------------------------------------------------- scenario
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Scenario:
     """A named what-if: ``base`` plan config plus ``overrides`` (see the module docstring).
 
     Attributes set on construction: ``overrides`` (validated, canonical types), ``config`` (the
-    effective :class:`PlanConfig`) and ``hash`` (sha256 hex of every input).
+    effective :class:`PlanConfig`) and ``hash`` (sha256 hex of every input). Scenarios are
+    equal (and hash alike in sets) when name and content hash agree.
     """
 
     name: str
-    base: PlanConfig
+    base: PlanConfig = field(repr=False)
     overrides: Mapping[str, Any] = field(default_factory=dict)
     config: PlanConfig = field(init=False, repr=False, compare=False)
     hash: str = field(init=False, compare=False)
@@ -473,6 +474,13 @@ class Scenario:
         object.__setattr__(self, "hash", key)
         object.__setattr__(self, "forecast_key", fkey)
 
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Scenario) and (self.name, self.hash) == (other.name,
+                                                                          other.hash)
+
+    def __hash__(self) -> int:
+        return hash((self.name, self.hash))
+
     @property
     def data_key(self) -> str:
         """Hash of the loaded data (file bytes, kind, zone, interval)."""
@@ -491,7 +499,7 @@ class Scenario:
 
 # ----------------------------------------------------------------------------- results
 
-@dataclass
+@dataclass(eq=False)
 class ScenarioResult:
     """The outcome of one scenario.
 
@@ -515,10 +523,10 @@ class ScenarioResult:
     name: str
     hash: str
     overrides: dict[str, Any]
-    plan: Any  # staffing.pipeline.PlanResult
+    plan: Any = field(repr=False)  # staffing.pipeline.PlanResult
     forecast_key: str
     runtime_s: float = 0.0
-    duals: pd.Series | None = None
+    duals: pd.Series | None = field(default=None, repr=False)
 
     @property
     def config(self) -> PlanConfig:
