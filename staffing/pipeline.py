@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import logging
 import time
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,7 +32,7 @@ import pandas as pd
 
 from staffing.config import PlanConfig
 from staffing.evaluate import Evaluation, evaluate
-from staffing.exceptions import InputError, StaffingWarning
+from staffing.exceptions import InputError
 from staffing.grid import INDEX_NAME
 from staffing.simulate import SimulationResult, simulate
 
@@ -438,47 +437,49 @@ def plan(
         With every stage's result; a roster without a solution (infeasible, no incumbent) is a
         status in ``result.roster`` and leaves ``evaluation``/``simulation`` as None.
     """
+    # Warnings (StaffingWarning family) reach the caller as they are issued; the library does
+    # not capture them (warnings.catch_warnings is process-global, unsafe with threaded jobs).
+    # Their content is also collected in PlanResult.notes from each stage's result.
     timings: dict[str, float] = {}
     notes: list[str] = []
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", StaffingWarning)
-        with _Stage("data", progress, timings):
-            data = load_data(config)
-        with _Stage("forecast", progress, timings) as st:
-            fc = run_forecast(config, data.history)
-            st.emit("progress", f"model {fc.model}")
-        patience = None
-        with _Stage("requirements", progress, timings):
-            if config.patience_s == "fit":
-                patience = fit_patience_from(data)
-            goals, req = run_requirements(
-                config, fc.frame, patience.mean_patience_s if patience is not None else None)
-        with _Stage("roster", progress, timings) as st:
+    with _Stage("data", progress, timings):
+        data = load_data(config)
+    if data.call_log is not None and any(data.call_log.dropped.values()):
+        parts = ", ".join(f"{n} {k.replace('_', ' ')}"
+                          for k, n in data.call_log.dropped.items() if n)
+        notes.append(f"call log: dropped {parts}")
+    with _Stage("forecast", progress, timings) as st:
+        fc = run_forecast(config, data.history)
+        st.emit("progress", f"model {fc.model}")
+    notes.extend(fc.notes)
+    patience = None
+    with _Stage("requirements", progress, timings):
+        if config.patience_s == "fit":
+            patience = fit_patience_from(data)
+        goals, req = run_requirements(
+            config, fc.frame, patience.mean_patience_s if patience is not None else None)
+    with _Stage("roster", progress, timings) as st:
 
-            def on_solver(p: Any) -> None:
-                gap = f"{p.gap:.2%}" if p.gap is not None else "n/a"
-                obj = f"{p.objective:,.0f}" if p.objective is not None else "none"
-                st.emit("progress", f"incumbent {obj}, gap {gap}")
+        def on_solver(p: Any) -> None:
+            gap = f"{p.gap:.2%}" if p.gap is not None else "n/a"
+            obj = f"{p.objective:,.0f}" if p.objective is not None else "none"
+            st.emit("progress", f"incumbent {obj}, gap {gap}")
 
-            roster = run_roster(config, req, progress=on_solver, time_limit_s=time_limit_s)
-        evaluation = None
-        sim = None
-        if roster.has_roster and not roster.coverage.empty:
-            with _Stage("evaluate", progress, timings):
-                evaluation = run_evaluation(goals, fc.frame, roster, config.tz)
-            run_sim = config.simulate if simulate is None else simulate
-            if run_sim and evaluation is not None:
-                with _Stage("simulate", progress, timings):
-                    sim = run_simulation(config, goals, fc.frame, evaluation, data.handle_s)
-                notes.extend(sim.notes)
-        else:
-            notes.append(f"roster status {roster.status.value}: no roster to evaluate"
-                         + (f" ({roster.diagnosis})" if roster.diagnosis else ""))
-    for w in caught:
-        if issubclass(w.category, StaffingWarning):
-            notes.append(f"{w.category.__name__}: {w.message}")
-        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-    notes.extend(n for n in fc.notes if n not in notes)
+        roster = run_roster(config, req, progress=on_solver, time_limit_s=time_limit_s)
+    notes.extend(getattr(roster, "notes", None) or [])
+    evaluation = None
+    sim = None
+    if roster.has_roster and not roster.coverage.empty:
+        with _Stage("evaluate", progress, timings):
+            evaluation = run_evaluation(goals, fc.frame, roster, config.tz)
+        run_sim = config.simulate if simulate is None else simulate
+        if run_sim and evaluation is not None:
+            with _Stage("simulate", progress, timings):
+                sim = run_simulation(config, goals, fc.frame, evaluation, data.handle_s)
+            notes.extend(sim.notes)
+    else:
+        notes.append(f"roster status {roster.status.value}: no roster to evaluate"
+                     + (f" ({roster.diagnosis})" if roster.diagnosis else ""))
     return PlanResult(config=config, data=data, forecast=fc, patience=patience, goals=goals,
                       requirements=req, roster=roster, evaluation=evaluation, simulation=sim,
                       timings=timings, notes=notes)
