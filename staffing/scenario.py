@@ -57,6 +57,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import datetime as dt
+import functools
 import hashlib
 import importlib.metadata
 import json
@@ -169,14 +170,18 @@ def _version(dist: str) -> str | None:
         return None
 
 
-def versions() -> dict[str, str | None]:
-    """Versions that can change a scenario's result (part of every hash)."""
+@functools.cache
+def _versions() -> tuple[tuple[str, str | None], ...]:
     from staffing import __version__
 
-    out: dict[str, str | None] = {"staffing": __version__}
-    for dist in ("pyomo", "highspy", "numpy", "pandas", "statsmodels", "scipy"):
-        out[dist] = _version(dist)
-    return out
+    dists = ("pyomo", "highspy", "numpy", "pandas", "statsmodels", "scipy")
+    return (("staffing", __version__), *((d, _version(d)) for d in dists))
+
+
+def versions() -> dict[str, str | None]:
+    """Versions that can change a scenario's result (part of every hash): staffing, pyomo,
+    highspy, numpy, pandas, statsmodels, scipy (read once per process)."""
+    return dict(_versions())
 
 
 # ----------------------------------------------------------------------------- overrides
