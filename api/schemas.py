@@ -27,8 +27,8 @@ class HistoryRow(_In):
 
     interval_start: str = Field(max_length=40, examples=["1999-02-01T08:00:00+02:00"])
     calls: float = Field(ge=0, description="Calls offered in the interval")
-    aht_s: float | None = Field(None, ge=0, description="Mean handle time, seconds")
-    abandoned: float | None = Field(None, ge=0)
+    aht_s: float | None = Field(default=None, ge=0, description="Mean handle time, seconds")
+    abandoned: float | None = Field(default=None, ge=0)
 
 
 class ForecastRow(_In):
@@ -36,7 +36,7 @@ class ForecastRow(_In):
 
     interval_start: str = Field(max_length=40, examples=["1999-03-01T08:00:00+02:00"])
     calls: float = Field(ge=0, description="Calls offered in the interval")
-    aht_s: float | None = Field(None, ge=0, description="Mean handle time, seconds")
+    aht_s: float | None = Field(default=None, ge=0, description="Mean handle time, seconds")
 
 
 class OpenHoursIn(_In):
@@ -48,7 +48,7 @@ class OpenHoursIn(_In):
                                   {"sun-thu": "07:00-24:00", "fri": "07:00-14:00",
                                    "min_staff": 1}]})
 
-    min_staff: int | dict[str, int] = Field(0)
+    min_staff: int | dict[str, int] = Field(default=0)
 
     def spec(self) -> dict[str, str]:
         """The day-range windows."""
@@ -58,23 +58,25 @@ class OpenHoursIn(_In):
 class GoalsIn(_In):
     """Service goals (see ``staffing.requirements.ServiceGoals``)."""
 
-    service_level: float | None = Field(0.8, description="Fraction answered within answer_s")
-    answer_s: float = Field(20.0, description="Service-level threshold, seconds")
-    asa_s: float | None = Field(None, description="Maximum average speed of answer, s")
-    max_occupancy: float | None = Field(None, description="Maximum occupancy, fraction")
-    abandon_rate: float | None = Field(None, description="Maximum abandon fraction "
+    service_level: float | None = Field(default=0.8,
+                                        description="Fraction answered within answer_s")
+    answer_s: float = Field(default=20.0, description="Service-level threshold, seconds")
+    asa_s: float | None = Field(default=None, description="Maximum average speed of answer, s")
+    max_occupancy: float | None = Field(default=None, description="Maximum occupancy, fraction")
+    abandon_rate: float | None = Field(default=None, description="Maximum abandon fraction "
                                        "(needs patience_s)")
-    patience_s: float | None = Field(None, description="Mean patience, s (Erlang A when set)")
-    shrinkage: float = Field(0.0, description="Fraction of paid time off the phone")
-    concurrency: int = Field(1, description="Sessions per agent")
-    max_agents: int | None = Field(None, description="Cap on agents per interval")
+    patience_s: float | None = Field(default=None,
+                                     description="Mean patience, s (Erlang A when set)")
+    shrinkage: float = Field(default=0.0, description="Fraction of paid time off the phone")
+    concurrency: int = Field(default=1, description="Sessions per agent")
+    max_agents: int | None = Field(default=None, description="Cap on agents per interval")
 
 
 class Problem(BaseModel):
     """Error body of every 4xx/5xx response."""
 
     detail: Any = Field(description="What went wrong (text, or a list of validation errors)")
-    field: str | None = Field(None, description="The request field at fault, when known")
+    field: str | None = Field(default=None, description="The request field at fault, when known")
     expected: str | None = None
 
 
@@ -83,15 +85,15 @@ class ForecastCreate(_In):
     """Forecast from an interval history in the body."""
 
     tz: str = Field(min_length=1, max_length=64, examples=["Asia/Jerusalem"])
-    freq: str | None = Field(None, max_length=16, description="Interval length, e.g. '15min' "
-                             "(inferred when omitted)")
+    freq: str | None = Field(default=None, max_length=16,
+                             description="Interval length, e.g. '15min' (inferred when omitted)")
     history: list[HistoryRow] = Field(min_length=1, max_length=200_000)
-    start: dt.date | None = Field(None, description="First forecast day (local); default the "
-                                  "day after the history")
-    days: int = Field(7, ge=1, le=28)
-    level: float = Field(0.8, gt=0, lt=1, description="Coverage of calls_lower/calls_upper")
-    model: str | None = Field(None, max_length=40, description="Force this model")
-    models: list[str] | None = Field(None, max_length=10, description="Candidate models")
+    start: dt.date | None = Field(default=None, description="First forecast day (local); "
+                                  "default the day after the history")
+    days: int = Field(default=7, ge=1, le=28)
+    level: float = Field(default=0.8, gt=0, lt=1, description="Coverage of calls_lower/calls_upper")
+    model: str | None = Field(default=None, max_length=40, description="Force this model")
+    models: list[str] | None = Field(default=None, max_length=10, description="Candidate models")
     open_hours: OpenHoursIn | None = None
 
 
@@ -99,11 +101,11 @@ class ForecastParams(_In):
     """Form fields of the multipart variant (the CSV goes in the ``history`` file part)."""
 
     tz: str = Field(min_length=1, max_length=64)
-    freq: str | None = Field(None, max_length=16)
+    freq: str | None = Field(default=None, max_length=16)
     start: dt.date | None = None
-    days: int = Field(7, ge=1, le=28)
-    level: float = Field(0.8, gt=0, lt=1)
-    model: str | None = Field(None, max_length=40)
+    days: int = Field(default=7, ge=1, le=28)
+    level: float = Field(default=0.8, gt=0, lt=1)
+    model: str | None = Field(default=None, max_length=40)
 
 
 class ForecastInterval(BaseModel):
@@ -130,7 +132,8 @@ class RequirementsCreate(_In):
     """Forecast volume per interval plus goals -> agents required per interval."""
 
     tz: str = Field(min_length=1, max_length=64, examples=["Asia/Jerusalem"])
-    freq: str | None = Field(None, max_length=16, description="Interval length, e.g. '15min'")
+    freq: str | None = Field(default=None, max_length=16,
+                             description="Interval length, e.g. '15min'")
     forecast: list[ForecastRow] = Field(min_length=1, max_length=200_000)
     goals: GoalsIn = Field(default_factory=GoalsIn)
     open_hours: OpenHoursIn | None = None
@@ -162,7 +165,7 @@ class RequirementsPublic(BaseModel):
 class BreakIn(_In):
     """A break inside a shift (minutes after the shift start)."""
 
-    name: str = Field("break", max_length=40)
+    name: str = Field(default="break", max_length=40)
     duration_min: int
     earliest_offset_min: int
     latest_offset_min: int
@@ -177,8 +180,8 @@ class TemplateIn(_In):
     start_earliest: str = Field(max_length=5, examples=["07:00"])
     start_latest: str = Field(max_length=5, examples=["09:00"])
     start_step_min: int = 30
-    paid_hours: float | list[float] = Field(8.0, description="Hours, or [min, max]")
-    days: list[str | int] | str | None = Field(None, examples=[["sun-thu"]])
+    paid_hours: float | list[float] = Field(default=8.0, description="Hours, or [min, max]")
+    days: list[str | int] | str | None = Field(default=None, examples=[["sun-thu"]])
     cost_per_hour: float = 1.0
     part_time: bool = False
     max_headcount: int | None = None
@@ -217,10 +220,10 @@ class RosterConfigIn(_In):
 class SolverIn(_In):
     """HiGHS options; ``time_limit_s`` is capped by the server's ``max_solve_s``."""
 
-    time_limit_s: float | None = Field(None, gt=0, description="Seconds (server default "
+    time_limit_s: float | None = Field(default=None, gt=0, description="Seconds (server default "
                                        "when omitted)")
-    mip_rel_gap: float = Field(1e-4, ge=0, le=1)
-    threads: int | None = Field(None, ge=1, le=64)
+    mip_rel_gap: float = Field(default=1e-4, ge=0, le=1)
+    threads: int | None = Field(default=None, ge=1, le=64)
 
 
 class RequiredRow(_In):
@@ -242,11 +245,11 @@ class RosterJobCreate(_In):
 class Progress(BaseModel):
     """Latest solver (or plan stage) progress."""
 
-    incumbent: float | None = Field(None, description="Best objective found (currency)")
-    bound: float | None = Field(None, description="Dual bound (currency)")
-    gap: float | None = Field(None, description="Relative gap")
-    elapsed_s: float | None = Field(None, description="Seconds since the job started")
-    stage: str | None = Field(None, description="Plan stage (plans only)")
+    incumbent: float | None = Field(default=None, description="Best objective found (currency)")
+    bound: float | None = Field(default=None, description="Dual bound (currency)")
+    gap: float | None = Field(default=None, description="Relative gap")
+    elapsed_s: float | None = Field(default=None, description="Seconds since the job started")
+    stage: str | None = Field(default=None, description="Plan stage (plans only)")
     detail: str | None = None
 
 
@@ -269,7 +272,7 @@ class JobPublic(BaseModel):
     time_limit_s: float
     cancel_requested: bool = False
     progress: Progress | None = None
-    result: dict[str, Any] | None = Field(None, description="Summary (status, objective, "
+    result: dict[str, Any] | None = Field(default=None, description="Summary (status, objective, "
                                           "bound, gap, runtime_s, ...) once finished")
     error: JobError | None = None
     notes: list[str] = []
@@ -280,7 +283,7 @@ class JobPublic(BaseModel):
 class PlanData(_In):
     """Plan input data: an interval history CSV or a call log CSV, as text."""
 
-    filename: str = Field("history.csv", max_length=100)
+    filename: str = Field(default="history.csv", max_length=100)
     csv: str = Field(min_length=1, description="CSV text (interval history or call log)")
 
 
@@ -291,7 +294,7 @@ class PlanCreate(_In):
     config: dict[str, Any] = Field(description="Sections of data/plan.toml: site, plan, "
                                    "forecast, goals, open_hours, templates, rules, penalties, "
                                    "solver, simulation")
-    history: list[HistoryRow] | None = Field(None, max_length=200_000)
+    history: list[HistoryRow] | None = Field(default=None, max_length=200_000)
     data: PlanData | None = None
 
 

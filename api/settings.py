@@ -26,11 +26,11 @@ class Settings(BaseSettings):
 
     database_url: str = "sqlite:///./staffing_jobs.db"
     api_key: SecretStr | None = None
-    max_concurrent_solves: int = Field(1, ge=1, le=64)
-    max_solve_s: float = Field(300.0, gt=0)
-    max_body_bytes: int = Field(16 * 1024 * 1024, ge=1024)
-    max_queued_jobs: int = Field(100, ge=1)
-    default_time_limit_s: float = Field(60.0, gt=0)
+    max_concurrent_solves: int = Field(default=1, ge=1, le=64)
+    max_solve_s: float = Field(default=300.0, gt=0)
+    max_body_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
+    max_queued_jobs: int = Field(default=100, ge=1)
+    default_time_limit_s: float = Field(default=60.0, gt=0)
 
 
 @lru_cache

@@ -104,7 +104,7 @@ class JobStore:
                 .where(Job.id == job_id, Job.status.in_([w.value for w in where]))
                 .values(**values)
             )
-            return bool(res.rowcount)
+            return bool(getattr(res, "rowcount", 0))
 
     def claim(self, job_id: str) -> bool:
         """``queued -> running``; False when the job is no longer queued (e.g. cancelled)."""

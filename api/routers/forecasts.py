@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from api import convert
 from api.deps import ApiKeyDep, SettingsDep
 from api.routers._common import ERRORS, is_multipart, json_body, read_upload, validate
-from api.schemas import ForecastCreate, ForecastParams, ForecastPublic
+from api.schemas import ForecastCreate, ForecastInterval, ForecastParams, ForecastPublic
 from staffing.exceptions import InputError
 
 router = APIRouter(prefix="/v1/forecasts", tags=["forecasts"])
@@ -42,7 +42,8 @@ def _run(history: pd.DataFrame, params: ForecastCreate | ForecastParams) -> Fore
         kwargs["models"] = params.models
         kwargs["open_hours"] = convert.open_hours(params.open_hours)
     res = forecast(history, **kwargs)
-    rows = convert.frame_rows(res.frame, ("calls", "calls_lower", "calls_upper", "aht_s"))
+    rows = [ForecastInterval.model_validate(r) for r in convert.frame_rows(
+        res.frame, ("calls", "calls_lower", "calls_upper", "aht_s"))]
     return ForecastPublic(model=res.model, summary=res.summary(), intervals=rows,
                           notes=list(res.notes))
 

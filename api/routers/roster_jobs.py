@@ -3,6 +3,8 @@ and the ``coverage.csv`` / ``shifts.csv`` / ``tours.csv`` files of a finished jo
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, HTTPException, Response, status
 from starlette.concurrency import run_in_threadpool
 
@@ -15,7 +17,8 @@ from api.settings import Settings
 
 BASE = "/v1/roster-jobs"
 router = APIRouter(prefix=BASE, tags=["roster-jobs"])
-ERR_404 = {404: {"model": Problem, "description": "No such job"}}
+ERR_404: dict[int | str, dict[str, Any]] = {
+    404: {"model": Problem, "description": "No such job"}}
 
 
 def time_limit(requested: float | None, settings: Settings) -> tuple[float, list[str]]:
@@ -107,8 +110,9 @@ def artifact_response(job: Job, name: str, store: StoreDep) -> Response:
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
-FILE_RESPONSES = {200: {"content": {"text/csv": {}}, "description": "CSV file"},
-                  **ERR_404, 409: {"model": Problem, "description": "Job not finished"}}
+FILE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/csv": {}}, "description": "CSV file"},
+    **ERR_404, 409: {"model": Problem, "description": "Job not finished"}}
 
 
 @router.get("/{job_id}/coverage.csv", response_class=Response, responses=FILE_RESPONSES)
