@@ -88,3 +88,28 @@ def test_job_survives_restart(server: Server) -> None:
     assert again["finished_at"] == done["finished_at"]
     assert client.get(f"{url}/shifts.csv").text == shifts
     client.close()
+
+
+def test_crash_during_solve_fails_the_job(server: Server) -> None:
+    from tests.api.helpers import hard_roster_body
+
+    headers = {"X-API-Key": "k3y"}
+    client = server.start()
+    r = client.post("/v1/roster-jobs", json=hard_roster_body(), headers=headers)
+    assert r.status_code == 202, r.text
+    url = r.headers["location"]
+    queued = client.post("/v1/roster-jobs", json=tiny_roster_body(), headers=headers)
+    assert wait_for(client.get, url, ("running",))["status"] == "running"
+    client.close()
+    assert server.proc is not None
+    server.proc.kill()  # SIGKILL: no graceful shutdown
+    server.proc.wait()
+    server.proc = None
+
+    client = server.start()
+    failed = client.get(url).json()
+    assert failed["status"] == "failed"
+    assert failed["error"]["detail"] == "server restarted during solve"
+    resumed = wait_for(client.get, queued.headers["location"], timeout=60)
+    assert resumed["status"] == "done"
+    client.close()
