@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import anyio
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from starlette.concurrency import run_in_threadpool
@@ -59,6 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         store = JobStore(settings.database_url)
         pool = WorkerPool(store, settings.max_concurrent_solves)
         app.state.store, app.state.pool = store, pool
+        app.state.forecast_limiter = anyio.CapacityLimiter(settings.max_concurrent_forecasts)
         resumed = store.recover()
         for job_id in resumed:
             pool.submit(job_id)

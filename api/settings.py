@@ -8,6 +8,8 @@
 ``STAFFING_MAX_SOLVE_S``       cap on a job's solver time limit, seconds (default 300)
 ``STAFFING_MAX_BODY_BYTES``    request body limit, bytes (default 16 MiB) -> 413
 ``STAFFING_MAX_QUEUED_JOBS``   queued jobs accepted before 503 (default 100)
+``STAFFING_MAX_CONCURRENT_FORECASTS``  forecasts computed at once (CPU-heavy; default 2)
+``STAFFING_DEFAULT_TIME_LIMIT_S``  solver time limit when a request gives none (default 60)
 =============================  ==============================================================
 """
 
@@ -31,6 +33,7 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
     max_queued_jobs: int = Field(default=100, ge=1)
     default_time_limit_s: float = Field(default=60.0, gt=0)
+    max_concurrent_forecasts: int = Field(default=2, ge=1, le=64)
 
 
 @lru_cache

@@ -5,9 +5,9 @@ from __future__ import annotations
 import io
 from typing import Any
 
+import anyio.to_thread
 import pandas as pd
 from fastapi import APIRouter, Request
-from starlette.concurrency import run_in_threadpool
 
 from api import convert
 from api.deps import ApiKeyDep, SettingsDep
@@ -31,6 +31,11 @@ MULTIPART_SCHEMA = {
         "model": {"type": "string", "maxLength": 40},
     },
 }
+
+
+def _limiter(request: Request) -> anyio.CapacityLimiter:
+    """Forecasts are CPU-heavy (backtests): at most ``max_concurrent_forecasts`` at once."""
+    return request.app.state.forecast_limiter
 
 
 def _run(history: pd.DataFrame, params: ForecastCreate | ForecastParams) -> ForecastPublic:
@@ -82,13 +87,14 @@ async def create_forecast(request: Request, _: ApiKeyDep, settings: SettingsDep)
     Send either JSON (:class:`ForecastCreate`: ``tz``, ``history`` rows, ``days``...) or
     ``multipart/form-data`` with the history CSV in the ``history`` file part and ``tz``,
     ``days``, ``start``, ``level``, ``freq``, ``model`` as form fields. The model is chosen by
-    a rolling-origin backtest on the history (at least 7 days are needed).
+    a rolling-origin backtest on the history (at least 7 days are needed). At most
+    ``STAFFING_MAX_CONCURRENT_FORECASTS`` forecasts are computed at once; others wait.
     """
     if is_multipart(request):
         form = await request.form(max_files=2, max_fields=20)
         text = await read_upload(form, "history", settings.max_body_bytes)
         fields = {k: v for k, v in form.items() if isinstance(v, str) and k != "history"}
         params = validate(ForecastParams, fields)
-        return await run_in_threadpool(_from_csv, text, params)
+        return await anyio.to_thread.run_sync(_from_csv, text, params, limiter=_limiter(request))
     body = validate(ForecastCreate, await json_body(request))
-    return await run_in_threadpool(_from_json, body)
+    return await anyio.to_thread.run_sync(_from_json, body, limiter=_limiter(request))
