@@ -78,15 +78,20 @@ def _enter_scheduler(requested: int | None) -> tuple[int | None, str | None]:
     with _SCHED_LOCK:
         current = _SCHED["threads"]
         note = None
-        if requested is not None and requested != current:
+        threads = None
+        if requested is not None:
             if not _SCHED["active"]:
+                # Other HiGHS runs (LP duals, diagnosis, other libraries) may have started the
+                # scheduler with another count, so reset whenever no solve of ours is running.
                 highspy.Highs.resetGlobalScheduler(True)
-                _SCHED["threads"] = current = requested
+                _SCHED["threads"] = threads = requested
+            elif requested == current:
+                threads = requested
             else:
                 note = (f"threads={requested} not applied: a concurrent solve holds HiGHS's "
                         f"process-wide scheduler at {current or 'its default'} threads")
         _SCHED["active"] = int(_SCHED["active"] or 0) + 1
-        return (current if requested is not None else None), note
+        return threads, note
 
 
 def _leave_scheduler() -> None:
@@ -171,7 +176,13 @@ def solve_roster(
     try:
         if threads is not None:
             h.setOptionValue("threads", threads)
-        return _run(built, h, cols, options, build_s, progress, cancel, thread_note)
+        result = _run(built, h, cols, options, build_s, progress, cancel, thread_note)
+        if threads is not None and result.solver_status == "kNotset":
+            # HiGHS refused the thread count (its scheduler runs another): use its default.
+            h.setOptionValue("threads", 0)
+            note = f"threads={threads} refused by HiGHS's running scheduler; used its default"
+            result = _run(built, h, cols, options, build_s, progress, cancel, note)
+        return result
     finally:
         _leave_scheduler()
 
