@@ -80,7 +80,10 @@ class OpenHours:
         """Parse ``{"mon-fri": "08:00-20:00", "sat": "09:00-13:00"}`` (closed days omitted)."""
         per_day: dict[int, DayHours] = {}
         for key, window in spec.items():
-            days = _expand_days(key)
+            try:
+                days = _expand_days(key)
+            except InputError as exc:
+                raise InputError(f"open_hours.{key}", key, exc.expected) from exc
             try:
                 a, b = (s.strip() for s in str(window).split("-"))
             except ValueError as exc:

@@ -28,10 +28,21 @@ def test_window_crossing_midnight():
 
 @pytest.mark.parametrize(
     ("spec", "field"),
-    [({"funday": "08:00-10:00"}, "day"), ({"mon": "8-10-12"}, "open_hours.mon"),
+    [({"funday": "08:00-10:00"}, "open_hours.funday"), ({"mon": "8-10-12"}, "open_hours.mon"),
      ({"mon": "08:00-25:00"}, "open_hours.mon")],
 )
 def test_bad_open_hours(spec, field):
     with pytest.raises(InputError) as info:
         OpenHours.from_dict(spec)
     assert info.value.field == field
+
+
+def test_history_without_freq_attr_infers_step_in_any_resolution():
+    """pandas 3 may store timestamps in microseconds; inferring the step must not assume ns."""
+    import numpy as np
+
+    from staffing.forecast.data import history_grid
+
+    idx = pd.date_range("2024-03-04", periods=4 * 96 * 7, freq="15min", tz="UTC").as_unit("us")
+    frame = pd.DataFrame({"calls": np.ones(len(idx))}, index=idx)
+    assert history_grid(frame).freq == pd.Timedelta("15min")

@@ -123,7 +123,7 @@ def history_grid(history: pd.DataFrame) -> IntervalGrid:
     if freq is None:
         if len(index) < 2:
             raise InputError("history", len(index), "at least two intervals to infer the freq")
-        steps = np.diff(np.sort(index.asi8))
+        steps = np.diff(np.sort(index.as_unit("ns").asi8))
         steps = steps[steps > 0]
         if not len(steps):
             raise InputError("history.index", "duplicates only", "distinct interval starts")
