@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 __all__ = [
     "STAGES",
     "PlanResult",
+    "Stage",
     "StageEvent",
     "load_data",
     "plan",
@@ -388,14 +389,17 @@ def run_simulation(config: PlanConfig, goals: Any, forecast_frame: pd.DataFrame,
     )
 
 
-class _Stage:
+class Stage:
+    """Context manager timing one named stage into ``timings`` (s) and reporting
+    :class:`StageEvent` start/done events to ``progress``."""
+
     def __init__(self, name: str, progress: Progress | None, timings: dict[str, float]):
         self.name = name
         self.progress = progress
         self.timings = timings
         self.t0 = time.perf_counter()
 
-    def __enter__(self) -> _Stage:
+    def __enter__(self) -> Stage:
         log.info("stage %s", self.name)
         self.emit("start")
         return self
@@ -442,23 +446,23 @@ def plan(
     # Their content is also collected in PlanResult.notes from each stage's result.
     timings: dict[str, float] = {}
     notes: list[str] = []
-    with _Stage("data", progress, timings):
+    with Stage("data", progress, timings):
         data = load_data(config)
     if data.call_log is not None and any(data.call_log.dropped.values()):
         parts = ", ".join(f"{n} {k.replace('_', ' ')}"
                           for k, n in data.call_log.dropped.items() if n)
         notes.append(f"call log: dropped {parts}")
-    with _Stage("forecast", progress, timings) as st:
+    with Stage("forecast", progress, timings) as st:
         fc = run_forecast(config, data.history)
         st.emit("progress", f"model {fc.model}")
     notes.extend(fc.notes)
     patience = None
-    with _Stage("requirements", progress, timings):
+    with Stage("requirements", progress, timings):
         if config.patience_s == "fit":
             patience = fit_patience_from(data)
         goals, req = run_requirements(
             config, fc.frame, patience.mean_patience_s if patience is not None else None)
-    with _Stage("roster", progress, timings) as st:
+    with Stage("roster", progress, timings) as st:
 
         def on_solver(p: Any) -> None:
             gap = f"{p.gap:.2%}" if p.gap is not None else "n/a"
@@ -470,11 +474,11 @@ def plan(
     evaluation = None
     sim = None
     if roster.has_roster and not roster.coverage.empty:
-        with _Stage("evaluate", progress, timings):
+        with Stage("evaluate", progress, timings):
             evaluation = run_evaluation(goals, fc.frame, roster, config.tz)
         run_sim = config.simulate if simulate is None else simulate
         if run_sim and evaluation is not None:
-            with _Stage("simulate", progress, timings):
+            with Stage("simulate", progress, timings):
                 sim = run_simulation(config, goals, fc.frame, evaluation, data.handle_s)
             notes.extend(sim.notes)
     else:

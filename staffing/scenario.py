@@ -82,6 +82,7 @@ from staffing.config import PlanConfig
 from staffing.exceptions import InputError, StaffingWarning
 from staffing.grid import INDEX_NAME
 from staffing.hours import DAYS, _expand_days
+from staffing.pipeline import Stage
 
 __all__ = [
     "OVERRIDE_KEYS",
@@ -810,7 +811,7 @@ def adjust_forecast(frame: pd.DataFrame, overrides: Mapping[str, Any], tz: str) 
 
 
 def _prepare(scenario: Scenario, store: ScenarioCache | None,
-             stage: Callable[[str], _Stage]) -> tuple[Any, Any, Any, Any, Any, pd.DataFrame]:
+             stage: Callable[[str], Stage]) -> tuple[Any, Any, Any, Any, Any, pd.DataFrame]:
     """data, forecast, adjusted forecast, patience fit, goals, requirements of a scenario."""
     from staffing import pipeline as pl
 
@@ -841,32 +842,8 @@ def scenario_requirements(scenario: Scenario, *,
     if not isinstance(scenario, Scenario):
         raise InputError("scenario", type(scenario).__name__, "a Scenario")
     timings: dict[str, float] = {}
-    *_, req = _prepare(scenario, _pick_cache(cache), lambda n: _Stage(n, None, timings))
+    *_, req = _prepare(scenario, _pick_cache(cache), lambda n: Stage(n, None, timings))
     return req
-
-
-class _Stage:
-    """Times a stage and reports :class:`staffing.pipeline.StageEvent` objects."""
-
-    def __init__(self, name: str, progress: Callable[[Any], None] | None,
-                 timings: dict[str, float]) -> None:
-        self.name, self.progress, self.timings = name, progress, timings
-        self.t0 = time.perf_counter()
-
-    def __enter__(self) -> _Stage:
-        self.emit("start")
-        return self
-
-    def emit(self, kind: str, detail: str = "") -> None:
-        if self.progress is not None:
-            from staffing.pipeline import StageEvent
-
-            self.progress(StageEvent(self.name, kind, time.perf_counter() - self.t0, detail))
-
-    def __exit__(self, exc_type: object, *rest: object) -> None:
-        self.timings[self.name] = time.perf_counter() - self.t0
-        if exc_type is None:
-            self.emit("done", f"{self.timings[self.name]:.1f} s")
 
 
 def run_scenario(
@@ -920,8 +897,8 @@ def run_scenario(
     timings: dict[str, float] = {}
     notes: list[str] = []
 
-    def stage(name: str) -> _Stage:
-        return _Stage(name, progress, timings)
+    def stage(name: str) -> Stage:
+        return Stage(name, progress, timings)
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", StaffingWarning)
