@@ -28,7 +28,6 @@ e.g. ``goals.service_level`` or ``solver.time_limit_s``.
 from __future__ import annotations
 
 import datetime as dt
-import tomllib
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -40,6 +39,7 @@ import pandas as pd
 from staffing.exceptions import InputError
 from staffing.grid import IntervalGrid
 from staffing.hours import OpenHours
+from staffing.io.toml import read_toml
 
 __all__ = ["ForecastOptions", "PlanConfig", "load_config"]
 
@@ -219,15 +219,7 @@ class PlanConfig:
     def from_toml(cls, path: str | Path) -> PlanConfig:
         """Read a plan TOML file; relative paths resolve against its directory."""
         p = Path(path)
-        try:
-            with p.open("rb") as fh:
-                data = tomllib.load(fh)
-        except FileNotFoundError as exc:
-            raise InputError("config", str(p), "an existing TOML file") from exc
-        except IsADirectoryError as exc:
-            raise InputError("config", str(p), "a TOML file, not a directory") from exc
-        except tomllib.TOMLDecodeError as exc:
-            raise InputError("config", str(p), f"valid TOML ({exc})") from exc
+        data = read_toml(p, "config")
         return cls.from_dict(data, base_dir=p.resolve().parent, source=p.resolve())
 
     @classmethod

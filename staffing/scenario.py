@@ -82,6 +82,7 @@ from staffing.config import PlanConfig
 from staffing.exceptions import InputError, StaffingWarning
 from staffing.grid import INDEX_NAME
 from staffing.hours import DAYS, _expand_days
+from staffing.io.toml import read_toml
 from staffing.pipeline import Stage
 
 __all__ = [
@@ -1149,13 +1150,7 @@ def load_scenarios(path: str | Path, base: PlanConfig | None = None) -> list[Sce
     Every ``[[scenarios]]`` table needs ``name``; its other keys are overrides.
     """
     p = Path(path)
-    try:
-        with p.open("rb") as fh:
-            doc = tomllib.load(fh)
-    except FileNotFoundError as exc:
-        raise InputError("scenarios", str(p), "an existing TOML file") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError("scenarios", str(p), f"valid TOML ({exc})") from exc
+    doc = read_toml(p, "scenarios")
     for key in doc:
         if key not in ("config", "defaults", "scenarios"):
             raise InputError(key, doc[key], "one of 'config', 'defaults', 'scenarios'")

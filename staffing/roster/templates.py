@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +25,7 @@ from typing import Any
 
 from staffing.exceptions import InputError
 from staffing.hours import DAYS, OpenHours, _expand_days, parse_clock, parse_day
+from staffing.io.toml import read_toml
 
 __all__ = [
     "BreakRule",
@@ -395,15 +395,7 @@ class RosterConfig:
     @classmethod
     def from_toml(cls, path: str | Path) -> RosterConfig:
         """Read a roster config TOML file (format: ``data/roster_example.toml``)."""
-        p = Path(path)
-        try:
-            with p.open("rb") as fh:
-                data = tomllib.load(fh)
-        except FileNotFoundError as exc:
-            raise InputError("path", str(p), "an existing TOML file") from exc
-        except tomllib.TOMLDecodeError as exc:
-            raise InputError("path", str(p), f"valid TOML ({exc})") from exc
-        return cls.from_dict(data)
+        return cls.from_dict(read_toml(path, "path"))
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> RosterConfig:
