@@ -22,6 +22,7 @@ Choices
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -60,13 +61,16 @@ class StageEvent:
     """Progress of :func:`plan`.
 
     ``kind`` is ``"start"``, ``"done"`` or ``"progress"`` (solver reports during the roster
-    stage); ``elapsed_s`` is seconds since the stage started; ``detail`` is a short text.
+    stage); ``elapsed_s`` is seconds since the stage started; ``detail`` is a short text;
+    ``solver`` carries the roster solver's numbers (:class:`staffing.roster.SolveProgress`:
+    incumbent objective, bound, gap, elapsed seconds) on roster progress events.
     """
 
     stage: str
     kind: str
     elapsed_s: float = 0.0
     detail: str = ""
+    solver: Any = None
 
 
 Progress = Callable[[StageEvent], None]
@@ -350,8 +354,9 @@ def run_requirements(config: PlanConfig, forecast_frame: pd.DataFrame,
 
 def run_roster(config: PlanConfig, requirements: pd.DataFrame, *,
                progress: Callable[[Any], None] | None = None,
-               time_limit_s: float | None = None) -> Any:
-    """Solve the roster for ``requirements['agents_required']``."""
+               time_limit_s: float | None = None,
+               cancel: threading.Event | None = None) -> Any:
+    """Solve the roster for ``requirements['agents_required']`` (``cancel`` stops the solve)."""
     import dataclasses
 
     from staffing.roster import solve_roster
@@ -360,7 +365,7 @@ def run_roster(config: PlanConfig, requirements: pd.DataFrame, *,
     if time_limit_s is not None:
         options = dataclasses.replace(options, time_limit_s=float(time_limit_s))
     required = requirements["agents_required"].astype(float)
-    return solve_roster(required, config.roster, options, progress=progress)
+    return solve_roster(required, config.roster, options, progress=progress, cancel=cancel)
 
 
 def run_evaluation(goals: Any, forecast_frame: pd.DataFrame, roster: Any,
@@ -404,9 +409,10 @@ class Stage:
         self.emit("start")
         return self
 
-    def emit(self, kind: str, detail: str = "") -> None:
+    def emit(self, kind: str, detail: str = "", solver: Any = None) -> None:
         if self.progress is not None:
-            self.progress(StageEvent(self.name, kind, time.perf_counter() - self.t0, detail))
+            self.progress(StageEvent(self.name, kind, time.perf_counter() - self.t0, detail,
+                                     solver))
 
     def __exit__(self, exc_type: object, *rest: object) -> None:
         self.timings[self.name] = time.perf_counter() - self.t0
@@ -420,6 +426,7 @@ def plan(
     progress: Progress | None = None,
     time_limit_s: float | None = None,
     simulate: bool | None = None,
+    cancel: threading.Event | None = None,
 ) -> PlanResult:
     """Run the weekly plan described by ``config``.
 
@@ -434,6 +441,9 @@ def plan(
         Override of ``[solver] time_limit_s``, seconds.
     simulate:
         Override of ``[simulation] enabled``.
+    cancel:
+        Set it (from another thread) to stop: the roster solve stops within about a second with
+        status ``cancelled`` (keeping its incumbent, if any) and later stages are skipped.
 
     Returns
     -------
@@ -467,13 +477,15 @@ def plan(
         def on_solver(p: Any) -> None:
             gap = f"{p.gap:.2%}" if p.gap is not None else "n/a"
             obj = f"{p.objective:,.0f}" if p.objective is not None else "none"
-            st.emit("progress", f"incumbent {obj}, gap {gap}")
+            st.emit("progress", f"incumbent {obj}, gap {gap}", solver=p)
 
-        roster = run_roster(config, req, progress=on_solver, time_limit_s=time_limit_s)
+        roster = run_roster(config, req, progress=on_solver, time_limit_s=time_limit_s,
+                            cancel=cancel)
     notes.extend(getattr(roster, "notes", None) or [])
     evaluation = None
     sim = None
-    if roster.has_roster and not roster.coverage.empty:
+    cancelled = cancel is not None and cancel.is_set()
+    if roster.has_roster and not roster.coverage.empty and not cancelled:
         with Stage("evaluate", progress, timings):
             evaluation = run_evaluation(goals, fc.frame, roster, config.tz)
         run_sim = config.simulate if simulate is None else simulate
@@ -481,6 +493,8 @@ def plan(
             with Stage("simulate", progress, timings):
                 sim = run_simulation(config, goals, fc.frame, evaluation, data.handle_s)
             notes.extend(sim.notes)
+    elif cancelled:
+        notes.append("cancelled: evaluation and simulation skipped")
     else:
         notes.append(f"roster status {roster.status.value}: no roster to evaluate"
                      + (f" ({roster.diagnosis})" if roster.diagnosis else ""))

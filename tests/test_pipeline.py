@@ -198,3 +198,32 @@ def test_infeasible_roster_is_a_status_and_outputs_still_written(tmp_path):
     assert s["status"] == "infeasible" and s["service_level"] is None
     assert "shifts.ics" not in paths
     assert pd.read_csv(paths["coverage.csv"]).empty
+
+
+def test_solver_progress_events_carry_numbers(planned):
+    _, _, _, events = planned
+    solver = [e.solver for e in events if e.stage == "roster" and e.kind == "progress"]
+    assert solver, "the roster stage reports solver progress"
+    assert all(s.elapsed_s >= 0 for s in solver)
+    assert any(s.bound is not None for s in solver)
+
+
+def test_cancel_stops_the_roster_and_skips_later_stages():
+    import threading
+
+    from staffing.roster import RosterStatus
+
+    cfg = PlanConfig.from_toml(DATA / "plan.toml")
+    cancel = threading.Event()
+
+    def on_event(ev: StageEvent) -> None:
+        if ev.stage == "roster" and ev.kind == "start":
+            cancel.set()
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = plan(cfg, progress=on_event, cancel=cancel)
+    assert result.roster.status is RosterStatus.CANCELLED
+    assert result.evaluation is None and result.simulation is None
+    assert "roster" in result.timings and "evaluate" not in result.timings
+    assert result.timings["roster"] < 5.0  # not run to the 30 s time limit

@@ -7,7 +7,6 @@ progress sink) and returns an :class:`Outcome`; the worker persists it. Domain e
 
 from __future__ import annotations
 
-import inspect
 import re
 import tempfile
 import threading
@@ -142,7 +141,6 @@ def run_roster(request: Mapping[str, Any], ctx: JobContext) -> Outcome:
 
 
 # ----------------------------------------------------------------------------- plan
-_INCUMBENT = re.compile(r"incumbent ([\d,.]+|none), gap ([\d.]+)%")
 
 
 def _safe_name(name: str) -> str:
@@ -196,21 +194,17 @@ def run_plan(request: Mapping[str, Any], ctx: JobContext) -> Outcome:
         if ctx.cancel.is_set() and not solver_event:
             raise Cancelled
         info: dict[str, Any] = {"stage": ev.stage, "detail": f"{ev.kind} {ev.detail}".strip()}
-        m = _INCUMBENT.search(ev.detail or "")
-        if m:
-            info["incumbent"] = None if m.group(1) == "none" else float(
-                m.group(1).replace(",", ""))
-            info["gap"] = float(m.group(2)) / 100
+        if ev.solver is not None:
+            info.update(incumbent=convert.num(ev.solver.objective),
+                        bound=convert.num(ev.solver.bound), gap=convert.num(ev.solver.gap))
         ctx.report(info, force=ev.kind != "progress")
 
     with tempfile.TemporaryDirectory(prefix="staffing-plan-") as tmp:
         work = Path(tmp)
         cfg = plan_config(body, work)
-        kwargs: dict[str, Any] = {"progress": on_stage, "time_limit_s": ctx.time_limit_s}
-        if "cancel" in inspect.signature(plan).parameters:
-            kwargs["cancel"] = ctx.cancel
         try:
-            result = plan(cfg, **kwargs)
+            result = plan(cfg, progress=on_stage, time_limit_s=ctx.time_limit_s,
+                          cancel=ctx.cancel)
         except Cancelled:
             return Outcome(JobStatus.CANCELLED, notes=["cancelled between plan stages"])
         paths = result.write(work / "out", plots=False)
