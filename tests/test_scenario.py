@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 import staffing.roster
-import staffing.scenario as sc_mod
+import staffing.scenario.spec as sc_mod
 from staffing.config import PlanConfig
 from staffing.exceptions import InputError
 from staffing.scenario import (
