@@ -264,7 +264,7 @@ class JobPublic(BaseModel):
     """A roster or plan job."""
 
     id: str
-    kind: Literal["roster", "plan"]
+    kind: Literal["roster", "plan", "scenarios"]
     status: Literal["queued", "running", "done", "failed", "cancelled"]
     created_at: dt.datetime
     started_at: dt.datetime | None = None

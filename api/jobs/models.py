@@ -20,6 +20,7 @@ class JobKind(enum.StrEnum):
 
     ROSTER = "roster"
     PLAN = "plan"
+    SCENARIOS = "scenarios"
 
 
 class JobStatus(enum.StrEnum):

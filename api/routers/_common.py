@@ -94,6 +94,14 @@ def job_public(job: Job, base: str) -> JobPublic:
     )
 
 
+def get_job(session: Any, job_id: str, kind: Any) -> Job:
+    """The job ``job_id`` of ``kind`` (a :class:`api.jobs.JobKind`); 404 otherwise."""
+    job = session.get(Job, job_id)
+    if job is None or job.kind != kind.value:
+        raise not_found(job_id)
+    return job
+
+
 def not_found(job_id: str) -> HTTPException:
     """404 for an unknown job id."""
     return HTTPException(404, f"no job {job_id!r}")

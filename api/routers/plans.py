@@ -17,10 +17,10 @@ from api.jobs import Job, JobKind
 from api.jobs.runners import plan_config
 from api.routers._common import (
     ERRORS,
+    get_job,
     is_multipart,
     job_public,
     json_body,
-    not_found,
     read_upload,
     validate,
 )
@@ -109,10 +109,7 @@ async def create_plan(request: Request, response: Response, _: ApiKeyDep, store:
 
 
 def _job(session: SessionDep, job_id: str) -> Job:
-    job = session.get(Job, job_id)
-    if job is None or job.kind != JobKind.PLAN.value:
-        raise not_found(job_id)
-    return job
+    return get_job(session, job_id, JobKind.PLAN)
 
 
 @router.get("/{job_id}", response_model=JobPublic, responses=ERR_404)

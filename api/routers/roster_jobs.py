@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from api.deps import ApiKeyDep, PoolDep, SessionDep, SettingsDep, StoreDep
 from api.jobs import Job, JobKind, JobStatus
 from api.jobs.runners import build_roster_inputs
-from api.routers._common import ERRORS, job_public, not_found
+from api.routers._common import ERRORS, get_job, job_public, not_found
 from api.schemas import JobPublic, Problem, RosterJobCreate
 from api.settings import Settings
 
@@ -60,10 +60,7 @@ async def create_roster_job(body: RosterJobCreate, response: Response, _: ApiKey
 
 
 def _job(session: SessionDep, job_id: str) -> Job:
-    job = session.get(Job, job_id)
-    if job is None or job.kind != JobKind.ROSTER.value:
-        raise not_found(job_id)
-    return job
+    return get_job(session, job_id, JobKind.ROSTER)
 
 
 @router.get("/{job_id}", response_model=JobPublic, responses=ERR_404)

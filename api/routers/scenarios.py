@@ -7,29 +7,34 @@ cost-vs-service curve over service-level targets. The job runs :func:`staffing.s
 (forecast once, one roster solve per scenario, results cached by content hash) and
 :func:`staffing.scenario.cost_service_curve`. The job's time limit applies to each solve.
 
-The job kind ``"scenarios"`` and its runner are registered with the job machinery of
-:mod:`api.jobs` when this module is imported.
+The runner of job kind ``"scenarios"`` is registered in :data:`api.jobs.runners.RUNNERS` when
+this module is imported (the app imports it).
 """
 
 from __future__ import annotations
 
-import enum
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from fastapi import APIRouter, HTTPException, Response, status
+from fastapi import APIRouter, Response, status
 from pydantic import Field, field_validator
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import ApiKeyDep, PoolDep, SessionDep, SettingsDep, StoreDep
-from api.jobs import Job, JobStatus
+from api.jobs import Job, JobKind, JobStatus
 from api.jobs.runners import CSV, RUNNERS, JobContext, Outcome, plan_config
-from api.jobs.store import elapsed_since
-from api.routers._common import ERRORS, _aware, not_found
-from api.routers.roster_jobs import ERR_404, FILE_RESPONSES, artifact_response, time_limit
-from api.schemas import JobError, JobPublic, PlanCreate, Problem, Progress, _In
+from api.routers._common import ERRORS, get_job, job_public
+from api.routers.roster_jobs import (
+    ERR_404,
+    FILE_RESPONSES,
+    artifact_response,
+    cancel_job,
+    enqueue,
+    time_limit,
+)
+from api.schemas import JobPublic, PlanCreate, Problem, _In
 from staffing.exceptions import InputError
 
 BASE = "/v1/scenarios"
@@ -37,52 +42,7 @@ router = APIRouter(prefix=BASE, tags=["scenarios"])
 MAX_SOLVES = 12
 
 
-class ScenarioJobKind(enum.StrEnum):
-    """The job kind of scenario comparisons (stored in ``jobs.kind``)."""
-
-    SCENARIOS = "scenarios"
-
-
 ScenarioFile = Literal["compare.csv", "curve.csv", "scenarios.json"]
-
-
-class ScenariosJobPublic(JobPublic):
-    """A scenarios job (``result``: ``scenarios`` rows, ``hashes``, ``curve``)."""
-
-    kind: Literal["scenarios"]  # type: ignore[assignment]
-
-
-def _public(job: Job) -> ScenariosJobPublic:
-    """ORM job -> response (as ``api.routers._common.job_public``, for this job kind)."""
-    prog = dict(job.progress) if job.progress else None
-    if job.status == "running":
-        prog = prog or {}
-        prog["elapsed_s"] = round(elapsed_since(job.started_at) or 0.0, 3)
-    error = JobError(detail=job.error_detail, field=job.error_field) if job.error_detail else None
-    links = {"self": f"{BASE}/{job.id}"}
-    for art in sorted(job.artifacts, key=lambda a: a.name):
-        links[art.name] = f"{BASE}/{job.id}/files/{art.name}"
-    return ScenariosJobPublic(
-        id=job.id, kind="scenarios", status=job.status,  # type: ignore[arg-type]
-        created_at=_aware(job.created_at),  # type: ignore[arg-type]
-        started_at=_aware(job.started_at), finished_at=_aware(job.finished_at),
-        time_limit_s=job.time_limit_s, cancel_requested=job.cancel_requested,
-        progress=Progress(**prog) if prog else None, result=job.result, error=error,
-        notes=list(job.notes or []), links=links)
-
-
-def _enqueue(request: dict[str, Any], limit: float, notes: list[str], store: Any, pool: Any,
-             settings: Any, response: Response) -> ScenariosJobPublic:
-    """Persist and submit the job; 503 when the queue is full."""
-    if store.count(JobStatus.QUEUED) >= settings.max_queued_jobs:
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
-                            "job queue full, retry later", headers={"Retry-After": "30"})
-    job = store.create(ScenarioJobKind.SCENARIOS.value, request, limit, notes)
-    pool.submit(job.id)
-    response.headers["Location"] = f"{BASE}/{job.id}"
-    fresh = store.get(job.id)
-    assert fresh is not None
-    return _public(fresh)
 
 
 class ScenarioIn(_In):
@@ -212,18 +172,18 @@ def run_scenarios_job(request: Mapping[str, Any], ctx: JobContext) -> Outcome:
                    artifacts=artifacts, notes=notes)
 
 
-RUNNERS.setdefault(ScenarioJobKind.SCENARIOS.value, run_scenarios_job)
+RUNNERS.setdefault(JobKind.SCENARIOS.value, run_scenarios_job)
 
 
 @router.post(
     "",
     status_code=status.HTTP_202_ACCEPTED,
-    response_model=ScenariosJobPublic,
+    response_model=JobPublic,
     responses={**ERRORS, 503: {"model": Problem, "description": "Queue full"}},
 )
 async def create_scenarios(body: ScenariosCreate, response: Response, _: ApiKeyDep,
                            store: StoreDep, pool: PoolDep,
-                           settings: SettingsDep) -> ScenariosJobPublic:
+                           settings: SettingsDep) -> JobPublic:
     """Queue a what-if comparison: one roster solve per scenario (plus the curve's points),
     sharing one forecast. Validated now (422 naming the field, e.g.
     ``scenarios[1].overrides.volume_scale``). The result holds one row per scenario
@@ -231,39 +191,28 @@ async def create_scenarios(body: ScenariosCreate, response: Response, _: ApiKeyD
     abandonment, intervals under goal, solver gap) and the curve when asked."""
     limit, notes = _limit(body, settings)
     await run_in_threadpool(_check, body, limit)
-    return await run_in_threadpool(_enqueue, body.model_dump(mode="json", exclude_none=True),
-                                   limit, notes, store, pool, settings, response)
+    return await run_in_threadpool(enqueue, JobKind.SCENARIOS,
+                                   body.model_dump(mode="json", exclude_none=True), limit,
+                                   notes, store, pool, settings, response, BASE)
 
 
 def _job(session: SessionDep, job_id: str) -> Job:
-    job = session.get(Job, job_id)
-    if job is None or job.kind != ScenarioJobKind.SCENARIOS.value:
-        raise not_found(job_id)
-    return job
+    return get_job(session, job_id, JobKind.SCENARIOS)
 
 
-@router.get("/{job_id}", response_model=ScenariosJobPublic, responses=ERR_404)
-def get_scenarios(job_id: str, session: SessionDep) -> ScenariosJobPublic:
+@router.get("/{job_id}", response_model=JobPublic, responses=ERR_404)
+def get_scenarios(job_id: str, session: SessionDep) -> JobPublic:
     """Status, progress (scenario and stage) and, when done, the comparison."""
-    return _public(_job(session, job_id))
+    return job_public(_job(session, job_id), BASE)
 
 
-@router.delete("/{job_id}", response_model=ScenariosJobPublic,
+@router.delete("/{job_id}", response_model=JobPublic,
                responses={**ERR_404, 409: {"model": Problem, "description": "Already finished"},
                           401: ERRORS[401]})
 def delete_scenarios(job_id: str, _: ApiKeyDep, store: StoreDep,
-                     pool: PoolDep) -> ScenariosJobPublic:
+                     pool: PoolDep) -> JobPublic:
     """Cancel: the running solve is interrupted; finished scenarios are kept as the result."""
-    job = store.get(job_id, ScenarioJobKind.SCENARIOS.value)
-    if job is None:
-        raise not_found(job_id)
-    if job.status in (JobStatus.DONE.value, JobStatus.FAILED.value):
-        raise HTTPException(status.HTTP_409_CONFLICT, f"job already {job.status}")
-    store.cancel(job_id)
-    pool.cancel(job_id)
-    fresh = store.get(job_id)
-    assert fresh is not None
-    return _public(fresh)
+    return cancel_job(job_id, JobKind.SCENARIOS, store, pool, BASE)
 
 
 @router.get("/{job_id}/files/{name}", response_class=Response, responses=FILE_RESPONSES)
