@@ -177,6 +177,15 @@ def test_config_overrides_reach_the_effective_config(base):
     assert base.solver.time_limit_s != 5  # the base is untouched
 
 
+def test_rules_override_changes_only_the_named_rules(base):
+    s = Scenario("days off apart", base, {"rules": {"consecutive_days_off": 1}})
+    rules = s.config.roster.rules
+    assert rules.consecutive_days_off == 1
+    assert rules.workdays == base.roster.rules.workdays
+    assert rules.start_band_minutes == base.roster.rules.start_band_minutes
+    assert s.hash != Scenario("base", base).hash
+
+
 @pytest.mark.parametrize(("overrides", "field"), [
     ({"volume_scale": -1}, "overrides.volume_scale"),
     ({"volume_scale": "big"}, "overrides.volume_scale"),
@@ -194,6 +203,9 @@ def test_config_overrides_reach_the_effective_config(base):
     ({"open_hours": {"mon": "25:00-26:00"}}, "overrides.open_hours"),
     ({"time_limit_s": 0}, "overrides.time_limit_s"),
     ({"simulate": "yes"}, "overrides.simulate"),
+    ({"rules": {"days_off_anywhere": True}}, "overrides.rules.days_off_anywhere"),
+    ({"rules": {"workdays": 9}}, "overrides.rules.workdays"),
+    ({"rules": 3}, "overrides.rules"),
     ({"warp_drive": 1}, "overrides.warp_drive"),
 ])
 def test_bad_overrides_name_the_field(base, overrides, field):
@@ -210,6 +222,8 @@ def test_parse_spec_and_scenarios_file(base):
     assert ov == {"volume_scale": 1.1, "templates": ["early", "day"],
                   "volume_by_day": {"mon": 1.2}, "asa_s": None}
     assert parse_scenario_spec("base") == ("base", {})
+    assert parse_scenario_spec("apart:rules.consecutive_days_off=1,max_headcount.early=10") == (
+        "apart", {"rules": {"consecutive_days_off": 1}, "max_headcount": {"early": 10}})
     with pytest.raises(InputError):
         parse_scenario_spec("volume_scale=1.1")
     scenarios = load_scenarios(DATA / "scenarios.toml", base=base)

@@ -54,7 +54,7 @@ class ScenarioIn(_In):
         description="volume_scale, volume_by_day, aht_scale, aht_delta_s (s), service_level, "
                     "answer_s (s), asa_s (s), max_occupancy, abandon_rate, patience_s, "
                     "shrinkage, concurrency, max_agents, open_hours, min_staff, templates, "
-                    "max_headcount, mip_rel_gap, threads, simulate",
+                    "max_headcount, rules, mip_rel_gap, threads, simulate",
         examples=[{"volume_scale": 1.1}, {"service_level": 0.9, "answer_s": 15}])
 
 

@@ -25,6 +25,9 @@ Overrides
   replaces only its floor.
 - Templates: ``templates`` (names to keep, a subset of the base's), ``max_headcount``
   (``{template: cap or None}``).
+- Weekly rules: ``rules`` merges keys into ``[rules]`` (``workdays``, ``consecutive_days_off``,
+  ``start_band_minutes``, ``min_weekly_hours``, ``max_weekly_hours``, ``part_time_share_max``),
+  e.g. ``{"consecutive_days_off": 1}``: may the two days off be apart?
 - Run settings: ``time_limit_s``, ``mip_rel_gap``, ``threads`` (``[solver]``) and ``simulate``
   (bool, ``[simulation] enabled``).
 
@@ -62,6 +65,7 @@ from staffing.scenario.overrides import DEMAND_KEYS as DEMAND_KEYS
 from staffing.scenario.overrides import GOAL_KEYS as GOAL_KEYS
 from staffing.scenario.overrides import OTHER_KEYS as OTHER_KEYS
 from staffing.scenario.overrides import OVERRIDE_KEYS
+from staffing.scenario.overrides import RULE_KEYS as RULE_KEYS
 from staffing.scenario.overrides import SOLVER_KEYS as SOLVER_KEYS
 from staffing.scenario.overrides import normalize_overrides as normalize_overrides
 from staffing.scenario.result import ScenarioResult, marginal_values

@@ -53,8 +53,9 @@ def parse_scenario_spec(spec: str) -> tuple[str, dict[str, Any]]:
 
     Values are TOML (``1.1``, ``true``, ``"text"``, ``["early", "day"]``,
     ``{mon = 1.2}``); a bare word is a string and ``none`` removes an optional goal. Example:
-    ``"busy:volume_scale=1.1,aht_delta_s=15,service_level=0.9"``. A spec without ``:`` and
-    ``=`` is a scenario with no overrides.
+    ``"busy:volume_scale=1.1,aht_delta_s=15,service_level=0.9"``. A dotted key sets one entry
+    of a table: ``"apart:rules.consecutive_days_off=1,max_headcount.early=10"``. A spec without
+    ``:`` and ``=`` is a scenario with no overrides.
     """
     if not isinstance(spec, str) or not spec.strip():
         raise InputError("scenario", spec, "'name:key=value,...'")
@@ -68,7 +69,14 @@ def parse_scenario_spec(spec: str) -> tuple[str, dict[str, Any]]:
         key, eq, val = part.partition("=")
         if not eq or not key.strip():
             raise InputError("scenario", part, "key=value")
-        out[key.strip()] = _value(val)
+        head, dot, sub = key.strip().partition(".")
+        if dot:
+            table = out.setdefault(head, {})
+            if not isinstance(table, dict):
+                raise InputError("scenario", part, f"{head} given once, as a value or a table")
+            table[sub] = _value(val)
+        else:
+            out[head] = _value(val)
     if not name.strip():
         raise InputError("scenario", spec, "a scenario name before ':'")
     return name.strip(), out

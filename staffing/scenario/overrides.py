@@ -23,7 +23,10 @@ GOAL_KEYS = ("service_level", "answer_s", "asa_s", "max_occupancy", "abandon_rat
              "patience_s", "shrinkage", "concurrency", "max_agents")
 SOLVER_KEYS = ("time_limit_s", "mip_rel_gap", "threads")
 DEMAND_KEYS = ("volume_scale", "volume_by_day", "aht_scale", "aht_delta_s")
-OTHER_KEYS = ("open_hours", "min_staff", "templates", "max_headcount", "simulate")
+OTHER_KEYS = ("open_hours", "min_staff", "templates", "max_headcount", "rules", "simulate")
+# [rules] keys a scenario may change (roster.WeeklyRules): e.g. days off not consecutive
+RULE_KEYS = ("workdays", "consecutive_days_off", "start_band_minutes", "min_weekly_hours",
+             "max_weekly_hours", "part_time_share_max")
 OVERRIDE_KEYS: tuple[str, ...] = DEMAND_KEYS + GOAL_KEYS + OTHER_KEYS + SOLVER_KEYS
 """Every key a scenario's ``overrides`` may hold."""
 
@@ -150,6 +153,13 @@ def normalize_overrides(overrides: Mapping[str, Any] | None,
                     raise InputError("overrides.max_headcount", t, f"one of {names}")
                 caps[str(t)] = None if cap is None else _whole(f"max_headcount.{t}", cap, 0)
             out[key] = dict(sorted(caps.items()))
+        elif key == "rules":
+            if not isinstance(v, Mapping) or not v:
+                raise InputError("overrides.rules", v, f"a table of {list(RULE_KEYS)}")
+            for k in v:
+                if k not in RULE_KEYS:
+                    raise InputError(f"overrides.rules.{k}", v[k], f"one of {list(RULE_KEYS)}")
+            out[key] = _canonical(dict(v))  # values are checked by the roster config
         elif key == "time_limit_s":
             out[key] = _number(key, v, "seconds > 0", lo=0, strict_lo=True)
         elif key == "mip_rel_gap":
@@ -244,6 +254,8 @@ def _effective_raw(base: PlanConfig, ov: Mapping[str, Any]) -> dict[str, Any]:
                 else:
                     t["max_headcount"] = cap
     raw["templates"] = templates
+    if "rules" in ov:
+        raw["rules"] = {**dict(raw.get("rules", {})), **ov["rules"]}
     solver = dict(raw.get("solver", {}))
     for k in SOLVER_KEYS:
         if k in ov:
@@ -264,7 +276,7 @@ def _rename_field(exc: InputError, ov: Mapping[str, Any]) -> InputError:
     elif head == "open_hours" and "min_staff" in ov and "open_hours" not in ov:
         name = f"overrides.min_staff{f[len('open_hours.min_staff'):]}" if rest.startswith(
             "min_staff") else f"overrides.{f}"
-    elif head == "open_hours" and "open_hours" in ov:
+    elif head == "open_hours" and "open_hours" in ov or head == "rules" and "rules" in ov:
         name = f"overrides.{f}"
     elif head == "templates" and ("templates" in ov or "max_headcount" in ov):
         name = "overrides.max_headcount" if "max_headcount" in rest and \
