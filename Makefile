@@ -22,6 +22,7 @@ demo: install
 
 lint: install
 	$(VENV)/bin/ruff check staffing api tests benchmarks
+	$(VENV)/bin/mypy staffing api
 
 test: lint
 	$(VENV)/bin/pytest -q -n 2 --dist loadfile

@@ -374,7 +374,7 @@ def build_model(h: Horizon, cfg: RosterConfig, *, relax: bool = False,
     coverage_rows = n
 
     # ---- minimum staff: under - over <= required - floor ------------------------------
-    for i in np.nonzero(need & reach)[0]:
+    for i in np.nonzero(need & reach)[0].tolist():
         rows.append((np.array([under0 + i, over0 + i]), np.array([1.0, -1.0]), -inf,
                      float(h.required[i] - h.min_staff[i])))
 
@@ -385,16 +385,16 @@ def build_model(h: Horizon, cfg: RosterConfig, *, relax: bool = False,
         m = len(g.starts)
         # S_i - S_{i-1} - x_i = 0
         for i in range(m):
-            cols = [g.s0 + i, g.x0 + i] + ([g.s0 + i - 1] if i else [])
-            vals = [1.0, -1.0] + ([-1.0] if i else [])
-            rows.append((np.array(cols), np.array(vals), 0.0, 0.0))
+            chain_cols = [g.s0 + i, g.x0 + i] + ([g.s0 + i - 1] if i else [])
+            chain_vals = [1.0, -1.0] + ([-1.0] if i else [])
+            rows.append((np.array(chain_cols), np.array(chain_vals), 0.0, 0.0))
         for fam in g.breaks:
             J = len(fam.positions)
             p0 = fam.positions[0]
             for j in range(J):
-                cols = [fam.c0 + j, fam.w0 + j] + ([fam.c0 + j - 1] if j else [])
-                vals = [1.0, -1.0] + ([-1.0] if j else [])
-                rows.append((np.array(cols), np.array(vals), 0.0, 0.0))
+                chain_cols = [fam.c0 + j, fam.w0 + j] + ([fam.c0 + j - 1] if j else [])
+                chain_vals = [1.0, -1.0] + ([-1.0] if j else [])
+                rows.append((np.array(chain_cols), np.array(chain_vals), 0.0, 0.0))
             rows.append((np.array([g.s0 + m - 1, fam.c0 + J - 1]), np.array([1.0, -1.0]),
                          0.0, 0.0))
             last = g.starts + fam.offset_hi - p0  # index of latest break position
@@ -452,9 +452,9 @@ def build_model(h: Horizon, cfg: RosterConfig, *, relax: bool = False,
     for ti, tpl in enumerate(cfg.templates):
         if tpl.max_headcount is None:
             continue
-        ys = [c.y0 + np.arange(len(c.patterns)) for c in classes if c.template == ti]
-        if ys:
-            cols = np.concatenate(ys)
+        tpl_ys = [c.y0 + np.arange(len(c.patterns)) for c in classes if c.template == ti]
+        if tpl_ys:
+            cols = np.concatenate(tpl_ys)
             rows.append((cols, np.ones(len(cols)), -inf, float(tpl.max_headcount)))
     share = rules.part_time_share_max
     if share < 1 and any(cfg.templates[c.template].part_time for c in classes):
@@ -479,7 +479,8 @@ def build_model(h: Horizon, cfg: RosterConfig, *, relax: bool = False,
                       diagnosis, is_int, tuple(excluded))
 
 
-def _pyomo_model(ncol: int, is_int: np.ndarray, rows: list, cost: np.ndarray,
+def _pyomo_model(ncol: int, is_int: np.ndarray,
+                 rows: list[tuple[np.ndarray, np.ndarray, float, float]], cost: np.ndarray,
                  coverage_rows: int) -> pyo.ConcreteModel:
     m = pyo.ConcreteModel(name="roster")
     m.C = pyo.RangeSet(0, ncol - 1)
@@ -510,7 +511,7 @@ def _pyomo_model(ncol: int, is_int: np.ndarray, rows: list, cost: np.ndarray,
 
 
 def _runs(mask: np.ndarray, idx: pd.DatetimeIndex, freq: pd.Timedelta) -> list[str]:
-    out = []
+    out: list[str] = []
     pos = np.nonzero(mask)[0]
     if not len(pos):
         return out

@@ -221,8 +221,8 @@ def extract(built: Any, values: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame,
                 tours.append({"agent": f"A{tid + 1:04d}",
                               "template": cfg.templates[c.template].name,
                               "paid_hours_week": 0.0, "_days": {}})
-                for d in np.nonzero(c.patterns[p])[0]:
-                    people_by_class_day.setdefault((ci, int(d)), []).append(tid)
+                for d in np.nonzero(c.patterns[p])[0].tolist():
+                    people_by_class_day.setdefault((ci, d), []).append(tid)
 
     scheduled = np.zeros(n, dtype=np.int64)
     shift_rows: list[dict[str, Any]] = []

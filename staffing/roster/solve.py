@@ -256,8 +256,9 @@ def _run(
         return result
     values = np.asarray(sol.col_value)[cols]
     objective = float(info.objective_function_value)
-    bound = float(info.mip_dual_bound) if info.mip_node_count >= 0 else objective
-    if not np.isfinite(bound) or abs(bound) > 1e50:
+    bound: float | None = (float(info.mip_dual_bound) if info.mip_node_count >= 0
+                           else objective)
+    if bound is not None and (not np.isfinite(bound) or abs(bound) > 1e50):
         bound = None
     shifts, tours, coverage, agent_hours, cost = extract(built, values)
     result.objective = objective

@@ -21,11 +21,14 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from staffing.exceptions import InputError
 from staffing.hours import DAYS, OpenHours, _expand_days, parse_clock, parse_day
 from staffing.io.toml import read_toml
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 __all__ = [
     "BreakRule",
@@ -418,7 +421,7 @@ class RosterConfig:
         return cls(templates, rules, penalties, hours)
 
 
-def _fields(raw: Any, section: str, klass: type) -> dict[str, Any]:
+def _fields(raw: Any, section: str, klass: type[DataclassInstance]) -> dict[str, Any]:
     if not isinstance(raw, Mapping):
         raise InputError(section, raw, "a table of settings")
     allowed = set(klass.__dataclass_fields__)
