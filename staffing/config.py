@@ -348,14 +348,8 @@ def _locate_break_error(exc: InputError, templates: Any) -> InputError:
 
 
 def _open_hours(raw: Any) -> OpenHours:
-    if not isinstance(raw, Mapping):
-        raise InputError("open_hours", raw, "a table of day ranges to 'HH:MM-HH:MM'")
-    spec = {k: v for k, v in raw.items() if k != "min_staff"}
-    floor = raw.get("min_staff", 0)
-    if isinstance(floor, bool) or not isinstance(floor, int | Mapping):
-        raise InputError("open_hours.min_staff", floor, "agents (int) or a table per day range")
     with _section("open_hours"):
-        return OpenHours.from_dict(spec, floor)
+        return OpenHours.from_table(raw)
 
 
 def _forecast_options(f: Mapping[str, Any]) -> ForecastOptions:

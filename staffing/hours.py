@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -72,6 +73,19 @@ class OpenHours:
     def always(cls, min_staff: int = 0) -> OpenHours:
         """Open 24/7."""
         return cls(tuple(DayHours(d, dt.time(0), dt.time(0), min_staff) for d in range(7)))
+
+    @classmethod
+    def from_table(cls, raw: Any) -> OpenHours:
+        """Parse an ``[open_hours]`` TOML table: day ranges to ``'HH:MM-HH:MM'`` plus an
+        optional ``min_staff`` (agents, or a table per day range)."""
+        if not isinstance(raw, Mapping):
+            raise InputError("open_hours", raw, "a table of day ranges to 'HH:MM-HH:MM'")
+        spec = {k: v for k, v in raw.items() if k != "min_staff"}
+        floor = raw.get("min_staff", 0)
+        if isinstance(floor, bool) or not isinstance(floor, int | Mapping):
+            raise InputError("open_hours.min_staff", floor,
+                             "agents (int) or a table per day range")
+        return cls.from_dict(spec, floor)
 
     @classmethod
     def from_dict(

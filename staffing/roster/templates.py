@@ -417,7 +417,7 @@ class RosterConfig:
         templates = tuple(_template_from_dict(t, i) for i, t in enumerate(raw_templates))
         rules = WeeklyRules(**_fields(d.get("rules", {}), "rules", WeeklyRules))
         penalties = Penalties(**_fields(d.get("penalties", {}), "penalties", Penalties))
-        hours = _open_hours_from_dict(d["open_hours"]) if "open_hours" in d else None
+        hours = OpenHours.from_table(d["open_hours"]) if "open_hours" in d else None
         return cls(templates, rules, penalties, hours)
 
 
@@ -429,16 +429,6 @@ def _fields(raw: Any, section: str, klass: type[DataclassInstance]) -> dict[str,
         if key not in allowed:
             raise InputError(f"{section}.{key}", raw[key], f"one of {sorted(allowed)}")
     return dict(raw)
-
-
-def _open_hours_from_dict(raw: Any) -> OpenHours:
-    if not isinstance(raw, Mapping):
-        raise InputError("open_hours", raw, "a table of day ranges to 'HH:MM-HH:MM'")
-    spec = {k: v for k, v in raw.items() if k != "min_staff"}
-    floor = raw.get("min_staff", 0)
-    if isinstance(floor, bool) or not isinstance(floor, int | Mapping):
-        raise InputError("open_hours.min_staff", floor, "agents (int) or a table per day range")
-    return OpenHours.from_dict(spec, floor)
 
 
 _TEMPLATE_KEYS = {
