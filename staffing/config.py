@@ -36,6 +36,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from staffing._validate import only_keys
 from staffing.exceptions import InputError
 from staffing.grid import IntervalGrid
 from staffing.hours import OpenHours
@@ -64,12 +65,6 @@ def _table(d: Mapping[str, Any], name: str) -> Mapping[str, Any]:
     if not isinstance(raw, Mapping):
         raise InputError(name, raw, "a table of settings")
     return raw
-
-
-def _only(table: Mapping[str, Any], name: str, allowed: set[str]) -> None:
-    for key in table:
-        if key not in allowed:
-            raise InputError(f"{name}.{key}", table[key], f"one of {sorted(allowed)}")
 
 
 def _int(value: Any, key: str, lo: int) -> int:
@@ -235,7 +230,7 @@ class PlanConfig:
 
         # [data]
         data = _table(d, "data")
-        _only(data, "data", {"path", "kind"})
+        only_keys(data, "data", {"path", "kind"})
         if "path" not in data:
             raise InputError("data.path", None, "a call log or history CSV path (required)")
         if not isinstance(data["path"], str) or not data["path"].strip():
@@ -252,7 +247,7 @@ class PlanConfig:
 
         # [site]
         site = _table(d, "site")
-        _only(site, "site", {"tz", "interval"})
+        only_keys(site, "site", {"tz", "interval"})
         if "tz" not in site:
             raise InputError("site.tz", None, "an IANA time zone such as 'Asia/Jerusalem' "
                              "(required)")
@@ -261,7 +256,7 @@ class PlanConfig:
 
         # [plan]
         plan = _table(d, "plan")
-        _only(plan, "plan", {"start", "days"})
+        only_keys(plan, "plan", {"start", "days"})
         if "start" not in plan:
             raise InputError("plan.start", None, "the first day of the planning week "
                              "'YYYY-MM-DD' (required)")
@@ -276,7 +271,7 @@ class PlanConfig:
         goals = dict(_table(d, "goals"))
         from staffing.requirements import ServiceGoals
 
-        _only(goals, "goals", set(ServiceGoals.__dataclass_fields__))
+        only_keys(goals, "goals", set(ServiceGoals.__dataclass_fields__))
         patience = goals.pop("patience_s", None)
         if patience is not None and patience != "fit":
             patience = _number(patience, "goals.patience_s",
@@ -303,14 +298,14 @@ class PlanConfig:
             raise _locate_break_error(exc, d["templates"]) from exc
 
         solver_raw = _table(d, "solver")
-        _only(solver_raw, "solver", {"time_limit_s", "mip_rel_gap", "threads"})
+        only_keys(solver_raw, "solver", {"time_limit_s", "mip_rel_gap", "threads"})
         with _section("solver"):
             solver = SolverOptions(**dict(solver_raw))
 
         from staffing.simulate import SimulationOptions
 
         sim = dict(_table(d, "simulation"))
-        _only(sim, "simulation", {"enabled", "replications", "seed", "handle_times",
+        only_keys(sim, "simulation", {"enabled", "replications", "seed", "handle_times",
                                   "confidence"})
         enabled = sim.pop("enabled", True)
         if not isinstance(enabled, bool):
@@ -355,7 +350,7 @@ def _open_hours(raw: Any) -> OpenHours:
 def _forecast_options(f: Mapping[str, Any]) -> ForecastOptions:
     from staffing.forecast import BacktestConfig, SpecialDays, available_models
 
-    _only(f, "forecast", {"models", "model", "level", "backtest", "special_days"})
+    only_keys(f, "forecast", {"models", "model", "level", "backtest", "special_days"})
     known = available_models()
     models = f.get("models")
     if models is not None:
@@ -376,13 +371,13 @@ def _forecast_options(f: Mapping[str, Any]) -> ForecastOptions:
     bt = f.get("backtest", {})
     if not isinstance(bt, Mapping):
         raise InputError("forecast.backtest", bt, "a table of backtest settings")
-    _only(bt, "forecast.backtest", set(BacktestConfig.__dataclass_fields__))
+    only_keys(bt, "forecast.backtest", set(BacktestConfig.__dataclass_fields__))
     with _section("forecast"):
         backtest = BacktestConfig(**dict(bt))
     sd = f.get("special_days", {})
     if not isinstance(sd, Mapping):
         raise InputError("forecast.special_days", sd, "a table with exclude, scale, override")
-    _only(sd, "forecast.special_days", {"exclude", "scale", "override", "holidays"})
+    only_keys(sd, "forecast.special_days", {"exclude", "scale", "override", "holidays"})
     with _section("forecast"):
         exclude = sd.get("exclude", [])
         scale = sd.get("scale", {})

@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from staffing._validate import fraction
 from staffing.erlang import erlang_a_metrics, required_agents
 from staffing.erlang.core import _asa_c, _erlang_b, _erlang_c_from_b, _load, _occ, _sl_c
 from staffing.exceptions import DataQualityWarning, InputError
@@ -53,20 +54,6 @@ REQUIREMENT_COLUMNS = (
     "asa_s",
     "occupancy",
 )
-
-
-def _fraction(name: str, value: Any, *, low_open: bool, high_open: bool) -> float:
-    lo, hi = ("(" if low_open else "["), (")" if high_open else "]")
-    expected = f"a fraction in {lo}0, 1{hi}"
-    try:
-        v = float(value)
-    except (TypeError, ValueError) as exc:
-        raise InputError(name, value, expected) from exc
-    low_ok = v > 0 if low_open else v >= 0
-    high_ok = v < 1 if high_open else v <= 1
-    if not (math.isfinite(v) and low_ok and high_ok):
-        raise InputError(name, value, expected)
-    return v
 
 
 def _seconds(name: str, value: Any, *, allow_zero: bool) -> float:
@@ -118,14 +105,14 @@ class ServiceGoals:
 
     def __post_init__(self) -> None:
         if self.service_level is not None:
-            _fraction("service_level", self.service_level, low_open=True, high_open=True)
+            fraction("service_level", self.service_level, low_open=True, high_open=True)
         _seconds("answer_s", self.answer_s, allow_zero=True)
         if self.asa_s is not None:
             _seconds("asa_s", self.asa_s, allow_zero=False)
         if self.max_occupancy is not None:
-            _fraction("max_occupancy", self.max_occupancy, low_open=True, high_open=False)
+            fraction("max_occupancy", self.max_occupancy, low_open=True, high_open=False)
         if self.abandon_rate is not None:
-            _fraction("abandon_rate", self.abandon_rate, low_open=True, high_open=True)
+            fraction("abandon_rate", self.abandon_rate, low_open=True, high_open=True)
             if self.patience_s is None:
                 raise InputError(
                     "abandon_rate",
@@ -134,7 +121,7 @@ class ServiceGoals:
                 )
         if self.patience_s is not None:
             _seconds("patience_s", self.patience_s, allow_zero=False)
-        _fraction("shrinkage", self.shrinkage, low_open=False, high_open=True)
+        fraction("shrinkage", self.shrinkage, low_open=False, high_open=True)
         for name, minimum in (("concurrency", 1), ("max_agents", 1)):
             v = getattr(self, name)
             if v is None and name == "max_agents":

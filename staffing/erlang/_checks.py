@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from staffing._validate import fraction as fraction  # re-exported as ck.fraction
 from staffing.exceptions import InputError
 
 
@@ -65,20 +66,6 @@ def non_negative(name: str, value: Any, unit: str = "s") -> np.ndarray:
     with np.errstate(invalid="ignore"):
         check(name, arr, np.isfinite(arr) & (arr >= 0), f"a finite value >= 0 ({unit})")
     return arr
-
-
-def fraction(name: str, value: Any, *, low_open: bool, high_open: bool) -> float:
-    """A scalar fraction in (0, 1), [0, 1), (0, 1] as asked."""
-    lo, hi = ("(" if low_open else "["), (")" if high_open else "]")
-    expected = f"a fraction in {lo}0, 1{hi}"
-    try:
-        v = float(value)
-    except (TypeError, ValueError) as exc:
-        raise InputError(name, value, expected) from exc
-    ok = np.isfinite(v) and (v > 0 if low_open else v >= 0) and (v < 1 if high_open else v <= 1)
-    if not ok:
-        raise InputError(name, value, expected)
-    return v
 
 
 def positive_int(name: str, value: Any, *, minimum: int = 1) -> int:

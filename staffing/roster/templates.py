@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from staffing._validate import only_keys
 from staffing.exceptions import InputError
 from staffing.hours import DAYS, OpenHours, _expand_days, parse_clock, parse_day
 from staffing.io.toml import read_toml
@@ -424,10 +425,7 @@ class RosterConfig:
 def _fields(raw: Any, section: str, klass: type[DataclassInstance]) -> dict[str, Any]:
     if not isinstance(raw, Mapping):
         raise InputError(section, raw, "a table of settings")
-    allowed = set(klass.__dataclass_fields__)
-    for key in raw:
-        if key not in allowed:
-            raise InputError(f"{section}.{key}", raw[key], f"one of {sorted(allowed)}")
+    only_keys(raw, section, set(klass.__dataclass_fields__))
     return dict(raw)
 
 
@@ -443,9 +441,7 @@ def _template_from_dict(raw: Any, i: int) -> ShiftTemplate:
         raise InputError(f"templates[{i}]", raw, "a table")
     name = raw.get("name", f"templates[{i}]")
     f = f"templates.{name}"
-    for key in raw:
-        if key not in _TEMPLATE_KEYS:
-            raise InputError(f"{f}.{key}", raw[key], f"one of {sorted(_TEMPLATE_KEYS)}")
+    only_keys(raw, f, _TEMPLATE_KEYS)
     for key in ("name", "start_earliest", "start_latest"):
         if key not in raw:
             raise InputError(f"{f}.{key}", None, "a value (required)")
@@ -463,9 +459,7 @@ def _template_from_dict(raw: Any, i: int) -> ShiftTemplate:
         for b in raw["breaks"]:
             if not isinstance(b, Mapping):
                 raise InputError(f"{f}.breaks", b, "a table")
-            for key in b:
-                if key not in _BREAK_KEYS:
-                    raise InputError(f"{f}.breaks.{key}", b[key], f"one of {sorted(_BREAK_KEYS)}")
+            only_keys(b, f"{f}.breaks", _BREAK_KEYS)
             for key in ("duration_min", "earliest_offset_min", "latest_offset_min"):
                 if key not in b:
                     raise InputError(f"{f}.breaks.{key}", None, "a value (required)")
