@@ -209,6 +209,15 @@ def _warn(capped: np.ndarray, goals: _Goals) -> None:
         )
 
 
+def _solve(calls: Any, aht_s: Any, interval_s: Any, goals: _Goals,
+           ) -> tuple[np.ndarray, np.ndarray, tuple[int, ...], np.ndarray, np.ndarray]:
+    """Checked load ``a`` and handle time ``h`` (flat), the input shape, the integer
+    requirement ``n`` and the mask of intervals capped at the limit."""
+    a, h, shape = _prepare(calls, aht_s, interval_s)
+    n, capped = _required(a, h, goals)
+    return a, h, shape, n, capped
+
+
 def required_agents(
     calls: Any,
     aht_s: Any,
@@ -258,9 +267,8 @@ def required_agents(
         service_level, answer_s, asa_s, max_occupancy, abandon_rate, patience_s,
         concurrency, max_agents,
     )
-    a, h, shape = _prepare(calls, aht_s, interval_s)
-    n, capped = _required(a, h, goals)
-    _warn(capped, goals)
+    a, h, shape, n, capped = _solve(calls, aht_s, interval_s, goals)
+    _warn(capped, goals)  # here, not in _solve: its stacklevel names the caller's line
     return n.astype(np.int64).reshape(shape)
 
 
@@ -289,9 +297,8 @@ def required_agents_fractional(
         service_level, answer_s, asa_s, max_occupancy, abandon_rate, patience_s,
         concurrency, max_agents,
     )
-    a, h, shape = _prepare(calls, aht_s, interval_s)
-    n, capped = _required(a, h, goals)
-    _warn(capped, goals)
+    a, h, shape, n, capped = _solve(calls, aht_s, interval_s, goals)
+    _warn(capped, goals)  # here, not in _solve: its stacklevel names the caller's line
     hi = n.copy()
     lo = np.maximum(n - 1.0, 0.0)
     active = np.flatnonzero((a > 0) & ~capped)
