@@ -10,10 +10,11 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
@@ -31,6 +32,17 @@ def _save(fig: Figure, path: str | Path) -> Path:
     FigureCanvasAgg(fig)
     fig.savefig(p, dpi=110)
     return p
+
+
+def _finish_timeline(fig: Figure, ax: Axes, title: str, path: str | Path, *,
+                     legend_loc: Literal["upper left", "lower left"]) -> Path:
+    """Title, grid, legend and date ticks of a plot over time, then save it."""
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend(loc=legend_loc, fontsize=8)
+    fig.autofmt_xdate()
+    fig.tight_layout()
+    return _save(fig, path)
 
 
 def _indexed(frame: pd.DataFrame) -> pd.DataFrame:
@@ -77,12 +89,7 @@ def plot_forecast(
     ax.step(x, f["calls"].to_numpy(float), where="post", color="tab:blue", lw=1.1,
             label="forecast (mean)")
     ax.set_ylabel("calls offered per interval")
-    ax.set_title(title)
-    ax.grid(alpha=0.3)
-    ax.legend(loc="upper left", fontsize=8)
-    fig.autofmt_xdate()
-    fig.tight_layout()
-    return _save(fig, path)
+    return _finish_timeline(fig, ax, title, path, legend_loc="upper left")
 
 
 def plot_coverage(
@@ -108,12 +115,7 @@ def plot_coverage(
     ax.fill_between(x, sch, req, where=sch < req, step="post", color="tab:red", alpha=0.35,
                     lw=0, label="under")
     ax.set_ylabel("agents")
-    ax.set_title(title)
-    ax.grid(alpha=0.3)
-    ax.legend(loc="upper left", fontsize=8)
-    fig.autofmt_xdate()
-    fig.tight_layout()
-    return _save(fig, path)
+    return _finish_timeline(fig, ax, title, path, legend_loc="upper left")
 
 
 def staffing_matrix(coverage: pd.DataFrame, *, tz: str | None = None) -> pd.DataFrame:
@@ -185,12 +187,7 @@ def plot_service(
         ax.axhline(goal, color="black", lw=0.8, ls="--", label=f"goal {goal:.0%}")
     ax.set_ylim(0, 1.02)
     ax.set_ylabel("service level")
-    ax.set_title(title)
-    ax.grid(alpha=0.3)
-    ax.legend(loc="lower left", fontsize=8)
-    fig.autofmt_xdate()
-    fig.tight_layout()
-    return _save(fig, path)
+    return _finish_timeline(fig, ax, title, path, legend_loc="lower left")
 
 
 def _fmt(v: Any, spec: str, unit: str = "") -> str:
