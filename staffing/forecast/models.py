@@ -32,6 +32,8 @@ from __future__ import annotations
 
 import warnings
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import ClassVar
 
 import numpy as np
@@ -98,6 +100,28 @@ def robust_cap(ws: WallSeries, weeks: int = 8, q: float = 0.999) -> WallSeries:
     cap = np.maximum(stats.poisson.ppf(q, med), 1.5 * med)[ws.slot_of_week()]
     y = np.where(np.isnan(ws.y), np.nan, np.minimum(ws.y, cap))
     return WallSeries(y, ws.start, ws.freq)
+
+
+@contextmanager
+def _fitting(name: str, *quiet: type[Warning]) -> Iterator[None]:
+    """Around a statsmodels fit: its convergence and runtime warnings (and ``quiet``) are
+    silenced, and a failed fit is a :class:`ModelError` naming the model."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for category in quiet:
+            warnings.simplefilter("ignore", category)
+        try:
+            yield
+        except (ValueError, np.linalg.LinAlgError) as exc:
+            raise ModelError(f"{name}: fit failed ({exc})") from exc
+
+
+def _finite(name: str, out: np.ndarray) -> np.ndarray:
+    """``out``, or a :class:`ModelError` if any value is not finite."""
+    if not np.isfinite(out).all():
+        raise ModelError(f"{name}: non-finite forecast")
+    return out
 
 
 def _by_slot(ws: WallSeries, values: np.ndarray, horizon: int) -> np.ndarray:
@@ -211,18 +235,12 @@ class PoissonGLM(ForecastModel):
         cdow, cslot = cells // ws.per_day, cells % ws.per_day
         x = self._design(ws, cdow, cslot, types, harmonics)
         used = x.any(axis=0)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            warnings.simplefilter("ignore", RuntimeWarning)
-            warnings.simplefilter("ignore", SingularMatrixWarning)
-            try:
-                # a floor of 0.01 calls per interval keeps all-zero cells at the edge of
-                # opening hours from pulling the log-linear fit to -inf
-                mean = np.maximum(wy[cells] / wsum[cells], 0.01)
-                res = sm.GLM(mean, x[:, used], family=sm.families.Poisson(),
-                             var_weights=wsum[cells]).fit(maxiter=50, tol=1e-6)
-            except (ValueError, np.linalg.LinAlgError) as exc:
-                raise ModelError(f"poisson_glm: fit failed ({exc})") from exc
+        with _fitting(self.name, SingularMatrixWarning):
+            # a floor of 0.01 calls per interval keeps all-zero cells at the edge of
+            # opening hours from pulling the log-linear fit to -inf
+            mean = np.maximum(wy[cells] / wsum[cells], 0.01)
+            res = sm.GLM(mean, x[:, used], family=sm.families.Poisson(),
+                         var_weights=wsum[cells]).fit(maxiter=50, tol=1e-6)
         n = len(ws.y)
         fdow, fslot = ws.dow(n, horizon), ws.slot(n, horizon)
         ok = types[fdow] >= 0
@@ -230,9 +248,7 @@ class PoissonGLM(ForecastModel):
         if ok.any():
             xf = self._design(ws, fdow[ok], fslot[ok], types, harmonics)[:, used]
             out[ok] = np.exp(np.clip(xf @ np.asarray(res.params), -50, 50))
-        if not np.isfinite(out).all():
-            raise ModelError("poisson_glm: non-finite forecast")
-        return out
+        return _finite(self.name, out)
 
 
 @register_model
@@ -253,22 +269,15 @@ class HoltWinters(ForecastModel):
         if len(y) < 2 * ws.per_week:
             raise ModelError("holt_winters: needs two full weeks")
         z = np.sqrt(y + 3.0 / 8.0)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            warnings.simplefilter("ignore", RuntimeWarning)
-            try:
-                res = ExponentialSmoothing(
-                    z, trend=None, seasonal="add", seasonal_periods=ws.per_week,
-                    initialization_method="heuristic",
-                ).fit(use_brute=False)
-            except (ValueError, np.linalg.LinAlgError) as exc:
-                raise ModelError(f"holt_winters: fit failed ({exc})") from exc
+        with _fitting(self.name):
+            res = ExponentialSmoothing(
+                z, trend=None, seasonal="add", seasonal_periods=ws.per_week,
+                initialization_method="heuristic",
+            ).fit(use_brute=False)
         zf = np.asarray(res.forecast(horizon), dtype=float)
         # E[y] ~ E[z]^2 - 1/8 for the Anscombe transform (Var z ~ 1/4)
         out = np.maximum(zf, 0.0) ** 2 - 1.0 / 8.0
-        if not np.isfinite(out).all():
-            raise ModelError("holt_winters: non-finite forecast")
-        return out
+        return _finite(self.name, out)
 
 
 @register_model
