@@ -24,9 +24,15 @@ from api.routers._common import (
     read_upload,
     validate,
 )
-from api.routers.roster_jobs import ERR_404, FILE_RESPONSES, artifact_response, cancel_job, enqueue
+from api.routers.roster_jobs import (
+    ERR_404,
+    FILE_RESPONSES,
+    artifact_response,
+    cancel_job,
+    enqueue,
+    plan_time_limit,
+)
 from api.schemas import JobPublic, PlanCreate, Problem
-from api.settings import Settings
 from staffing.io.export import jsonable
 
 BASE = "/v1/plans"
@@ -45,16 +51,6 @@ MULTIPART_SCHEMA = {
                  "description": "Interval history CSV or call log CSV"},
     },
 }
-
-
-def _limit(body: PlanCreate, settings: Settings) -> tuple[float, list[str]]:
-    """Time limit: ``[solver] time_limit_s`` (or the default) capped at ``max_solve_s``."""
-    from api.routers.roster_jobs import time_limit
-
-    solver = body.config.get("solver", {})
-    want = solver.get("time_limit_s") if isinstance(solver, dict) else None
-    return time_limit(want if isinstance(want, int | float) and not isinstance(want, bool)
-                      else None, settings)
 
 
 def _check(body: PlanCreate) -> None:
@@ -101,7 +97,7 @@ async def create_plan(request: Request, response: Response, _: ApiKeyDep, store:
                                      "data": {"filename": name[:100], "csv": csv_text}})
     else:
         body = validate(PlanCreate, await json_body(request))
-    limit, notes = _limit(body, settings)
+    limit, notes = plan_time_limit(body, settings)
     await run_in_threadpool(_check, body)
     return await run_in_threadpool(enqueue, JobKind.PLAN,
                                    body.model_dump(mode="json", exclude_none=True), limit,

@@ -3,6 +3,7 @@ and the ``coverage.csv`` / ``shifts.csv`` / ``tours.csv`` files of a finished jo
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Response, status
@@ -12,7 +13,7 @@ from api.deps import ApiKeyDep, PoolDep, SessionDep, SettingsDep, StoreDep
 from api.jobs import Job, JobKind, JobStatus
 from api.jobs.runners import build_roster_inputs
 from api.routers._common import ERRORS, get_job, job_public, not_found
-from api.schemas import JobPublic, Problem, RosterJobCreate
+from api.schemas import JobPublic, PlanCreate, Problem, RosterJobCreate
 from api.settings import Settings
 
 BASE = "/v1/roster-jobs"
@@ -28,6 +29,15 @@ def time_limit(requested: float | None, settings: Settings) -> tuple[float, list
         return settings.max_solve_s, [f"time_limit_s {want:g} capped at the server's "
                                       f"max_solve_s {settings.max_solve_s:g}"]
     return float(want), []
+
+
+def plan_time_limit(body: PlanCreate, settings: Settings) -> tuple[float, list[str]]:
+    """A plan's time limit: ``[solver] time_limit_s`` (or the default) capped at
+    ``max_solve_s``."""
+    solver = body.config.get("solver", {})
+    want = solver.get("time_limit_s") if isinstance(solver, Mapping) else None
+    return time_limit(want if isinstance(want, int | float) and not isinstance(want, bool)
+                      else None, settings)
 
 
 def enqueue(kind: JobKind, request: dict, limit: float, notes: list[str], store: StoreDep,

@@ -32,7 +32,7 @@ from api.routers.roster_jobs import (
     artifact_response,
     cancel_job,
     enqueue,
-    time_limit,
+    plan_time_limit,
 )
 from api.schemas import JobPublic, PlanCreate, Problem, _In
 from staffing.exceptions import InputError
@@ -105,13 +105,6 @@ def _scenarios(body: ScenariosCreate, workdir: Path, limit_s: float) -> tuple[An
         if not 0 < t < 1:
             raise InputError(f"curve[{j}]", t, "a service level in (0, 1)")
     return base, items
-
-
-def _limit(body: ScenariosCreate, settings: Any) -> tuple[float, list[str]]:
-    solver = body.config.get("solver", {})
-    want = solver.get("time_limit_s") if isinstance(solver, Mapping) else None
-    return time_limit(want if isinstance(want, int | float) and not isinstance(want, bool)
-                      else None, settings)
 
 
 def _check(body: ScenariosCreate, limit_s: float) -> None:
@@ -189,7 +182,7 @@ async def create_scenarios(body: ScenariosCreate, response: Response, _: ApiKeyD
     ``scenarios[1].overrides.volume_scale``). The result holds one row per scenario
     (agent-hours, cost, headcount by template, predicted and simulated service level, ASA,
     abandonment, intervals under goal, solver gap) and the curve when asked."""
-    limit, notes = _limit(body, settings)
+    limit, notes = plan_time_limit(body, settings)
     await run_in_threadpool(_check, body, limit)
     return await run_in_threadpool(enqueue, JobKind.SCENARIOS,
                                    body.model_dump(mode="json", exclude_none=True), limit,
