@@ -8,7 +8,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from staffing.grid import IntervalGrid
 from staffing.hours import OpenHours
 from staffing.roster import (
     BreakRule,
@@ -20,6 +19,7 @@ from staffing.roster import (
     WeeklyRules,
     solve_roster,
 )
+from tests.roster.conftest import ONE_DAY, day_index
 
 TZ = "UTC"
 OPTS = SolverOptions(time_limit_s=20, mip_rel_gap=0)
@@ -29,7 +29,7 @@ BIG = Penalties(under_per_agent_interval=1000.0, over_per_agent_interval=1.0)
 def req(values: dict[tuple[int, int], float], days: int = 1, start: str = "2024-01-01",
         freq: str = "60min", tz: str = TZ) -> pd.Series:
     """Requirement on a `days`-day grid: {(day, hour): agents}, zero elsewhere."""
-    idx = IntervalGrid.of(tz, freq).range(start, days)
+    idx = day_index(freq, days, start, tz)
     s = pd.Series(0.0, index=idx)
     for (d, hour), v in values.items():
         s.iloc[d * 24 + hour] = v
@@ -43,9 +43,7 @@ def tpl(name="t", start="09:00", latest=None, paid=1.0, **kw) -> ShiftTemplate:
 
 
 def cfg(*templates, rules=None, penalties=BIG, hours=None) -> RosterConfig:
-    return RosterConfig(tuple(templates), rules or WeeklyRules(workdays=1,
-                                                               consecutive_days_off=0),
-                        penalties, hours)
+    return RosterConfig(tuple(templates), rules or ONE_DAY, penalties, hours)
 
 
 def test_under_staffing_with_headcount_limit():

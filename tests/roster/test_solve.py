@@ -12,7 +12,6 @@ import pytest
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from staffing.exceptions import InputError
-from staffing.grid import IntervalGrid
 from staffing.hours import OpenHours
 from staffing.roster import (
     HIGHS_STATUS,
@@ -22,15 +21,14 @@ from staffing.roster import (
     RosterStatus,
     ShiftTemplate,
     SolverOptions,
-    WeeklyRules,
     coverage_duals,
     solve_roster,
     status_from_highs,
 )
+from tests.roster.conftest import ONE_DAY, day_index
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "data" / "roster_example.toml"
-ONE_DAY = WeeklyRules(workdays=1, consecutive_days_off=0)
 
 
 def cyclic_optimum(r: np.ndarray, length: int) -> int:
@@ -48,7 +46,7 @@ def cyclic_optimum(r: np.ndarray, length: int) -> int:
 def test_classic_cyclic_24h_instance(seed):
     rng = np.random.default_rng(seed)
     r = rng.integers(0, 9, 24).astype(float)
-    idx = IntervalGrid.of("UTC", "60min").range("2024-01-01", 1)
+    idx = day_index()
     t = ShiftTemplate("eight", dt.time(0), dt.time(23), 60, 8.0, cost_per_hour=1 / 8)
     cfg = RosterConfig((t,), ONE_DAY, Penalties(1000.0, 0.0))
     res = solve_roster(pd.Series(r, index=idx), cfg, SolverOptions(mip_rel_gap=0))
@@ -144,7 +142,7 @@ def test_status_table():
 
 
 def test_min_staff_outside_templates_is_infeasible_with_diagnosis():
-    idx = IntervalGrid.of("UTC", "60min").range("2024-01-01", 1)  # a Monday
+    idx = day_index()  # a Monday
     hours = OpenHours.from_dict({"mon": "09:00-22:00"}, min_staff=1)
     t = ShiftTemplate("day", dt.time(9), dt.time(10), 60, 8.0)
     res = solve_roster(pd.Series(1.0, index=idx), RosterConfig((t,), ONE_DAY, Penalties(),
@@ -156,7 +154,7 @@ def test_min_staff_outside_templates_is_infeasible_with_diagnosis():
 
 
 def test_headcount_conflict_is_infeasible_and_named():
-    idx = IntervalGrid.of("UTC", "60min").range("2024-01-01", 1)
+    idx = day_index()
     hours = OpenHours.from_dict({"mon": "09:00-17:00"}, min_staff=3)
     t = ShiftTemplate("day", dt.time(9), dt.time(9), 60, 8.0, max_headcount=2)
     res = solve_roster(pd.Series(0.0, index=idx), RosterConfig((t,), ONE_DAY, Penalties(),
@@ -166,7 +164,7 @@ def test_headcount_conflict_is_infeasible_and_named():
 
 
 def test_coverage_duals_price_short_intervals():
-    idx = IntervalGrid.of("UTC", "60min").range("2024-01-01", 1)
+    idx = day_index()
     r = pd.Series(0.0, index=idx)
     r.iloc[9:12] = 3
     t = ShiftTemplate("day", dt.time(9), dt.time(9), 60, 3.0, cost_per_hour=1.0,
@@ -231,7 +229,7 @@ def test_bad_config(data, field):
 
 def test_bad_requirement():
     cfg = RosterConfig.from_dict(BASE)
-    idx = IntervalGrid.of("UTC", "60min").range("2024-01-01", 1)
+    idx = day_index()
     with pytest.raises(InputError, match="required.index"):
         solve_roster(pd.Series(1.0, index=idx.tz_localize(None)), cfg)
     with pytest.raises(InputError, match="required.index"):
@@ -251,7 +249,7 @@ def test_bad_requirement():
 
 
 def test_library_is_silent_and_checks_extra_options(capfd):
-    idx = IntervalGrid.of("UTC", "30min").range("2024-01-01", 1)
+    idx = day_index("30min")
     cfg = RosterConfig.from_dict(BASE)
     res = solve_roster(pd.Series(1.0, index=idx), cfg, SolverOptions(extra={"random_seed": 3}))
     assert res.status is RosterStatus.OPTIMAL
