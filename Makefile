@@ -21,15 +21,15 @@ demo: install
 	$(VENV)/bin/staffing demo --out $(OUT)
 
 lint: install
-	$(VENV)/bin/ruff check staffing api tests benchmarks
+	$(VENV)/bin/ruff check staffing api tests benchmarks scripts
 	$(VENV)/bin/mypy staffing api
 
 test: lint
 	$(VENV)/bin/pytest -q -n 2 --dist loadfile
 
 fmt: install
-	$(VENV)/bin/ruff format staffing api tests benchmarks
-	$(VENV)/bin/ruff check --fix staffing api tests benchmarks
+	$(VENV)/bin/ruff format staffing api tests benchmarks scripts
+	$(VENV)/bin/ruff check --fix staffing api tests benchmarks scripts
 
 bench: install
 	$(PY) -m pip install -q -e '.[dev,bench]'
