@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import time
 
 import pytest
 
@@ -62,10 +61,7 @@ def test_notebook_runs(name, monkeypatch):
                     assert " _" not in line and "._" not in line, line
     client = nbclient.NotebookClient(nb, timeout=300, kernel_name="python3",
                                      resources={"metadata": {"path": str(ROOT)}})
-    t0 = time.perf_counter()
     client.execute()
-    elapsed = time.perf_counter() - t0
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
               if o.output_type == "error"]
     assert not errors
-    assert elapsed < 180, f"{name} took {elapsed:.0f} s"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -142,19 +140,16 @@ def test_bad_inputs():
         simulate(f.drop(f.index[3]), np.delete(agents, 3))
 
 
-def test_bundled_week_is_fast(call_log):
+def test_bundled_week_with_real_handle_times(call_log):
     hist = call_log.to_intervals("15min")
     week = hist.loc["1999-02-14":"1999-02-20", ["calls", "aht_s"]].copy()
     week["calls"] = week["calls"].astype(float)
     week["aht_s"] = week["aht_s"].fillna(180.0)
     agents = np.ceil(week["calls"] * week["aht_s"] / 900 + 2 * (week["calls"] > 0))
     served = call_log.calls.loc[call_log.calls["outcome"] == "served", "handle_s"]
-    t0 = time.perf_counter()
     r = simulate(week, agents, patience_s=300.0, handle_s=served,
                  options=SimulationOptions(replications=10, seed=0))
-    elapsed = time.perf_counter() - t0
-    assert r.week["offered"] > 5000
-    assert elapsed < 5.0
+    assert r.week["offered"] > 5000  # speed: benchmarks/bench_simulate.py
 
 
 def test_dst_week_has_92_and_100_interval_days():
