@@ -13,7 +13,7 @@ import logging
 import time
 import warnings
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -21,6 +21,9 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from staffing.exceptions import InputError, StaffingError, StaffingWarning
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 app = typer.Typer(help="Contact-center workforce planning: forecast, requirements, rosters.",
                   no_args_is_help=True, rich_markup_mode="rich")
@@ -143,8 +146,8 @@ def forecast(
     config: Path = CONFIG_OPT,
     out: Path | None = typer.Option(None, "--out", "-o",
                                     help="Write forecast.csv and forecast.png here."),
-    start: str | None = typer.Option(None, help="Override [plan] start (YYYY-MM-DD)."),
-    days: int | None = typer.Option(None, help="Override [plan] days."),
+    start: str | None = typer.Option(None, help="Override \\[plan] start (YYYY-MM-DD)."),
+    days: int | None = typer.Option(None, help="Override \\[plan] days."),
     verbose: int = VERBOSE_OPT,
 ) -> None:
     """Forecast calls and handle time per interval for the planning week; print the backtest.
@@ -235,7 +238,7 @@ def roster(
         "forecasting (needs interval_start, agents_required)."),
     out: Path = typer.Option(..., "--out", "-o", help="Output directory."),
     time_limit: float | None = typer.Option(None, "--time-limit",
-                                            help="Override [solver] time_limit_s (seconds)."),
+                                            help="Override \\[solver] time_limit_s (seconds)."),
     verbose: int = VERBOSE_OPT,
 ) -> None:
     """Solve the weekly roster (HiGHS) and write shifts.csv, coverage.csv (with the predicted
@@ -341,10 +344,10 @@ def plan_cmd(
     config: Path = CONFIG_OPT,
     out: Path = typer.Option(..., "--out", "-o", help="Output directory."),
     time_limit: float | None = typer.Option(None, "--time-limit",
-                                            help="Override [solver] time_limit_s (seconds)."),
-    start: str | None = typer.Option(None, help="Override [plan] start (YYYY-MM-DD)."),
+                                            help="Override \\[solver] time_limit_s (seconds)."),
+    start: str | None = typer.Option(None, help="Override \\[plan] start (YYYY-MM-DD)."),
     simulate: bool | None = typer.Option(None, "--simulate/--no-simulate",
-                                         help="Override [simulation] enabled."),
+                                         help="Override \\[simulation] enabled."),
     plots: bool = typer.Option(True, "--plots/--no-plots", help="Write the PNG plots."),
     verbose: int = VERBOSE_OPT,
 ) -> None:
@@ -374,8 +377,11 @@ def evaluate_cmd(
     requirements_csv: Path = typer.Option(
         ..., "--requirements", help="requirements.csv (or forecast.csv) with calls, aht_s."),
     simulate: bool = typer.Option(True, "--simulate/--no-simulate",
-                                  help="Also simulate ([simulation] settings)."),
+                                  help="Also simulate (\\[simulation] settings)."),
     misses: int = typer.Option(10, help="List up to this many intervals that miss the goal."),
+    at: list[str] = typer.Option(
+        [], "--at", help="Local time of an interval to answer for, e.g. '1999-03-02 10:00' "
+        "(repeatable): will the roster meet the goal then?"),
     out: Path | None = typer.Option(None, "--out", "-o", help="Write evaluation.csv (per "
                                     "interval), days.csv and misses.csv here."),
     verbose: int = VERBOSE_OPT,
@@ -383,7 +389,7 @@ def evaluate_cmd(
     """Predict (Erlang C/A) and simulate the service of an existing roster's coverage.
 
     Example: staffing evaluate -c data/plan.toml --coverage out/plan/coverage.csv
-             --requirements out/plan/requirements.csv
+             --requirements out/plan/requirements.csv --at "1999-03-02 10:00"
     """
     _setup(verbose)
     from staffing.evaluate import evaluate
@@ -404,11 +410,16 @@ def evaluate_cmd(
         ev = evaluate(frame, cov["scheduled"].astype(float), goals, tz=cfg.tz)
         sim = (run_simulation(cfg, goals, frame, ev, data.handle_s if data else None)
                if simulate else None)
+        moments = [_interval_at(t, ev.intervals.index, cfg.tz, cfg.freq) for t in at]
     except (StaffingError, ValueError, OSError) as exc:
         _fail(exc)
     console.print(format_summary({"evaluation": ev.summary(),
                                   "simulation": sim.summary() if sim else None}),
                   highlight=False)
+    for ts in moments:
+        console.print(_answer_at(ts, ev.intervals.loc[ts], goals,
+                                 sim.intervals.loc[ts] if sim is not None else None),
+                      highlight=False)
     if len(ev.misses) and misses > 0:
         table = Table(title=f"intervals missing the goal ({len(ev.misses)})")
         for col in ("interval (local)", "calls", "agents_net", "service_level", "reason"):
@@ -429,6 +440,44 @@ def evaluate_cmd(
             paths["simulation_days.csv"] = write_csv(sim.days, out / "simulation_days.csv",
                                                      index=True)
         _print_written(paths, out)
+
+
+def _interval_at(text: str, index: pd.DatetimeIndex, tz: str, freq: pd.Timedelta
+                 ) -> pd.Timestamp:
+    """The interval of ``index`` containing the local time ``text`` (InputError otherwise)."""
+    import pandas as pd
+
+    try:
+        ts = pd.Timestamp(text)
+    except ValueError as exc:
+        raise InputError("--at", text, "a local time like '1999-03-02 10:00'") from exc
+    try:
+        ts = ts.tz_convert(tz) if ts.tzinfo else ts.tz_localize(tz, ambiguous="raise")
+    except Exception as exc:  # nonexistent or ambiguous around a DST change
+        raise InputError("--at", text, f"a time that exists once in {tz}") from exc
+    pos = index.searchsorted(ts, side="right") - 1
+    if pos < 0 or ts >= index[pos] + freq:
+        raise InputError("--at", text, f"a time between {index[0]:%Y-%m-%d %H:%M} and "
+                         f"{(index[-1] + freq):%Y-%m-%d %H:%M} (the evaluated week)")
+    return index[pos]
+
+
+def _answer_at(ts: pd.Timestamp, row: pd.Series, goals: Any, sim: pd.Series | None) -> str:
+    """One line: the goal, the prediction and (if simulated) the simulation for one interval."""
+    import pandas as pd
+
+    goal = (f"{goals.service_level:.0%}/{goals.answer_s:g}s"
+            if goals.service_level is not None else "the goals")
+    verdict = "meets" if bool(row["meets_goal"]) else "MISSES"
+    text = (f"{ts:%a %Y-%m-%d %H:%M}: {verdict} {goal}: {row['calls']:.1f} calls, "
+            f"{row['scheduled']:g} scheduled ({row['agents_net']:.2f} on the phone), "
+            f"predicted SL {row['service_level']:.1%}, ASA {row['asa_s']:.1f} s")
+    if "abandon_rate" in row and pd.notna(row["abandon_rate"]):
+        text += f", abandon {row['abandon_rate']:.1%}"
+    if sim is not None and pd.notna(sim.get("service_level")):
+        text += (f"; simulated SL {sim['service_level']:.1%} "
+                 f"[{sim['service_level_low']:.1%}, {sim['service_level_high']:.1%}]")
+    return text
 
 
 _WHATIF_ROWS = (
@@ -469,7 +518,7 @@ def whatif(
     time_limit: float | None = typer.Option(None, "--time-limit",
                                             help="Solver time limit per scenario (s)."),
     simulate: bool | None = typer.Option(None, "--simulate/--no-simulate",
-                                         help="Override [simulation] enabled."),
+                                         help="Override \\[simulation] enabled."),
     out: Path | None = typer.Option(None, "--out", "-o",
                                     help="Write compare.csv, scenarios.json (and curve.csv)."),
     plans: bool = typer.Option(False, "--plans", help="Also write each scenario's plan "

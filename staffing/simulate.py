@@ -319,10 +319,18 @@ def _metrics(offered: np.ndarray, within: np.ndarray, answered: np.ndarray,
         }
 
 
+_FRACTIONS = ("service_level", "abandon_rate")
+
+
 def _table(per_rep: dict[str, np.ndarray], confidence: float) -> dict[str, np.ndarray]:
+    """Mean and confidence bounds per metric; bounds of fractions are clipped to [0, 1] and
+    waits to >= 0 (a t-interval over few replications can overshoot them)."""
     cols: dict[str, np.ndarray] = {}
     for name in METRICS:
         mean, low, high = _ci(per_rep[name], confidence)
+        low = np.maximum(low, 0.0)
+        if name in _FRACTIONS:
+            high = np.minimum(high, 1.0)
         cols[name] = mean
         cols[f"{name}_low"] = low
         cols[f"{name}_high"] = high

@@ -186,6 +186,21 @@ def test_fast_plan_then_roster_and_evaluate(tmp_path, base):
     cov = pd.read_csv(out / "coverage.csv")
     np.testing.assert_allclose(ev["service_level"], cov["service_level"], rtol=1e-5)
 
+    # "will this roster hit 80/20 on Tuesday at 10:07?" -> the 10:00 interval's answer
+    args = ["evaluate", "-c", str(cfg), "--coverage", str(out / "coverage.csv"),
+            "--requirements", str(out / "requirements.csv"), "--no-simulate", "--misses", "0"]
+    res = runner.invoke(app, [*args, "--at", "1999-03-30 10:07"])
+    assert res.exit_code == 0, res.output
+    row = ev.set_index("interval_start").loc["1999-03-30T10:00:00+02:00"]
+    verdict = "meets" if row["meets_goal"] else "MISSES"
+    line = " ".join(res.output.split())
+    assert f"Tue 1999-03-30 10:00: {verdict} 80%/20s" in line
+    assert f"predicted SL {row['service_level']:.1%}" in line
+    for bad in ("1999-05-01 10:00", "tuesday"):
+        res = runner.invoke(app, [*args, "--at", bad])
+        assert res.exit_code == 2
+        assert "--at" in _one_line_error(res)
+
     res = runner.invoke(app, ["roster", "-c", str(cfg), "--requirements",
                               str(out / "requirements.csv"), "-o", str(tmp_path / "r"),
                               "--time-limit", "60"])

@@ -109,6 +109,11 @@ def test_days_table_and_ci_columns():
         assert (r.days[f"{name}_low"] <= r.days[name] + 1e-12).all()
     s = r.summary()
     assert s["replications"] == 4 and 0 <= s["service_level"] <= 1
+    # few replications per interval: t-bounds are clipped to what the metric can be
+    for name in ("service_level", "abandon_rate"):
+        lo, hi = r.intervals[f"{name}_low"].dropna(), r.intervals[f"{name}_high"].dropna()
+        assert (lo >= 0).all() and (hi <= 1).all()
+    assert (r.intervals["asa_s_low"].dropna() >= 0).all()
 
 
 @pytest.mark.parametrize(
