@@ -94,6 +94,15 @@ def _enter_scheduler(requested: int | None) -> tuple[int | None, str | None]:
         return threads, note
 
 
+def _interrupt(event: Any) -> None:
+    """Ask HiGHS to stop from inside a callback (``interrupt()`` in newer highspy; older
+    releases, 1.8 among them, take the flag on ``data_in``)."""
+    if hasattr(event, "interrupt"):
+        event.interrupt()
+    else:
+        event.data_in.user_interrupt = True
+
+
 def _leave_scheduler() -> None:
     with _SCHED_LOCK:
         _SCHED["active"] = int(_SCHED["active"] or 0) - 1
@@ -215,7 +224,7 @@ def _run(
 
     def on_poll(e: Any) -> None:
         if cancel is not None and cancel.is_set():
-            e.interrupt()
+            _interrupt(e)
             return
         now = time.perf_counter()
         if progress is not None and now - last[0] >= 0.5:
