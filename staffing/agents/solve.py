@@ -7,6 +7,7 @@ option through ``highs_options``); its termination condition maps onto
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from dataclasses import dataclass, field
@@ -126,8 +127,16 @@ def solve_day_model(built: BuiltDayModel,
     opt = _solver(options)
     t0 = time.perf_counter()
     res = opt.solve(built.model)
-    solve_s = time.perf_counter() - t0
     tc = res.termination_condition
+    if tc == TC.unknown and options.threads is not None:
+        # HiGHS's scheduler is process-wide: once started with another thread count, a run
+        # asking for a different one fails at once. Retry on the running scheduler's count.
+        opt = _solver(dataclasses.replace(options, threads=None))
+        res = opt.solve(built.model)
+        tc = res.termination_condition
+        built.notes.append(f"threads={options.threads} refused by HiGHS's running scheduler; "
+                           "used its default")
+    solve_s = time.perf_counter() - t0
     obj = res.best_feasible_objective
     has = obj is not None and math.isfinite(obj)
     with_sol, without = _STATUS.get(tc, (RosterStatus.ERROR, RosterStatus.ERROR))

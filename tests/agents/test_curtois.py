@@ -68,7 +68,7 @@ def test_instance1_structure() -> None:
 def test_instance1_solves_to_its_published_optimum() -> None:
     # 607 is the published optimum of instance 1; the solve needs ~1 s, the limits are generous
     sol = solve_problem(read_curtois(DATA / "Instance1.txt"),
-                        AgentSolverOptions(time_limit_s=600, threads=1))
+                        AgentSolverOptions(time_limit_s=600))
     assert sol.status is RosterStatus.OPTIMAL
     assert sol.objective == pytest.approx(607, abs=1e-6)
     assert sol.gap is not None and sol.gap <= 1e-6
@@ -135,7 +135,7 @@ def _brute_force(text: str) -> float:
 
 def test_tiny_instance_matches_brute_force_optimum() -> None:
     expected = _brute_force(TINY)
-    sol = solve_problem(parse_curtois(TINY), AgentSolverOptions(time_limit_s=600, threads=1))
+    sol = solve_problem(parse_curtois(TINY), AgentSolverOptions(time_limit_s=600))
     assert sol.status is RosterStatus.OPTIMAL
     assert sol.objective == pytest.approx(expected)
     # and the schedule returned obeys the rules checked independently
