@@ -19,9 +19,10 @@ from fastapi.openapi.utils import get_openapi
 from starlette.concurrency import run_in_threadpool
 
 import staffing
-from api import errors, schemas
+from api import errors, schemas, web
 from api.jobs import JobStore, WorkerPool
-from api.routers import forecasts, health, plans, requirements, roster_jobs, scenarios
+from api.routers import forecasts, health, plans, requirements, roster_jobs, samples, scenarios
+from api.routers import jobs as job_list
 from api.settings import Settings
 
 log = logging.getLogger("api")
@@ -73,12 +74,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             store.close()
 
     app = FastAPI(title="staffing", version=getattr(staffing, "__version__", "0"),
-                  description=DESCRIPTION, lifespan=lifespan)
+                  description=DESCRIPTION, lifespan=lifespan,
+                  docs_url=None, redoc_url=None)  # offline docs: api.web
     app.state.settings = settings
     errors.install(app)
     app.add_middleware(errors.BodySizeLimit, max_bytes=settings.max_body_bytes)
     for module in (health, forecasts, requirements, roster_jobs, plans, scenarios):
         app.include_router(module.router)
+    app.include_router(job_list.router)
+    app.include_router(samples.router)
+    web.install(app)  # the web view at / and /docs, /redoc from vendored files
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 

@@ -216,6 +216,30 @@ class PlanResult:
             out["simulated_abandon"] = sd["abandon_rate"]
         return out
 
+    def service_intervals(self) -> pd.DataFrame:
+        """Predicted (Erlang) beside simulated service per interval, for ``service.csv``.
+
+        Indexed by ``interval_start``: ``calls``, ``scheduled``, ``predicted_sl``,
+        ``predicted_asa_s`` (s), ``predicted_abandon``, ``meets_goal``, and with a simulation
+        ``simulated_sl`` with its ``simulated_sl_low``/``_high`` confidence bounds (fractions;
+        NaN where no call arrives). Empty without an evaluation.
+        """
+        ev = self.evaluation
+        if ev is None:
+            return pd.DataFrame()
+        iv = ev.intervals
+        out = pd.DataFrame({
+            "calls": iv["calls"], "scheduled": iv["scheduled"],
+            "predicted_sl": iv["service_level"], "predicted_asa_s": iv["asa_s"],
+            "predicted_abandon": iv["abandon_rate"], "meets_goal": iv["meets_goal"],
+        }, index=iv.index)
+        if self.simulation is not None:
+            si = self.simulation.intervals.reindex(iv.index)
+            out["simulated_sl"] = si["service_level"]
+            out["simulated_sl_low"] = si["service_level_low"]
+            out["simulated_sl_high"] = si["service_level_high"]
+        return out
+
     def text(self) -> str:
         """A few lines for people (see :func:`staffing.report.format_summary`)."""
         from staffing.report import format_summary
@@ -227,7 +251,8 @@ class PlanResult:
 
         Files: ``forecast.csv``, ``requirements.csv``, ``shifts.csv``, ``coverage.csv``,
         ``tours.csv``, ``summary.json``, ``plan.xlsx`` (sheets info, forecast, requirements,
-        shifts, tours, coverage, days, misses), ``shifts.ics``, and with ``plots`` the PNGs
+        shifts, tours, coverage, days, misses), ``service.csv`` (predicted and simulated
+        service per interval), ``shifts.ics``, and with ``plots`` the PNGs
         ``forecast.png``, ``coverage.png``, ``heatmap.png``, ``service.png`` (predicted vs
         simulated service level per interval).
         """
@@ -265,6 +290,9 @@ class PlanResult:
         info["tz"] = tz
         info["forecast_model"] = summary["forecast"]["model"]
         paths["plan.xlsx"] = export.write_workbook(sheets, out / "plan.xlsx", info=info)
+        service = self.service_intervals()
+        if len(service):
+            paths["service.csv"] = export.write_csv(service, out / "service.csv", index=True)
         if not shifts.empty:
             paths["shifts.ics"] = export.write_ics(
                 shifts, out / "shifts.ics", name=f"roster {self.config.start.isoformat()}")

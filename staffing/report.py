@@ -1,28 +1,34 @@
 """Plots (PNG, matplotlib Agg) and text summaries of a plan.
 
 Figures are built with :class:`matplotlib.figure.Figure` and the Agg canvas directly, so the
-global pyplot backend is never touched (safe in servers and tests). Times on the axes are local
-wall-clock times of the site.
+global pyplot backend is never touched (safe in servers and tests). Time axes tick in the site's
+zone (``tz``) with weekdays and name the zone and its UTC offset; agent axes have integer ticks;
+service levels are drawn in percent. ``*_figure`` builds a figure, ``plot_*`` saves it as PNG.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from datetime import tzinfo
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
+import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from staffing.exceptions import InputError
 from staffing.grid import INDEX_NAME
 
-__all__ = ["format_summary", "plot_coverage", "plot_forecast", "plot_heatmap", "plot_service",
+__all__ = ["coverage_figure", "forecast_figure", "format_summary", "heatmap_figure",
+           "plot_coverage", "plot_forecast", "plot_heatmap", "plot_service", "service_figure",
            "staffing_matrix"]
 
 
@@ -34,27 +40,114 @@ def _save(fig: Figure, path: str | Path) -> Path:
     return p
 
 
-def _finish_timeline(fig: Figure, ax: Axes, title: str, path: str | Path, *,
-                     legend_loc: Literal["upper left", "lower left"]) -> Path:
-    """Title, grid, legend and date ticks of a plot over time, then save it."""
+def _zone(index: pd.DatetimeIndex, tz: str | None) -> tzinfo | None:
+    """The site's zone: ``tz`` if given, else the index's own (None for naive indexes)."""
+    if tz:
+        return ZoneInfo(tz)
+    return index.tz
+
+
+def _zone_label(index: pd.DatetimeIndex, zone: tzinfo | None) -> str:
+    """``"local time (Asia/Jerusalem, UTC+02:00)"``; offsets listed when DST changes them."""
+    if zone is None or not len(index):
+        return "local time"
+    local = index.tz_convert(zone) if index.tz is not None else index.tz_localize(zone)
+    offsets = dict.fromkeys(t.strftime("%z") for t in (local[0], local[-1]))
+    text = ", ".join(f"UTC{o[:3]}:{o[3:]}" for o in offsets)
+    return f"local time ({zone}, {text})"
+
+
+def _time_axis(ax: Axes, index: pd.DatetimeIndex, zone: tzinfo | None) -> None:
+    """Ticks in the site's zone with weekdays: one labelled tick per local midnight ("Mon 01
+    Mar") and hours between for a week; "Mon 08:00" style ticks for a day or two."""
+    span_days = (index[-1] - index[0]) / pd.Timedelta(days=1) if len(index) > 1 else 1.0
+    if span_days > 2.5:
+        ax.xaxis.set_major_locator(mdates.DayLocator(tz=zone))
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%a %d %b", tz=zone))
+        ax.xaxis.set_minor_locator(mdates.HourLocator(byhour=[6, 12, 18], tz=zone))
+        ax.xaxis.set_minor_formatter(mdates.DateFormatter("%H", tz=zone))
+        ax.tick_params(axis="x", which="minor", labelsize=6, colors="0.45")
+    else:
+        ax.xaxis.set_major_locator(mdates.HourLocator(interval=3 if span_days > 1.2 else 2,
+                                                      tz=zone))
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%a %H:%M", tz=zone))
+    ax.set_xlabel(_zone_label(index, zone))
+
+
+def _finish_timeline(fig: Figure, ax: Axes, title: str, index: pd.DatetimeIndex,
+                     zone: tzinfo | None, *,
+                     legend_loc: Literal["upper left", "lower left"]) -> Figure:
+    """Title, grid, legend and zone-aware weekday ticks of a plot over time."""
     ax.set_title(title)
     ax.grid(alpha=0.3)
     ax.legend(loc=legend_loc, fontsize=8)
-    fig.autofmt_xdate()
+    _time_axis(ax, index, zone)
     fig.tight_layout()
-    return _save(fig, path)
+    return fig
 
 
 def _indexed(frame: pd.DataFrame) -> pd.DataFrame:
     if INDEX_NAME in frame.columns:
-        return frame.set_index(INDEX_NAME)
+        frame = frame.set_index(INDEX_NAME)
+        frame.index = pd.DatetimeIndex(frame.index)
     return frame
 
 
 def _local(index: pd.DatetimeIndex, tz: str | None) -> pd.DatetimeIndex:
+    """Wall-clock times in the site's zone, naive (for day x time-of-day tables)."""
     if tz and index.tz is not None:
         index = index.tz_convert(tz)
     return index.tz_localize(None) if index.tz is not None else index
+
+
+def _x(index: pd.DatetimeIndex, zone: tzinfo | None) -> np.ndarray:
+    """Matplotlib date numbers of the instants in ``index`` (naive times taken in ``zone``)."""
+    if index.tz is None and zone is not None:
+        index = index.tz_localize(zone, ambiguous="NaT", nonexistent="NaT")
+    return np.asarray(mdates.date2num(index.to_pydatetime()), dtype=float)
+
+
+def _step_days(index: pd.DatetimeIndex) -> float:
+    """Interval length in days (matplotlib date units)."""
+    if len(index) > 1:
+        return float(pd.Series(index).diff().dropna().min() / pd.Timedelta(days=1))
+    return 15 / 1440
+
+
+def forecast_figure(
+    forecast: pd.DataFrame,
+    *,
+    history: pd.DataFrame | None = None,
+    level: float | None = None,
+    title: str = "Forecast of offered calls",
+    tz: str | None = None,
+) -> Figure:
+    """Figure of :func:`plot_forecast`."""
+    f = _indexed(forecast)
+    for col in ("calls",):
+        if col not in f.columns:
+            raise InputError("forecast", list(f.columns), "a 'calls' column")
+    zone = _zone(f.index, tz)
+    fig = Figure(figsize=(12, 4.2))
+    ax = fig.add_subplot()
+    x = _x(f.index, zone)
+    shown = f.index
+    if history is not None and len(history):
+        h = _indexed(history)
+        h = h[h.index >= f.index[0] - pd.Timedelta(days=7)]
+        h = h[h.index < f.index[0]]
+        if len(h):
+            ax.plot(_x(h.index, zone), h["calls"].to_numpy(float), color="0.55", lw=0.8,
+                    label="history (last week)")
+            shown = h.index.append(f.index)
+    if {"calls_lower", "calls_upper"} <= set(f.columns):
+        band = f"{level:.0%} interval" if level else "prediction interval"
+        ax.fill_between(x, f["calls_lower"].to_numpy(float), f["calls_upper"].to_numpy(float),
+                        step="post", color="tab:blue", alpha=0.25, lw=0, label=band)
+    ax.step(x, f["calls"].to_numpy(float), where="post", color="tab:blue", lw=1.1,
+            label="forecast (mean)")
+    ax.set_ylabel("calls offered per interval")
+    return _finish_timeline(fig, ax, title, shown, zone, legend_loc="upper left")
 
 
 def plot_forecast(
@@ -67,29 +160,44 @@ def plot_forecast(
     tz: str | None = None,
 ) -> Path:
     """Forecast calls per interval with its prediction band (``calls_lower``/``calls_upper``);
-    the last week of ``history`` (if given) is drawn before it for context."""
-    f = _indexed(forecast)
-    for col in ("calls",):
-        if col not in f.columns:
-            raise InputError("forecast", list(f.columns), "a 'calls' column")
+    the last week of ``history`` (if given) is drawn before it for context. Time ticks are in
+    ``tz`` (default: the index's zone) with weekdays; the zone is named on the axis."""
+    return _save(forecast_figure(forecast, history=history, level=level, title=title, tz=tz),
+                 path)
+
+
+def coverage_figure(
+    coverage: pd.DataFrame,
+    *,
+    title: str = "Required vs scheduled agents",
+    tz: str | None = None,
+) -> Figure:
+    """Figure of :func:`plot_coverage`."""
+    c = _indexed(coverage)
+    for col in ("required", "scheduled"):
+        if col not in c.columns:
+            raise InputError("coverage", list(c.columns), f"a '{col}' column")
+    zone = _zone(c.index, tz)
     fig = Figure(figsize=(12, 4.2))
     ax = fig.add_subplot()
-    x = _local(f.index, tz)
-    if history is not None and len(history):
-        h = _indexed(history)
-        h = h[h.index >= f.index[0] - pd.Timedelta(days=7)]
-        h = h[h.index < f.index[0]]
-        if len(h):
-            ax.plot(_local(h.index, tz), h["calls"].to_numpy(float), color="0.55", lw=0.8,
-                    label="history (last week)")
-    if {"calls_lower", "calls_upper"} <= set(f.columns):
-        band = f"{level:.0%} interval" if level else "prediction interval"
-        ax.fill_between(x, f["calls_lower"].to_numpy(float), f["calls_upper"].to_numpy(float),
-                        step="post", color="tab:blue", alpha=0.25, lw=0, label=band)
-    ax.step(x, f["calls"].to_numpy(float), where="post", color="tab:blue", lw=1.1,
-            label="forecast (mean)")
-    ax.set_ylabel("calls offered per interval")
-    return _finish_timeline(fig, ax, title, path, legend_loc="upper left")
+    x = _x(c.index, zone)
+    width = _step_days(c.index)
+    req = c["required"].to_numpy(float)
+    sch = c["scheduled"].to_numpy(float)
+    under = sch < req
+    over = sch > req
+    # one bar per interval between scheduled and required: an isolated short interval stays
+    # visible (a stepped fill_between with `where` drops it)
+    ax.bar(x[under], (req - sch)[under], bottom=sch[under], width=width, align="edge",
+           color="tab:red", alpha=0.75, lw=0, label=f"under ({int(under.sum())} intervals)")
+    ax.bar(x[over], (sch - req)[over], bottom=req[over], width=width, align="edge",
+           color="tab:green", alpha=0.25, lw=0, label="over")
+    ax.step(x, req, where="post", color="black", lw=1.0, label="required")
+    ax.step(x, sch, where="post", color="tab:blue", lw=1.1, label="scheduled (on the floor)")
+    ax.set_ylabel("agents")
+    ax.set_ylim(bottom=0)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    return _finish_timeline(fig, ax, title, c.index, zone, legend_loc="upper left")
 
 
 def plot_coverage(
@@ -99,23 +207,10 @@ def plot_coverage(
     title: str = "Required vs scheduled agents",
     tz: str | None = None,
 ) -> Path:
-    """Required and scheduled agents per interval over the week (step lines), with under-
-    staffed intervals shaded."""
-    c = _indexed(coverage)
-    for col in ("required", "scheduled"):
-        if col not in c.columns:
-            raise InputError("coverage", list(c.columns), f"a '{col}' column")
-    fig = Figure(figsize=(12, 4.2))
-    ax = fig.add_subplot()
-    x = _local(c.index, tz)
-    req = c["required"].to_numpy(float)
-    sch = c["scheduled"].to_numpy(float)
-    ax.step(x, req, where="post", color="black", lw=1.0, label="required")
-    ax.step(x, sch, where="post", color="tab:green", lw=1.1, label="scheduled (on the floor)")
-    ax.fill_between(x, sch, req, where=sch < req, step="post", color="tab:red", alpha=0.35,
-                    lw=0, label="under")
-    ax.set_ylabel("agents")
-    return _finish_timeline(fig, ax, title, path, legend_loc="upper left")
+    """Required and scheduled agents per interval over the week (step lines), under-staffed
+    intervals as red bars and over-staffed ones light green; integer agent ticks, weekday
+    time ticks in ``tz``."""
+    return _save(coverage_figure(coverage, title=title, tz=tz), path)
 
 
 def staffing_matrix(coverage: pd.DataFrame, *, tz: str | None = None) -> pd.DataFrame:
@@ -129,14 +224,13 @@ def staffing_matrix(coverage: pd.DataFrame, *, tz: str | None = None) -> pd.Data
     return frame.pivot_table(index="date", columns="slot", values="diff", aggfunc="sum")
 
 
-def plot_heatmap(
+def heatmap_figure(
     coverage: pd.DataFrame,
-    path: str | Path,
     *,
     title: str = "Over (+) / under (-) staffing, agents",
     tz: str | None = None,
-) -> Path:
-    """Day x interval heatmap of ``scheduled - required`` (red under, blue over)."""
+) -> Figure:
+    """Figure of :func:`plot_heatmap`."""
     m = staffing_matrix(coverage, tz=tz)
     values = m.to_numpy(float)
     finite = values[np.isfinite(values)]
@@ -150,28 +244,42 @@ def plot_heatmap(
     step = max(1, len(m.columns) // 24)
     ax.set_xticks(range(0, len(m.columns), step))
     ax.set_xticklabels(list(m.columns)[::step], rotation=90, fontsize=7)
+    c = _indexed(coverage)
+    ax.set_xlabel(_zone_label(c.index, _zone(c.index, tz)))
     ax.set_title(title)
-    fig.colorbar(im, ax=ax, label="scheduled - required")
+    bar = fig.colorbar(im, ax=ax, label="scheduled - required (agents)")
+    bar.locator = MaxNLocator(integer=True)
+    bar.update_ticks()
     fig.tight_layout()
-    return _save(fig, path)
+    return fig
 
 
-def plot_service(
-    predicted: pd.DataFrame,
+def plot_heatmap(
+    coverage: pd.DataFrame,
     path: str | Path,
+    *,
+    title: str = "Over (+) / under (-) staffing, agents",
+    tz: str | None = None,
+) -> Path:
+    """Day x interval heatmap of ``scheduled - required`` (red under, blue over), weekday
+    row labels, local wall-clock columns, integer colour-bar ticks."""
+    return _save(heatmap_figure(coverage, title=title, tz=tz), path)
+
+
+def service_figure(
+    predicted: pd.DataFrame,
     *,
     simulated: pd.DataFrame | None = None,
     goal: float | None = None,
     title: str = "Service level per interval: Erlang prediction vs simulation",
     tz: str | None = None,
-) -> Path:
-    """Predicted service level per interval (``Evaluation.intervals``) with the simulation's
-    mean and confidence band (``SimulationResult.intervals``) and the goal; intervals without
-    calls are left blank."""
+) -> Figure:
+    """Figure of :func:`plot_service`."""
     p = _indexed(predicted)
+    zone = _zone(p.index, tz)
     fig = Figure(figsize=(12, 4.2))
     ax = fig.add_subplot()
-    x = _local(p.index, tz)
+    x = _x(p.index, zone)
     has = p["calls"].to_numpy(float) > 0 if "calls" in p else np.ones(len(p), bool)
     sl = np.where(has, p["service_level"].to_numpy(float), np.nan)
     if simulated is not None and len(simulated):
@@ -186,8 +294,25 @@ def plot_service(
     if goal is not None:
         ax.axhline(goal, color="black", lw=0.8, ls="--", label=f"goal {goal:.0%}")
     ax.set_ylim(0, 1.02)
-    ax.set_ylabel("service level")
-    return _finish_timeline(fig, ax, title, path, legend_loc="lower left")
+    ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
+    ax.set_ylabel("service level (% of offered calls)")
+    return _finish_timeline(fig, ax, title, p.index, zone, legend_loc="lower left")
+
+
+def plot_service(
+    predicted: pd.DataFrame,
+    path: str | Path,
+    *,
+    simulated: pd.DataFrame | None = None,
+    goal: float | None = None,
+    title: str = "Service level per interval: Erlang prediction vs simulation",
+    tz: str | None = None,
+) -> Path:
+    """Predicted service level per interval (``Evaluation.intervals``) with the simulation's
+    mean and confidence band (``SimulationResult.intervals``) and the goal; intervals without
+    calls are left blank. The service axis is in percent, like the legend's goal."""
+    return _save(service_figure(predicted, simulated=simulated, goal=goal, title=title, tz=tz),
+                 path)
 
 
 def _fmt(v: Any, spec: str, unit: str = "") -> str:

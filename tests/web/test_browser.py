@@ -1,0 +1,195 @@
+"""The web view in a real browser (Debian's Chromium via Playwright) against a real
+``staffing serve`` on loopback: the docs render offline, a one-day plan is started from the UI
+and watched to completion, and the week, schedule and what-if pages show the API's numbers.
+
+Solves are tiny (one day, a few seconds' limit); assertions compare the charts with the files
+the API serves, never with timings. Every page records its requests (none may leave loopback)
+and fails on any JavaScript error; screenshots are kept in ``out/test-artifacts/web``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from typing import Any
+
+import pytest
+
+from tests.web.conftest import API_KEY, ARTIFACTS, Server, shot
+
+DONE = ("done", "failed", "cancelled")
+SOLVE_TIMEOUT_MS = 600_000  # generous: CI machines are shared; nothing asserts speed
+
+
+def rows(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def ready(pg: Any, page: str) -> None:
+    pg.wait_for_selector(f"#app[data-page='{page}'][data-ready='true']")
+
+
+def num(v: str) -> float | None:
+    return float(v) if v not in ("", "nan") else None
+
+
+def close(a: list[Any], b: list[Any], tol: float = 1e-9) -> bool:
+    return len(a) == len(b) and all(
+        (x is None and y is None) or (x is not None and y is not None and math.isclose(
+            x, y, rel_tol=tol, abs_tol=tol)) for x, y in zip(a, b, strict=True))
+
+
+@pytest.fixture(scope="module")
+def plan_id(browser: Any, server: Server) -> str:
+    """Start a one-day plan on the bundled data from the Plans page (API key typed into the
+    header box) and wait until it is done."""
+    pg = browser.new_page()
+    errors: list[str] = []
+    pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.goto(server.url + "/#/plans")
+    ready(pg, "plans")
+    pg.fill("#api-key", API_KEY)
+    pg.dispatch_event("#api-key", "change")
+    pg.fill("#days", "1")
+    pg.fill("#time-limit", "5")
+    pg.fill("#replications", "2")
+    pg.wait_for_function("document.querySelector('#start').value !== ''")
+    pg.click("#start-plan")
+    pg.wait_for_selector("#live[data-status='running'], #live[data-status='done']",
+                         timeout=SOLVE_TIMEOUT_MS)
+    pg.wait_for_selector("#live[data-status='done']", timeout=SOLVE_TIMEOUT_MS)
+    job = pg.get_attribute("#live", "data-job")
+    shot(pg, "plans")
+    pg.close()
+    assert not errors, errors
+    assert job
+    return job
+
+
+def test_docs_and_redoc_render_offline(page: Any, server: Server) -> None:
+    page.goto(server.url + "/docs")
+    page.wait_for_selector(".swagger-ui .opblock-summary-path", timeout=60_000)
+    paths = page.locator(".opblock-summary-path").all_inner_texts()
+    assert "/v1/plans" in [p.strip() for p in paths]
+    shot(page, "docs")
+    page.goto(server.url + "/redoc")
+    page.wait_for_selector("[data-section-id]", timeout=60_000)
+    assert "staffing" in page.locator("h1").first.inner_text()
+    shot(page, "redoc")
+    hosts = {r.split("/")[2] for r in page.watch.requests}
+    assert hosts == {server.url.split("/")[2]}
+
+
+def test_plans_page_lists_the_plan(page: Any, server: Server, plan_id: str) -> None:
+    page.goto(server.url + "/#/plans")
+    ready(page, "plans")
+    page.wait_for_selector("#jobs-table")
+    text = page.inner_text("#jobs-table")
+    assert "done" in text and "1999-03-01 (1 d)" in text
+    with server.client() as c:
+        job = c.get(f"/v1/plans/{plan_id}").json()
+    cost = f"{job['result']['cost']:,.0f}"
+    assert cost in text
+
+
+def test_week_view_shows_the_api_numbers(page: Any, server: Server, plan_id: str) -> None:
+    page.goto(f"{server.url}/#/week/{plan_id}")
+    ready(page, "week")
+    with server.client() as c:
+        fc = rows(c.get(f"/v1/plans/{plan_id}/files/forecast.csv").text)
+        cov = rows(c.get(f"/v1/plans/{plan_id}/files/coverage.csv").text)
+        svc = rows(c.get(f"/v1/plans/{plan_id}/files/service.csv").text)
+    data = page.evaluate("""() => Object.fromEntries(
+        ['week-calls', 'week-agents', 'week-service'].map(n => [n, staffingCharts[n].data]))""")
+    assert len(cov) == 96  # one day of quarter-hours
+    calls, lo, hi = data["week-calls"][1:4]
+    assert close(calls, [num(r["calls"]) for r in fc])
+    assert close(lo, [num(r["calls_lower"]) for r in fc])
+    assert close(hi, [num(r["calls_upper"]) for r in fc])
+    assert sum(c or 0 for c in calls) > 500  # a real weekday of the bank
+    req, sch = data["week-agents"][1:3]
+    assert req == [int(r["required"]) for r in cov]
+    assert sch == [int(r["scheduled"]) for r in cov]
+    assert max(req) >= 5
+    pred, sim, goal = data["week-service"][1:4]
+    assert close(pred, [num(r["predicted_sl"]) * 100 for r in svc], 1e-9)  # type: ignore[operator]
+    expect_sim = [None if num(r["simulated_sl"]) is None else num(r["simulated_sl"]) * 100
+                  for r in svc]  # type: ignore[operator]
+    assert close(sim, expect_sim, 1e-9)
+    assert set(goal) == {80.0}
+    # time axis in the site's zone (browser runs in New York) with the weekday
+    labels = page.evaluate("""() => { const u = staffingCharts['week-agents'];
+        const xs = u.data[0]; return u.axes[0].values(u, [xs[32], xs[40]], 0, 0, 0); }""")
+    assert labels[0] == "Mon 08:00" and labels[1] == "10:00", labels
+    # agent ticks are integers
+    ticks = page.evaluate("""() => { const u = staffingCharts['week-agents'];
+        return u.axes[1].values(u, [0, 2.5, 5], 1, 2.5, 2.5); }""")
+    assert all("." not in t for t in ticks), ticks
+    # heatmap cells are scheduled - required
+    heat = page.evaluate("() => staffingCharts['week-heatmap'].values")
+    assert heat[0] == [int(r["scheduled"]) - int(r["required"]) for r in cov]
+    missed = sum(r["meets_goal"] == "False" for r in svc)
+    assert page.get_attribute("#week-charts", "data-missed") == str(missed)
+    assert page.locator("#day-table tbody tr").count() == 1
+    ms = page.get_attribute("#app", "data-render-ms")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "week-render.json").write_text(json.dumps({"plan_days": 1, "render_ms": ms}))
+    shot(page, "week")
+
+
+def test_schedule_draws_every_shift(page: Any, server: Server, plan_id: str) -> None:
+    page.goto(f"{server.url}/#/schedule/{plan_id}")
+    ready(page, "schedule")
+    with server.client() as c:
+        shifts = rows(c.get(f"/v1/plans/{plan_id}/files/shifts.csv").text)
+        ics = c.get(f"/v1/plans/{plan_id}/files/shifts.ics")
+    assert shifts and ics.status_code == 200
+    assert page.locator(".g-shift").count() == len(shifts)
+    breaks = sum(len([b for b in r["breaks"].split(";") if b]) for r in shifts)
+    assert page.locator(".g-break").count() == breaks > 0
+    agents = {r["agent"] for r in shifts}
+    assert page.locator("#totals-table tbody tr").count() == len(agents)
+    paid = sum(float(r["paid_hours"]) for r in shifts)
+    assert f"{paid:.1f} paid hours" in page.inner_text("#agent-totals")
+    shot(page, "schedule")
+    template = shifts[0]["template"]
+    page.select_option("#filter-template", template)
+    want = sum(r["template"] == template for r in shifts)
+    assert page.locator(".g-shift").count() == want
+    assert page.locator(f".g-shift[data-template='{template}']").count() == want
+    for name in ("shifts.csv", "plan.xlsx", "shifts.ics"):
+        href = page.get_attribute(f".downloads a[download='{name}']", "href")
+        assert href == f"/v1/plans/{plan_id}/files/{name}"
+        with server.client() as c:
+            assert c.get(href).status_code == 200
+
+
+def test_whatif_compares_scenarios_and_curve(page: Any, server: Server, plan_id: str) -> None:
+    page.goto(server.url + "/#/whatif")
+    ready(page, "whatif")
+    page.fill("#api-key", API_KEY)
+    page.dispatch_event("#api-key", "change")
+    page.fill("#wi-days", "1")
+    page.fill("#wi-time-limit", "5")
+    page.fill("#wi-curve", "0.7, 0.9")
+    # keep one scenario (volume +10%), drop the second preset row
+    page.locator("#scenario-rows tr").nth(1).locator("button").click()
+    page.click("#run-scenarios")
+    page.wait_for_selector("#wi-live[data-status='done']", timeout=SOLVE_TIMEOUT_MS)
+    page.wait_for_selector("#compare-table")
+    job_id = page.get_attribute("#wi-results", "data-job")
+    with server.client() as c:
+        result = c.get(f"/v1/scenarios/{job_id}").json()["result"]
+    names = [r["scenario"] for r in result["scenarios"]]
+    assert names == ["base", "volume +10%"]
+    table = page.inner_text("#compare-table")
+    assert all(n in table for n in names)
+    bars = page.evaluate("() => staffingCharts['whatif-bars'].data")
+    assert bars[1] == [r["cost"] for r in result["scenarios"]]
+    curve = page.evaluate("() => staffingCharts['whatif-curve'].data")
+    pts = sorted((r["service_level"] * 100, r["cost"]) for r in result["curve"])
+    assert close(curve[0], [p[0] for p in pts]) and close(curve[1], [p[1] for p in pts])
+    shot(page, "whatif")
