@@ -68,10 +68,13 @@ def _time_axis(ax: Axes, index: pd.DatetimeIndex, zone: tzinfo | None) -> None:
         ax.xaxis.set_minor_formatter(mdates.DateFormatter("%H", tz=zone))
         ax.tick_params(axis="x", which="minor", labelsize=6, colors="0.45")
     else:
-        ax.xaxis.set_major_locator(mdates.HourLocator(interval=3 if span_days > 1.2 else 2,
-                                                      tz=zone))
+        every = 3 if span_days > 1.2 else 2
+        ax.xaxis.set_major_locator(mdates.HourLocator(byhour=range(0, 24, every), tz=zone))
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%a %H:%M", tz=zone))
     ax.set_xlabel(_zone_label(index, zone))
+    if len(index):
+        ends = _x(index[[0, -1]], zone)
+        ax.set_xlim(ends[0], ends[1] + _step_days(index))
 
 
 def _finish_timeline(fig: Figure, ax: Axes, title: str, index: pd.DatetimeIndex,
@@ -234,11 +237,14 @@ def heatmap_figure(
     m = staffing_matrix(coverage, tz=tz)
     values = m.to_numpy(float)
     finite = values[np.isfinite(values)]
-    lim = max(1.0, float(np.abs(finite).max())) if finite.size else 1.0
+    # under and over get their own colour ranges, so one agent short is clearly red even
+    # when over-staffing elsewhere reaches ten
+    low = max(1.0, -float(finite.min())) if finite.size else 1.0
+    high = max(1.0, float(finite.max())) if finite.size else 1.0
     fig = Figure(figsize=(13, 3.8))
     ax = fig.add_subplot()
     im = ax.imshow(values, aspect="auto", cmap="RdBu", interpolation="nearest",
-                   norm=TwoSlopeNorm(vcenter=0.0, vmin=-lim, vmax=lim))
+                   norm=TwoSlopeNorm(vcenter=0.0, vmin=-low, vmax=high))
     ax.set_yticks(range(len(m.index)))
     ax.set_yticklabels([f"{pd.Timestamp(d):%a %d %b}" for d in m.index])
     step = max(1, len(m.columns) // 24)
