@@ -652,7 +652,8 @@ def serve(
     reload: bool = typer.Option(False, help="Reload on code changes (development)."),
     verbose: int = VERBOSE_OPT,
 ) -> None:
-    """Start the HTTP API (api.main:app) with uvicorn; OpenAPI at /docs and /openapi.json.
+    """Start the HTTP API (api.main:app) with uvicorn, the web view at / and the docs at
+    /docs and /redoc (all offline); OpenAPI at /openapi.json.
 
     Example: staffing serve --port 8000
     """
