@@ -31,6 +31,7 @@ async function route() {
     app.replaceChildren(h("p.error", {}, String(err.message || err)));
     toast(String(err.message || err));
   }
+  app.dataset.readyMs = String(Math.round(performance.now()));  // since navigation start
   app.dataset.ready = "true";
 }
 
