@@ -121,6 +121,7 @@ class ForecastOptions:
     level: float = 0.8
     backtest: Any = None  # staffing.forecast.BacktestConfig
     special_days: Any = None  # staffing.forecast.SpecialDays
+    extras: Mapping[str, Any] = field(default_factory=dict)  # calendar, checks, params
 
     def kwargs(self) -> dict[str, Any]:
         """The options as keyword arguments."""
@@ -130,6 +131,7 @@ class ForecastOptions:
             "level": self.level,
             "backtest": self.backtest,
             "special_days": self.special_days,
+            **self.extras,
         }
 
 
@@ -348,9 +350,10 @@ def _open_hours(raw: Any) -> OpenHours:
 
 
 def _forecast_options(f: Mapping[str, Any]) -> ForecastOptions:
-    from staffing.forecast import BacktestConfig, SpecialDays, available_models
+    from staffing.forecast import COMBOS, BacktestConfig, SpecialDays, available_models
+    from staffing.forecast.options import KEYS, parse_extras
 
-    only_keys(f, "forecast", {"models", "model", "level", "backtest", "special_days"})
+    only_keys(f, "forecast", {"models", "model", "level", "backtest", "special_days", *KEYS})
     known = available_models()
     models = f.get("models")
     if models is not None:
@@ -362,8 +365,8 @@ def _forecast_options(f: Mapping[str, Any]) -> ForecastOptions:
                 raise InputError("forecast.models", m, f"one of {known}")
         models = tuple(models)
     model = f.get("model")
-    if model is not None and model not in known:
-        raise InputError("forecast.model", model, f"one of {known}")
+    if model is not None and model not in [*known, *COMBOS]:
+        raise InputError("forecast.model", model, f"one of {[*known, *COMBOS]}")
     level = _number(f.get("level", 0.8), "forecast.level", "a coverage in (0, 1), e.g. 0.8",
                     lo=0, hi=1, strict=True)
     if level >= 1:
@@ -395,7 +398,7 @@ def _forecast_options(f: Mapping[str, Any]) -> ForecastOptions:
                               scale={**dict(scale), **dict.fromkeys(holidays, 0.0)},
                               override=dict(override))
     return ForecastOptions(models=models, model=model, level=level, backtest=backtest,
-                           special_days=special)
+                           special_days=special, extras=parse_extras(f))
 
 
 def load_config(path: str | Path) -> PlanConfig:

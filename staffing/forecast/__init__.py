@@ -7,6 +7,8 @@ history itself, refits the best on all data and returns a :class:`ForecastResult
 ``holt_winters``, ``ensemble``); add one with :func:`register_model`.
 """
 
+from staffing.forecast import daylevel as _daylevel  # noqa: F401  (registers its models)
+from staffing.forecast.calendar import CalendarConfig
 from staffing.forecast.core import forecast
 from staffing.forecast.models import (
     MODELS,
@@ -16,13 +18,19 @@ from staffing.forecast.models import (
     register_model,
 )
 from staffing.forecast.result import BacktestConfig, ForecastResult, SpecialDays
+from staffing.forecast.sanity import ForecastSanityWarning, SanityConfig
+from staffing.forecast.selection import COMBOS
 
 __all__ = [
     "MODELS",
+    "COMBOS",
     "BacktestConfig",
+    "CalendarConfig",
+    "ForecastSanityWarning",
     "ForecastModel",
     "ForecastResult",
     "ModelError",
+    "SanityConfig",
     "SpecialDays",
     "available_models",
     "forecast",

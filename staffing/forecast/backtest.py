@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from staffing.forecast.calendar import CalendarConfig, CalendarFit, day_dates, fit_calendar
 from staffing.forecast.data import WallSeries
 from staffing.forecast.models import MODELS, ModelError
 from staffing.forecast.result import BacktestConfig
@@ -64,18 +67,71 @@ def metrics(actual: np.ndarray, pred: np.ndarray) -> dict[str, float]:
 
 @dataclass
 class Backtest:
-    """Scores per model plus pooled (actual, predicted) pairs for dispersion estimates."""
+    """Predictions of every candidate on every origin, and the pooled pairs of each.
+
+    Attributes
+    ----------
+    table:
+        One row per model: pooled ``mae``, ``wape``, ``rmse``, ``folds``, ``fit_s``, ``error``.
+    pairs:
+        Per model, pooled (actual, predicted) over its origins.
+    origins:
+        Origin days (days from the start of history) every candidate was scored on.
+    actual:
+        Per origin, the actual calls of its scoring window (NaN = missing).
+    preds:
+        Per model, per origin, the predicted calls of the scoring window.
+    ahead:
+        Day ahead (1 = first forecast day) of each step of a scoring window.
+    """
 
     table: pd.DataFrame
     pairs: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     origins: list[int] = field(default_factory=list)
+    actual: dict[int, np.ndarray] = field(default_factory=dict)
+    preds: dict[str, dict[int, np.ndarray]] = field(default_factory=dict)
+    ahead: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
 
 
-def origins(ws: WallSeries, config: BacktestConfig) -> list[int]:
-    """Origin days (from the start of history), latest last; at least a week of training each."""
-    last = ws.days - config.horizon_days
-    out = [last - k * config.step for k in range(config.folds)]
-    return sorted(o for o in out if o >= 7)
+def origins(ws: WallSeries, config: BacktestConfig, *, horizon_days: int | None = None,
+            lead_days: int = 0, min_train_days: int = 7) -> list[int]:
+    """Origin days (from the start of history), latest last.
+
+    The latest origin leaves ``lead_days + horizon_days`` days to score; earlier ones are
+    ``config.step_days`` apart, or, by default, spread evenly over the available history
+    (between 1 and 7 days apart) so that ``config.folds`` origins fit.
+    """
+    h = horizon_days or config.horizon_days or 7
+    last = ws.days - lead_days - h
+    first = max(7, min_train_days)
+    if last < first:
+        return []
+    step = config.step_days
+    if step is None:
+        step = 7 if config.folds <= 1 else max(1, min(7, (last - first) // (config.folds - 1)))
+    out = [last - k * step for k in range(config.folds)]
+    return sorted(o for o in out if o >= first)
+
+
+def fit_predict_one(ws: WallSeries, name: str, steps: int, *,
+                    params: dict[str, Any] | None = None,
+                    calendar: CalendarFit | None = None,
+                    open_mask: Callable[[np.ndarray], np.ndarray] | None = None,
+                    extra_closed: frozenset[dt.date] = frozenset()) -> np.ndarray:
+    """Fit ``name`` on ``ws`` and forecast the next ``steps`` steps, post-processed: calendar
+    multipliers (calendar-aware models), closed intervals zero, non-negative."""
+    cls = MODELS[name]
+    model = cls(**(params or {}).get(name, {}))
+    closed = infer_closed(ws)
+    aware = calendar is not None and cls.calendar_aware
+    src = calendar.series if aware and calendar is not None else ws
+    mean = model.fit_predict(src, steps, closed)
+    if aware and calendar is not None:
+        ndays = -(-steps // ws.per_day)
+        dates = day_dates(ws, ws.days, ndays)
+        mult = calendar.multipliers(dates, extra_closed)
+        mean = mean * np.repeat(mult, ws.per_day)[:steps]
+    return postprocess(ws, mean, len(ws.y), closed, open_mask)
 
 
 def run_backtest(
@@ -84,48 +140,69 @@ def run_backtest(
     config: BacktestConfig,
     open_mask: Callable[[np.ndarray], np.ndarray] | None = None,
     days: Sequence[int] | None = None,
+    *,
+    horizon_days: int | None = None,
+    lead_days: int = 0,
+    params: dict[str, Any] | None = None,
+    calendar: CalendarConfig | None = None,
 ) -> Backtest:
     """Score each model on rolling origins inside the history (see :class:`BacktestConfig`).
 
-    ``days`` are the origins (days from the start of history; default :func:`origins`).
+    From origin ``o`` every model is fitted on days ``[0, o)`` and scored on days
+    ``[o + lead_days, o + lead_days + horizon_days)`` (horizon-matched to the plan).
+    ``days`` are the origins (default :func:`origins`).
     """
-    days = list(origins(ws, config) if days is None else days)
-    h = config.horizon_days * ws.per_day
+    h_days = horizon_days or config.horizon_days or 7
+    days = list(origins(ws, config, horizon_days=h_days, lead_days=lead_days)
+                if days is None else days)
+    h = h_days * ws.per_day
+    skip = lead_days * ws.per_day
     rows = []
     pairs: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    preds: dict[str, dict[int, np.ndarray]] = {}
+    actual_by: dict[int, np.ndarray] = {}
+    cal_by: dict[int, CalendarFit | None] = {}
+    for o in days:
+        first = (o + lead_days) * ws.per_day
+        actual_by[o] = ws.y[first:first + h]
     for name in names:
-        model = MODELS[name]()
+        cls = MODELS[name]
         actual: list[np.ndarray] = []
         pred: list[np.ndarray] = []
         secs: list[float] = []
         error = ""
+        preds[name] = {}
         for o in days:
-            if o < 7 * model.min_weeks:
+            if o < 7 * cls.min_weeks:
                 continue
             train = ws.head(o)
-            first = o * ws.per_day
-            closed = infer_closed(train)
+            if cls.calendar_aware and o not in cal_by:
+                cal_by[o] = fit_calendar(train, calendar)
             t0 = time.perf_counter()
             try:
-                mean = model.fit_predict(train, h, closed)
+                p = fit_predict_one(train, name, skip + h, params=params,
+                                    calendar=cal_by.get(o) if cls.calendar_aware else None,
+                                    open_mask=open_mask)
             except ModelError as exc:
                 error = str(exc)
                 continue
             secs.append(time.perf_counter() - t0)
-            pred.append(postprocess(train, mean, first, closed, open_mask))
-            actual.append(ws.y[first:first + h])
+            preds[name][o] = p[skip:]
+            pred.append(p[skip:])
+            actual.append(actual_by[o])
         if actual:
             a, p = np.concatenate(actual), np.concatenate(pred)
             pairs[name] = (a, p)
             m = metrics(a, p)
         else:
             m = {"mae": np.nan, "wape": np.nan, "rmse": np.nan}
-            error = error or f"needs {7 * model.min_weeks + config.horizon_days} days of history"
+            error = error or f"needs {7 * cls.min_weeks + h_days} days of history"
         rows.append({"model": name, **m, "folds": len(actual),
                      "fit_s": float(np.mean(secs)) if secs else np.nan, "error": error})
     table = pd.DataFrame(rows).set_index("model")
     table["folds"] = table["folds"].astype(int)
-    return Backtest(table, pairs, days)
+    ahead = np.repeat(np.arange(lead_days + 1, lead_days + h_days + 1), ws.per_day)
+    return Backtest(table, pairs, days, actual_by, preds, ahead)
 
 
 def dispersion(actual: np.ndarray, pred: np.ndarray) -> float:

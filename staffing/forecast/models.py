@@ -37,7 +37,7 @@ from contextlib import contextmanager
 from typing import ClassVar
 
 import numpy as np
-import statsmodels.api as sm
+import pandas as pd
 from statsmodels.tools.sm_exceptions import ConvergenceWarning, SingularMatrixWarning
 from statsmodels.tsa.holtwinters import ExponentialSmoothing
 
@@ -53,6 +53,11 @@ class ForecastModel(ABC):
 
     name: ClassVar[str]
     min_weeks: ClassVar[int] = 1
+    #: Rank used to break near-ties in selection (lower = simpler, preferred).
+    complexity: ClassVar[int] = 5
+    #: Fitted on the calendar-adjusted, outlier-dampened history and given the calendar
+    #: multipliers of the forecast days (see :mod:`staffing.forecast.calendar`).
+    calendar_aware: ClassVar[bool] = True
 
     @abstractmethod
     def fit_predict(self, ws: WallSeries, horizon: int, closed: np.ndarray) -> np.ndarray:
@@ -117,11 +122,53 @@ def _fitting(name: str, *quiet: type[Warning]) -> Iterator[None]:
             raise ModelError(f"{name}: fit failed ({exc})") from exc
 
 
+def poisson_irls(x: np.ndarray, y: np.ndarray, w: np.ndarray, *, maxiter: int = 100,
+                 tol: float = 1e-10) -> np.ndarray:
+    """Coefficients of a weighted Poisson GLM (log link) by iteratively reweighted least
+    squares: the estimate of ``statsmodels`` ``GLM(y, x, Poisson(), var_weights=w)``, without
+    its per-call overhead (the backtest fits this model many times)."""
+    mu = (y + y.mean()) / 2.0
+    eta = np.log(mu)
+    dev_old = np.inf
+    beta = np.zeros(x.shape[1])
+    for _ in range(maxiter):
+        z = eta + (y - mu) / mu
+        xw = x * (w * mu)[:, None]
+        gram = x.T @ xw
+        try:
+            beta = np.linalg.solve(gram, xw.T @ z)
+        except np.linalg.LinAlgError:  # singular design: least squares
+            sw = np.sqrt(w * mu)
+            beta, *_ = np.linalg.lstsq(x * sw[:, None], z * sw, rcond=None)
+        eta = np.clip(x @ beta, -50, 50)
+        mu = np.exp(eta)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            term = np.where(y > 0, y * np.log(y / mu), 0.0)
+        dev = float(2 * (w * (term - (y - mu))).sum())
+        if not np.isfinite(dev) or not np.isfinite(beta).all():
+            raise ValueError("IRLS diverged (NaN, inf or invalid value)")
+        if abs(dev - dev_old) <= tol * (abs(dev) + 0.1):
+            break
+        dev_old = dev
+    return np.asarray(beta)
+
+
 def _finite(name: str, out: np.ndarray) -> np.ndarray:
     """``out``, or a :class:`ModelError` if any value is not finite."""
     if not np.isfinite(out).all():
         raise ModelError(f"{name}: non-finite forecast")
     return out
+
+
+def _tail_weeks(ws: WallSeries, weeks: int) -> WallSeries:
+    """The last ``weeks`` whole weeks of ``ws`` (all of it when shorter), so the weekday of
+    the first step is kept consistent with ``start``."""
+    keep = 7 * max(int(weeks), 2)
+    if ws.days <= keep:
+        return ws
+    drop = ws.days - keep
+    return WallSeries(ws.y[drop * ws.per_day:].copy(), ws.start + pd.Timedelta(days=drop),
+                      ws.freq)
 
 
 def _by_slot(ws: WallSeries, values: np.ndarray, horizon: int) -> np.ndarray:
@@ -134,6 +181,8 @@ class SeasonalNaive(ForecastModel):
     """Same interval of the week, last observed week."""
 
     name = "seasonal_naive"
+    complexity = 0
+    calendar_aware = False
 
     def fit_predict(self, ws: WallSeries, horizon: int, closed: np.ndarray) -> np.ndarray:
         return _by_slot(ws, ws.recent(1)[0], horizon)
@@ -144,6 +193,8 @@ class HistoricalAverage(ForecastModel):
     """Mean of the last ``weeks`` observed values of each interval of the week."""
 
     name = "historical_average"
+    complexity = 1
+    calendar_aware = False
 
     def __init__(self, weeks: int = 4) -> None:
         self.weeks = weeks
@@ -185,6 +236,7 @@ class PoissonGLM(ForecastModel):
     """Poisson GLM: day-of-week level + Fourier intraday profile per day type, recency-weighted."""
 
     name = "poisson_glm"
+    complexity = 4
 
     def __init__(self, harmonics: int = 16, half_life_weeks: float = 2.0) -> None:
         self.harmonics = harmonics
@@ -233,21 +285,31 @@ class PoissonGLM(ForecastModel):
         wy = np.bincount(cell, weights=w * ws.y[keep], minlength=ws.per_week)
         cells = np.flatnonzero(wsum > 0)
         cdow, cslot = cells // ws.per_day, cells % ws.per_day
-        x = self._design(ws, cdow, cslot, types, harmonics)
-        used = x.any(axis=0)
-        with _fitting(self.name, SingularMatrixWarning):
-            # a floor of 0.01 calls per interval keeps all-zero cells at the edge of
-            # opening hours from pulling the log-linear fit to -inf
-            mean = np.maximum(wy[cells] / wsum[cells], 0.01)
-            res = sm.GLM(mean, x[:, used], family=sm.families.Poisson(),
-                         var_weights=wsum[cells]).fit(maxiter=50, tol=1e-6)
+        # a failed fit (thin history: a weekday seen once) is retried with a coarser profile
+        error: ModelError | None = None
+        for cap in dict.fromkeys([None, 8, 4, 2]):
+            harm = harmonics if cap is None else [min(k, cap) for k in harmonics]
+            x = self._design(ws, cdow, cslot, types, harm)
+            used = x.any(axis=0)
+            try:
+                with _fitting(self.name, SingularMatrixWarning):
+                    # a floor of 0.01 calls per interval keeps all-zero cells at the edge of
+                    # opening hours from pulling the log-linear fit to -inf
+                    mean = np.maximum(wy[cells] / wsum[cells], 0.01)
+                    params = poisson_irls(x[:, used], mean, wsum[cells])
+                harmonics = harm
+                break
+            except ModelError as exc:
+                error = exc
+        else:
+            raise error or ModelError(f"{self.name}: fit failed")
         n = len(ws.y)
         fdow, fslot = ws.dow(n, horizon), ws.slot(n, horizon)
         ok = types[fdow] >= 0
         out = np.zeros(horizon)
         if ok.any():
             xf = self._design(ws, fdow[ok], fslot[ok], types, harmonics)[:, used]
-            out[ok] = np.exp(np.clip(xf @ np.asarray(res.params), -50, 50))
+            out[ok] = np.exp(np.clip(xf @ params, -50, 50))
         return _finite(self.name, out)
 
 
@@ -257,9 +319,13 @@ class HoltWinters(ForecastModel):
 
     name = "holt_winters"
     min_weeks = 2
+    complexity = 5
+
+    def __init__(self, window_weeks: int = 8) -> None:
+        self.window_weeks = int(window_weeks)
 
     def fit_predict(self, ws: WallSeries, horizon: int, closed: np.ndarray) -> np.ndarray:
-        ws = robust_cap(ws)
+        ws = robust_cap(_tail_weeks(ws, self.window_weeks))
         y = ws.y.copy()
         gaps = np.isnan(y)
         if gaps.any():
@@ -286,6 +352,7 @@ class Ensemble(ForecastModel):
 
     name = "ensemble"
     min_weeks = 2
+    complexity = 6
 
     def fit_predict(self, ws: WallSeries, horizon: int, closed: np.ndarray) -> np.ndarray:
         a = PoissonGLM().fit_predict(ws, horizon, closed)

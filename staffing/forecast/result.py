@@ -22,26 +22,41 @@ class BacktestConfig:
     Attributes
     ----------
     horizon_days:
-        Days forecast from each origin (the 1-week-ahead default matches weekly planning).
+        Days scored from each origin; ``None`` (default) matches the plan's ``days``. Scoring
+        starts as many days after each origin as the plan starts after the history
+        (horizon-matched lead time).
     folds:
-        Number of origins, the last one ``horizon_days`` before the end of history and each
-        earlier one ``step_days`` before the next. Origins leaving a model less than its minimum
-        history are skipped for that model.
+        Number of origins (default 8), the last one leaving ``horizon_days`` to score.
+        Origins leaving a model less than its minimum history are skipped.
     step_days:
-        Days between origins (default: ``horizon_days``, non-overlapping test windows).
+        Days between origins; ``None`` spreads the origins over the history, 1 to 7 days
+        apart.
     metric:
         ``"mae"`` (mean absolute error, calls per interval) or ``"wape"`` (sum of absolute
         errors / sum of actual calls) used to select the model.
+    origin_half_life_days:
+        Recency weighting of origins: an origin this many days older than the latest counts
+        half (0 = equal weights).
+    tie_tolerance:
+        Candidates within this fraction of the best score are near-ties; the simplest wins.
+    combine:
+        Also score forecast combinations (``combo_mean``, ``combo_weighted``) as candidates.
     """
 
-    horizon_days: int = 7
-    folds: int = 2
+    horizon_days: int | None = None
+    folds: int = 8
     step_days: int | None = None
     metric: Literal["mae", "wape"] = "mae"
+    origin_half_life_days: float = 28.0
+    tie_tolerance: float = 0.02
+    combine: bool = True
 
     def __post_init__(self) -> None:
-        if not isinstance(self.horizon_days, int) or self.horizon_days < 1:
-            raise InputError("backtest.horizon_days", self.horizon_days, "a positive int (days)")
+        if self.horizon_days is not None and (
+                not isinstance(self.horizon_days, int) or isinstance(self.horizon_days, bool)
+                or self.horizon_days < 1):
+            raise InputError("backtest.horizon_days", self.horizon_days,
+                             "a positive int (days) or None (the plan's days)")
         if not isinstance(self.folds, int) or self.folds < 1:
             raise InputError("backtest.folds", self.folds, "a positive int")
         if self.step_days is not None and (
@@ -50,11 +65,19 @@ class BacktestConfig:
             raise InputError("backtest.step_days", self.step_days, "a positive int (days) or None")
         if self.metric not in METRICS:
             raise InputError("backtest.metric", self.metric, f"one of {list(METRICS)}")
+        hl = self.origin_half_life_days
+        if not isinstance(hl, int | float) or isinstance(hl, bool) or not hl >= 0:
+            raise InputError("backtest.origin_half_life_days", hl, "a number of days >= 0")
+        tol = self.tie_tolerance
+        if not isinstance(tol, int | float) or isinstance(tol, bool) or not 0 <= tol < 0.5:
+            raise InputError("backtest.tie_tolerance", tol, "a fraction in [0, 0.5)")
+        if not isinstance(self.combine, bool):
+            raise InputError("backtest.combine", self.combine, "true or false")
 
     @property
     def step(self) -> int:
-        """Days between origins."""
-        return self.step_days or self.horizon_days
+        """Days between origins (7 when spread automatically; see :func:`origins`)."""
+        return self.step_days or 7
 
 
 def _date(value: Any, name: str) -> dt.date:
@@ -154,7 +177,18 @@ class ForecastResult:
     runtime_s:
         Wall seconds of the whole call (backtest included).
     dispersion:
-        Negative-binomial dispersion ``alpha`` of the interval (Var = mu + alpha mu^2).
+        Negative-binomial dispersion ``alpha`` of the backtest errors (Var = mu + alpha mu^2).
+    origins:
+        Per-origin backtest scores (index ``origin``: the origin's first forecast date; one
+        column per candidate with the selection metric, and ``weight``), to audit the choice.
+    members:
+        For a combination, its member models and weights.
+    calendar:
+        Calendar effects (index ``effect``): ``days``, ``multiplier``, ``detected``, ``used``.
+    coverage:
+        Cross-fitted backtest coverage of the calibrated interval (nominal: ``level``).
+    checks:
+        Sanity checks (``check``, ``ok``, ``message`` and figures); failed ones were warned.
     """
 
     frame: pd.DataFrame
@@ -165,6 +199,11 @@ class ForecastResult:
     notes: list[str] = field(default_factory=list)
     runtime_s: float = 0.0
     dispersion: float = 0.0
+    origins: pd.DataFrame = field(default_factory=pd.DataFrame)
+    members: dict[str, float] = field(default_factory=dict)
+    calendar: pd.DataFrame = field(default_factory=pd.DataFrame)
+    coverage: float = float("nan")
+    checks: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def warnings(self) -> list[str]:
@@ -200,5 +239,17 @@ class ForecastResult:
             "runtime_s": round(float(self.runtime_s), 4),
             "dispersion": round(float(self.dispersion), 6),
             "backtest": bt,
+            "backtest_coverage": _json(float(self.coverage)),
+            "members": {k: round(float(v), 4) for k, v in self.members.items()},
+            "origins": [
+                {"origin": str(o), **{str(k): _json(v) for k, v in row.items()}}
+                for o, row in self.origins.to_dict(orient="index").items()
+            ],
+            "calendar": {
+                str(name): {k: _json(v) for k, v in row.items()}
+                for name, row in self.calendar.to_dict(orient="index").items()
+            },
+            "checks": [{k: _json(v) if not isinstance(v, list | dict) else v
+                        for k, v in c.items()} for c in self.checks],
             "notes": list(self.notes),
         }

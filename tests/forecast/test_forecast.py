@@ -11,6 +11,7 @@ import pytest
 
 from staffing.exceptions import FallbackWarning, InputError, MissingDataWarning
 from staffing.forecast import (
+    COMBOS,
     MODELS,
     BacktestConfig,
     ForecastModel,
@@ -55,7 +56,7 @@ def test_registry_has_baselines_and_statsmodels_models():
 def test_bank_forecast_contract(bank, history_15min):
     f = check_frame(bank, 7 * 96)
     assert f.index[0] == pd.Timestamp("1999-03-01 00:00", tz="Asia/Jerusalem")
-    assert bank.model in FAST
+    assert bank.model in [*FAST, *COMBOS]
     assert bank.level == 0.8
     assert bank.fit_s > 0
     assert set(FAST) <= set(bank.backtest.index)
@@ -63,7 +64,10 @@ def test_bank_forecast_contract(bank, history_15min):
         bank.backtest.columns)
     assert bank.backtest["selected"].sum() == 1
     assert bank.backtest.loc[bank.model, "selected"]
-    assert (bank.backtest["folds"] == 2).all()
+    # 8 origins, one day apart (the 4-week history leaves days 14..21)
+    assert (bank.backtest["folds"] == 8).all()
+    assert list(bank.origins.index) == [pd.Timestamp(f"1999-02-{d}").date()
+                                        for d in range(15, 23)]
     # weekly volume in the range of the four history weeks
     weekly = history_15min["calls"].sum() / 4
     assert 0.7 * weekly < f["calls"].sum() < 1.2 * weekly
@@ -125,9 +129,10 @@ def test_dst_days_spring_and_autumn(synth):
     autumn = synth(weeks=3, start="2024-10-14", freq="15min")
     r = forecast(autumn, models=FAST, days=7)
     assert len(r.frame) == 7 * 96
-    with pytest.warns(FallbackWarning, match="too little history to backtest"):
-        r2 = forecast(autumn[autumn.index < pd.Timestamp("2024-10-27", tz="Europe/Berlin")],
-                      models=FAST, days=1)
+    # 13 days of history: a 1-day plan is backtested on 1-day horizons (horizon-matched)
+    r2 = forecast(autumn[autumn.index < pd.Timestamp("2024-10-27", tz="Europe/Berlin")],
+                  models=FAST, days=1)
+    assert r2.backtest["folds"].min() >= 3
     assert len(r2.frame) == 100
     f = r2.frame
     assert f.index.is_monotonic_increasing
