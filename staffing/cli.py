@@ -339,6 +339,85 @@ def _run_plan(cfg: Any, out: Path, *, time_limit: float | None, plots: bool,
         raise typer.Exit(code=3)
 
 
+@app.command("agents")
+def agents_cmd(
+    config: Path = CONFIG_OPT,
+    agents_csv: Path = typer.Option(..., "--agents", help="Agents CSV, one row per person "
+                                    "(see data/agents.csv)."),
+    contracts: Path = typer.Option(..., "--contracts", help="Contracts TOML "
+                                   "(see data/agents_contracts.toml)."),
+    requirements_csv: Path | None = typer.Option(
+        None, "--requirements", help="Schedule against this requirements.csv (1-6 weeks) "
+        "instead of forecasting the plan's week."),
+    previous: Path | None = typer.Option(
+        None, "--previous", help="Published shifts before the horizon (agent_shifts.csv): "
+        "rest and consecutive-day rules continue across the boundary."),
+    published: Path | None = typer.Option(
+        None, "--published", help="Re-plan: the published schedule of this horizon; changes "
+        "are penalised and listed in agent_changes.csv."),
+    out: Path = typer.Option(..., "--out", "-o", help="Output directory."),
+    time_limit: float | None = typer.Option(None, "--time-limit",
+                                            help="Override \\[solver] time_limit_s (seconds)."),
+    verbose: int = VERBOSE_OPT,
+) -> None:
+    """Schedule named agents (contracts, availability, time off, wishes) with HiGHS and write
+    agent_shifts.csv, agent_schedule.xlsx, one ICS per agent (+ zip), agent_summary.csv and
+    penalties.txt.
+
+    Example: staffing agents -c data/plan.toml --agents data/agents.csv
+             --contracts data/agents_contracts.toml -o out/agents
+    """
+    _setup(verbose)
+    from staffing.agents.export import write_agent_files
+    from staffing.agents.read import read_agents, read_published, read_setup
+    from staffing.agents.schedule import schedule_agents
+    from staffing.agents.solve import AgentSolverOptions
+    from staffing.io.export import read_requirements_csv
+    from staffing.pipeline import load_data, run_forecast
+    from staffing.pipeline import run_requirements as _req
+
+    try:
+        cfg = _load(config)
+        setup = read_setup(contracts)
+        tpls = cfg.roster.templates
+        people = read_agents(agents_csv, setup.contracts, tuple(t.name for t in tpls))
+        if requirements_csv is not None:
+            req = read_requirements_csv(requirements_csv, tz=cfg.tz)
+        else:
+            with console.status("forecasting the plan's requirements"):
+                data = load_data(cfg)
+                fc = run_forecast(cfg, data.history)
+                goals = cfg.service_goals(None)
+                _goals, req = _req(cfg, fc.frame, goals.patience_s)
+        prev = read_published(previous, cfg.tz) if previous is not None else None
+        pub = read_published(published, cfg.tz) if published is not None else None
+        opts = AgentSolverOptions(
+            time_limit_s=float(time_limit if time_limit is not None
+                               else cfg.solver.time_limit_s),
+            mip_rel_gap=float(cfg.solver.mip_rel_gap))
+        with console.status(f"scheduling {len(people)} agents"):
+            result = schedule_agents(req["agents_required"].astype(float), tpls, people,
+                                     penalties=setup.penalties, options=opts, previous=prev,
+                                     published=pub, weekend_days=setup.weekend_days)
+        paths = write_agent_files(result, out)
+    except (StaffingError, ValueError, OSError) as exc:
+        _fail(exc)
+    s = result.summary()
+    gap = "n/a" if s["gap"] is None else f"{s['gap']:.2%}"
+    console.print(f"agents: {s['status']}, objective {s['objective']}, bound {s['bound']}, "
+                  f"gap {gap}, {s['shifts']} shifts for {s['agents']} agents over "
+                  f"{s['days']} days (build {s['build_s']:.1f} s, solve {s['solve_s']:.1f} s)",
+                  highlight=False)
+    for line in result.penalty_report():
+        console.print(line, highlight=False)
+    if len(result.changes):
+        console.print(f"{len(result.changes)} agent-days changed (agent_changes.csv)")
+    for name, p in paths.items():
+        console.print(f"wrote {name}: {p}", highlight=False)
+    if result.status.value not in ("optimal", "feasible"):
+        raise typer.Exit(3)
+
+
 @app.command("plan")
 def plan_cmd(
     config: Path = CONFIG_OPT,

@@ -113,6 +113,7 @@ class DayShiftProblem:
     covers: list[DayCover] = field(default_factory=list)
     first_weekday: int = 0
     name: str = ""
+    weekend_days: tuple[int, ...] = (5, 6)
 
     def __post_init__(self) -> None:
         if self.n_days < 1:
@@ -141,14 +142,16 @@ class DayShiftProblem:
                 raise InputError("cover", (c.day, c.option), "a horizon day and a known shift")
 
     def weekend_pairs(self) -> list[list[int]]:
-        """Days of each (possibly partial) weekend inside the horizon, in order."""
+        """Days of each (possibly partial) weekend inside the horizon, in order; a weekend is
+        a run of consecutive ``weekend_days`` (Sat+Sun by default, Curtois & Qu's)."""
         out: list[list[int]] = []
         for d in range(self.n_days):
-            wd = (self.first_weekday + d) % 7
-            if wd == 5 or (wd == 6 and (d == 0 or not out or out[-1][-1] != d - 1)):
-                out.append([d])
-            elif wd == 6:
+            if (self.first_weekday + d) % 7 not in self.weekend_days:
+                continue
+            if out and out[-1][-1] == d - 1:
                 out[-1].append(d)
+            else:
+                out.append([d])
         return out
 
     def weeks(self) -> list[range]:

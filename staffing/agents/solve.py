@@ -21,7 +21,8 @@ from staffing.agents.problem import DayShiftProblem
 from staffing.exceptions import InputError, SolverUnavailableError
 from staffing.roster import RosterStatus
 
-__all__ = ["AgentSolverOptions", "DaySolution", "TermValue", "solve_day_model", "solve_problem"]
+__all__ = ["AgentSolverOptions", "DaySolution", "TermValue", "find_feasible", "solve_day_model",
+           "solve_problem"]
 
 # The one table: APPSI termination -> (status with a solution, status without one).
 _STATUS: dict[Any, tuple[RosterStatus, RosterStatus]] = {
@@ -120,11 +121,33 @@ def _solver(options: AgentSolverOptions) -> Any:
     return opt
 
 
-def solve_day_model(built: BuiltDayModel,
-                    options: AgentSolverOptions | None = None) -> DaySolution:
-    """Solve ``built`` (objective already set) and read the schedule and the terms back."""
+def find_feasible(built: BuiltDayModel, time_limit_s: float) -> bool:
+    """Phase 1: a schedule that meets every hard rule, with a zero objective (HiGHS stops at
+    its first feasible point). Leaves the values in the model's variables for a warm start;
+    returns whether one was found."""
+    m = built.model
+    saved = m.obj.expr if hasattr(m, "obj") else None
+    if hasattr(m, "obj"):
+        m.del_component(m.obj)
+    m.obj = pyo.Objective(expr=0.0, sense=pyo.minimize)
+    opt = _solver(AgentSolverOptions(time_limit_s=max(time_limit_s, 0.1)))
+    res = opt.solve(m)
+    ok = res.best_feasible_objective is not None and math.isfinite(res.best_feasible_objective)
+    if ok:
+        res.solution_loader.load_vars()
+    m.del_component(m.obj)
+    if saved is not None:
+        m.obj = pyo.Objective(expr=saved, sense=pyo.minimize)
+    return bool(ok)
+
+
+def solve_day_model(built: BuiltDayModel, options: AgentSolverOptions | None = None, *,
+                    warmstart: bool = False) -> DaySolution:
+    """Solve ``built`` (objective already set) and read the schedule and the terms back;
+    ``warmstart`` hands the variables' current values to HiGHS as a start."""
     options = options or AgentSolverOptions()
     opt = _solver(options)
+    opt.config.warmstart = warmstart
     t0 = time.perf_counter()
     res = opt.solve(built.model)
     tc = res.termination_condition
