@@ -83,9 +83,11 @@ function startForm(samples, live, list) {
   return form;
 }
 
-function progressView(job) {
-  const p = job.progress || {};
+function progressView(job, seen = {}) {
+  // the latest solver figures stay on screen through later stages (evaluate, simulate)
+  for (const [k, v] of Object.entries(job.progress || {})) if (v !== null && v !== undefined) seen[k] = v;
   const r = job.result || {};
+  const p = { ...seen, ...(job.status === "done" ? { incumbent: r.objective, bound: r.bound, gap: r.gap } : {}) };
   const kpis = [
     ["status", statusBadge(job.status)], ["stage", p.stage || "-"],
     ["incumbent", money(p.incumbent)], ["bound", money(p.bound)],
@@ -117,9 +119,10 @@ async function follow(job, live, list) {
   const body = h("div");
   live.replaceChildren(h("h2", {}, `Plan ${job.id.slice(0, 8)}`), body, cancel);
   live.dataset.job = job.id; live.dataset.status = job.status;
+  const seen = {};
   const done = await watch(`/v1/plans/${job.id}`, (j) => {
     if (!alive) return;
-    body.replaceChildren(...progressView(j)); live.dataset.status = j.status;
+    body.replaceChildren(...progressView(j, seen)); live.dataset.status = j.status;
     cancel.hidden = ["done", "failed", "cancelled"].includes(j.status);
   });
   if (alive) await showJobs(list, 0);

@@ -10,7 +10,6 @@ let charts = [];
 export function leave() { charts.forEach((c) => c.destroy()); charts = []; }
 
 export async function render(app, id) {
-  const t0 = performance.now();
   id = await resolvePlanId(id);
   if (!id) return noPlan(app, "Week");
   const P = await loadPlan(id, ["forecast.csv", "coverage.csv", "service.csv"]);
@@ -42,7 +41,6 @@ export async function render(app, id) {
     ...days.map((d) => h("button", { type: "button", dataset: { day: d }, onclick: () => show(d) }, dayLabel(d))));
   show(days.length > 1 ? "week" : days[0]);
   drawHeatmap(document.getElementById("heatmap"), P);
-  app.dataset.renderMs = String(Math.round(performance.now() - t0));
 }
 
 function pick(rows, day, tz) { return day === "week" ? rows : rows.filter((r) => localDate(r.t, tz) === day); }
