@@ -31,6 +31,16 @@ def ready(pg: Any, page: str) -> None:
     pg.wait_for_selector(f"#app[data-page='{page}'][data-ready='true']")
 
 
+def open_page(pg: Any, server: Server, page: str, *, key: bool = False) -> None:
+    """Go to ``#/page`` and wait until it has rendered; ``key`` types the API key into the
+    header box as a planner would (kept for the session)."""
+    pg.goto(f"{server.url}/#/{page}")
+    ready(pg, page.split("/")[0])
+    if key:
+        pg.fill("#api-key", API_KEY)
+        pg.dispatch_event("#api-key", "change")
+
+
 def num(v: str) -> float | None:
     return float(v) if v not in ("", "nan") else None
 
@@ -49,10 +59,7 @@ def plan_id(browser: Any, server: Server) -> str:
     errors: list[str] = []
     pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     pg.on("pageerror", lambda e: errors.append(str(e)))
-    pg.goto(server.url + "/#/plans")
-    ready(pg, "plans")
-    pg.fill("#api-key", API_KEY)
-    pg.dispatch_event("#api-key", "change")
+    open_page(pg, server, "plans", key=True)
     pg.fill("#days", "1")
     pg.fill("#time-limit", "5")
     pg.fill("#replications", "2")
@@ -84,8 +91,7 @@ def test_docs_and_redoc_render_offline(page: Any, server: Server) -> None:
 
 
 def test_plans_page_lists_the_plan(page: Any, server: Server, plan_id: str) -> None:
-    page.goto(server.url + "/#/plans")
-    ready(page, "plans")
+    open_page(page, server, "plans")
     page.wait_for_selector("#jobs-table")
     text = page.inner_text("#jobs-table")
     assert "done" in text and "1999-03-01 (1 d)" in text
@@ -97,10 +103,7 @@ def test_plans_page_lists_the_plan(page: Any, server: Server, plan_id: str) -> N
 
 def test_upload_a_plan_and_cancel_it(page: Any, server: Server, plan_id: str) -> None:
     """The upload path (call log + plan TOML as files) queues a real plan; Cancel stops it."""
-    page.goto(server.url + "/#/plans")
-    ready(page, "plans")
-    page.fill("#api-key", API_KEY)
-    page.dispatch_event("#api-key", "change")
+    open_page(page, server, "plans", key=True)
     page.select_option("#source", "upload")
     assert page.is_hidden("#days") and page.is_visible("#data-file")
     page.set_input_files("#data-file", str(ROOT / "data" / "anonymous_bank_feb1999_calls.csv"))
@@ -124,8 +127,7 @@ def test_upload_a_plan_and_cancel_it(page: Any, server: Server, plan_id: str) ->
 
 
 def test_week_view_shows_the_api_numbers(page: Any, server: Server, plan_id: str) -> None:
-    page.goto(f"{server.url}/#/week/{plan_id}")
-    ready(page, "week")
+    open_page(page, server, f"week/{plan_id}")
     with server.client() as c:
         fc = rows(c.get(f"/v1/plans/{plan_id}/files/forecast.csv").text)
         cov = rows(c.get(f"/v1/plans/{plan_id}/files/coverage.csv").text)
@@ -169,8 +171,7 @@ def test_week_view_shows_the_api_numbers(page: Any, server: Server, plan_id: str
 
 
 def test_schedule_draws_every_shift(page: Any, server: Server, plan_id: str) -> None:
-    page.goto(f"{server.url}/#/schedule/{plan_id}")
-    ready(page, "schedule")
+    open_page(page, server, f"schedule/{plan_id}")
     with server.client() as c:
         shifts = rows(c.get(f"/v1/plans/{plan_id}/files/shifts.csv").text)
         ics = c.get(f"/v1/plans/{plan_id}/files/shifts.ics")
@@ -196,10 +197,7 @@ def test_schedule_draws_every_shift(page: Any, server: Server, plan_id: str) -> 
 
 
 def test_whatif_compares_scenarios_and_curve(page: Any, server: Server, plan_id: str) -> None:
-    page.goto(server.url + "/#/whatif")
-    ready(page, "whatif")
-    page.fill("#api-key", API_KEY)
-    page.dispatch_event("#api-key", "change")
+    open_page(page, server, "whatif", key=True)
     page.fill("#wi-days", "1")
     page.fill("#wi-time-limit", "5")
     page.fill("#wi-curve", "0.7, 0.9")
