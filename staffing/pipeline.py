@@ -251,8 +251,9 @@ class PlanResult:
 
         Files: ``forecast.csv``, ``requirements.csv``, ``shifts.csv``, ``coverage.csv``,
         ``tours.csv``, ``summary.json``, ``plan.xlsx`` (sheets info, forecast, requirements,
-        shifts, tours, coverage, days, misses), ``service.csv`` (predicted and simulated
-        service per interval), ``shifts.ics``, and with ``plots`` the PNGs
+        shifts, tours, coverage, days, misses), ``service.csv`` and ``service_days.csv``
+        (predicted and simulated service per interval, and per day with a ``week`` row, as
+        :meth:`service_comparison`), ``shifts.ics``, and with ``plots`` the PNGs
         ``forecast.png``, ``coverage.png``, ``heatmap.png``, ``service.png`` (predicted vs
         simulated service level per interval).
         """
@@ -293,6 +294,8 @@ class PlanResult:
         service = self.service_intervals()
         if len(service):
             paths["service.csv"] = export.write_csv(service, out / "service.csv", index=True)
+            paths["service_days.csv"] = export.write_csv(
+                self.service_comparison(), out / "service_days.csv", index=True)
         if not shifts.empty:
             paths["shifts.ics"] = export.write_ics(
                 shifts, out / "shifts.ics", name=f"roster {self.config.start.isoformat()}")

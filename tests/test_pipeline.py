@@ -19,7 +19,7 @@ from .conftest import DATA, TZ
 
 OUTPUTS = ("forecast.csv", "requirements.csv", "shifts.csv", "coverage.csv", "tours.csv",
            "summary.json", "plan.xlsx", "shifts.ics", "forecast.png", "coverage.png",
-           "heatmap.png", "service.png")
+           "heatmap.png", "service.png", "service.csv", "service_days.csv")
 
 
 @pytest.fixture(scope="module")
@@ -175,6 +175,22 @@ def test_service_comparison(planned):
     assert week["predicted_sl"] == pytest.approx(result.evaluation.week["service_level"])
     assert week["simulated_sl_low"] <= week["simulated_sl"] <= week["simulated_sl_high"]
     assert "service" in openpyxl.load_workbook(out / "plan.xlsx", read_only=True).sheetnames
+    days = pd.read_csv(out / "service_days.csv", index_col="date")
+    assert list(days.index) == list(cmp.index)
+    assert np.allclose(days["simulated_sl"], cmp["simulated_sl"])
+
+
+def test_service_csv_per_interval(planned):
+    result, out, _, _ = planned
+    svc = pd.read_csv(out / "service.csv")
+    ev, sim = result.evaluation.intervals, result.simulation.intervals
+    assert len(svc) == len(ev) == 672
+    assert np.allclose(svc["predicted_sl"], ev["service_level"])
+    assert svc["meets_goal"].tolist() == ev["meets_goal"].tolist()
+    both = svc["simulated_sl"].notna()
+    assert both.sum() > 300  # every open interval with calls
+    assert np.allclose(svc.loc[both, "simulated_sl"], sim["service_level"].to_numpy()[both])
+    assert (svc.loc[both, "simulated_sl_low"] <= svc.loc[both, "simulated_sl"] + 1e-12).all()
 
 
 def test_infeasible_roster_is_a_status_and_outputs_still_written(tmp_path):

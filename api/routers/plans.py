@@ -39,7 +39,8 @@ BASE = "/v1/plans"
 router = APIRouter(prefix=BASE, tags=["plans"])
 
 PlanFile = Literal["coverage.csv", "shifts.csv", "tours.csv", "requirements.csv",
-                   "forecast.csv", "summary.json", "shifts.ics", "plan.xlsx", "service.csv"]
+                   "forecast.csv", "summary.json", "shifts.ics", "plan.xlsx", "service.csv",
+                   "service_days.csv"]
 
 MULTIPART_SCHEMA = {
     "type": "object",

@@ -163,7 +163,14 @@ def test_week_view_shows_the_api_numbers(page: Any, server: Server, plan_id: str
     assert heat[0] == [int(r["scheduled"]) - int(r["required"]) for r in cov]
     missed = sum(r["meets_goal"] == "False" for r in svc)
     assert page.get_attribute("#week-charts", "data-missed") == str(missed)
-    assert page.locator("#day-table tbody tr").count() == 1
+    with server.client() as c:
+        days = rows(c.get(f"/v1/plans/{plan_id}/files/service_days.csv").text)
+    assert [d["date"] for d in days] == ["1999-03-01", "week"]
+    cells = page.locator("#day-table tbody tr").first.locator("td").all_inner_texts()
+    assert cells[0] == "Mon 01 Mar"
+    assert cells[5] == f"{float(days[0]['predicted_sl']) * 100:.1f} %"
+    assert cells[6].startswith(f"{float(days[0]['simulated_sl']) * 100:.1f} % [")
+    assert page.locator("#day-table tbody tr").count() == 1  # one day: no week row
     ms = page.get_attribute("#app", "data-ready-ms")  # navigation start -> drawn; recorded only
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     (ARTIFACTS / "week-load.json").write_text(json.dumps({"plan_days": 1, "ready_ms": ms}))

@@ -12,7 +12,7 @@ export function leave() { charts.forEach((c) => c.destroy()); charts = []; }
 export async function render(app, id) {
   id = await resolvePlanId(id);
   if (!id) return noPlan(app, "Week");
-  const P = await loadPlan(id, ["forecast.csv", "coverage.csv", "service.csv"]);
+  const P = await loadPlan(id, ["forecast.csv", "coverage.csv", "service.csv", "service_days.csv"]);
   const { tz, days } = P;
   const s = P.summary;
   const tabs = h("div.tabs#day-tabs");
@@ -110,6 +110,8 @@ function drawHeatmap(el, P) {
 }
 
 function buildDayTable(P) {
+  // per-day service as the API computed it (service_days.csv: Erlang per day, simulation
+  // volume-weighted within each replication); agent-hours summed from coverage.csv
   const { tz, freqMin } = P;
   const per = new Map(P.days.map((d) => [d, { date: d, calls: 0, req: 0, sch: 0, under: 0, missed: 0 }]));
   const fcBy = new Map(P.forecast.map((r) => [r.t, r]));
@@ -120,27 +122,26 @@ function buildDayTable(P) {
     d.under += (num(r.under) || 0) > 0 ? 1 : 0;
   }
   for (const r of P.service) { const d = per.get(localDate(r.t, tz)); if (d && r.meets_goal === "False") d.missed += 1; }
-  const daily = new Map();
-  for (const r of P.service) {
-    const d = localDate(r.t, tz); const c = num(r.calls) || 0;
-    const a = daily.get(d) || { c: 0, p: 0, s: 0, sc: 0 };
-    a.c += c; a.p += c * (num(r.predicted_sl) ?? 0);
-    const sv = num(r.simulated_sl); if (sv !== null) { a.s += c * sv; a.sc += c; }
-    daily.set(d, a);
-  }
+  const days = new Map(P.service_days.map((r) => [r.date, r]));
   const rows = [...per.values()].map((d) => {
-    const a = daily.get(d.date);
-    return { ...d, pred: a && a.c ? a.p / a.c : null, sim: a && a.sc ? a.s / a.sc : null };
+    const a = days.get(d.date) || {};
+    return { ...d, pred: num(a.predicted_sl), sim: num(a.simulated_sl), lo: num(a.simulated_sl_low), hi: num(a.simulated_sl_high) };
   });
+  const wk = days.get("week");
+  if (wk && rows.length > 1) {
+    const sum = (k) => rows.reduce((x, r) => x + r[k], 0);
+    rows.push({ date: "week", calls: sum("calls"), req: sum("req"), sch: sum("sch"), under: sum("under"), missed: sum("missed"),
+      pred: num(wk.predicted_sl), sim: num(wk.simulated_sl), lo: num(wk.simulated_sl_low), hi: num(wk.simulated_sl_high) });
+  }
   const goal = P.goal;
   return table([
-    { key: "date", label: "day", cls: "l", fmt: (v) => dayLabel(v) },
+    { key: "date", label: "day", cls: "l", fmt: (v) => (v === "week" ? "week" : dayLabel(v)) },
     { key: "calls", label: "calls", fmt: (v) => fix(v, 0) },
     { key: "req", label: "required agent-h", fmt: (v) => fix(v, 1) },
     { key: "sch", label: "scheduled agent-h", fmt: (v) => fix(v, 1) },
     { key: "under", label: "intervals under", fmt: (v) => String(v) },
     { key: "pred", label: "predicted SL", fmt: (v) => pct(v) },
-    { key: "sim", label: "simulated SL", fmt: (v) => pct(v) },
+    { key: "sim", label: "simulated SL [95 % CI]", fmt: (v, r) => (v === null ? "-" : `${pct(v)} [${pct(r.lo)}, ${pct(r.hi)}]`) },
     { key: "missed", label: "intervals missing goal", fmt: (v) => String(v) },
   ], rows, { id: "day-table", rowClass: (r) => (goal && r.pred !== null && r.pred < goal ? "miss" : null) });
 }
