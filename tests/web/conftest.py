@@ -120,6 +120,10 @@ class Watch:
 
     requests: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    allowed: list[str] = field(default_factory=list)  # substrings of expected console errors
+
+    def unexpected(self) -> list[str]:
+        return [e for e in self.errors if not any(a in e for a in self.allowed)]
 
     def off_loopback(self) -> list[str]:
         return [u for u in self.requests
@@ -151,7 +155,7 @@ def page(browser: Any, server: Server) -> Iterator[Any]:
     yield pg
     pg.close()
     assert not watch.off_loopback(), f"requests left loopback: {watch.off_loopback()}"
-    assert not watch.errors, f"JavaScript errors: {watch.errors}"
+    assert not watch.unexpected(), f"JavaScript errors: {watch.unexpected()}"
 
 
 def shot(pg: Any, name: str) -> Path:

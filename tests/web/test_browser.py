@@ -130,6 +130,24 @@ def test_upload_a_plan_and_cancel_it(page: Any, server: Server, plan_id: str) ->
                            f"('{state['status']}')")
 
 
+def test_bad_plan_file_gets_the_field_named(page: Any, server: Server, tmp_path: Any) -> None:
+    """A TOML with an impossible goal is refused by the API (422); the page says which key."""
+    good = (ROOT / "data" / "plan.toml").read_text().replace('patience_s = "fit"',
+                                                             "patience_s = 345")
+    bad = good.replace("service_level = 0.8 ", "service_level = 1.5 ")
+    assert "service_level = 1.5" in bad and "patience_s = 345" in bad
+    (tmp_path / "bad.toml").write_text(bad)
+    page.watch.allowed.append("status of 422")  # Chromium logs the refused request itself
+    open_page(page, server, "plans", key=True)
+    page.select_option("#source", "upload")
+    page.set_input_files("#data-file", str(ROOT / "data" / "anonymous_bank_15min.csv"))
+    page.set_input_files("#toml-file", str(tmp_path / "bad.toml"))
+    page.click("#start-plan")
+    page.wait_for_selector("#toast:not([hidden])")
+    text = page.inner_text("#toast")
+    assert text.startswith("422") and "goals.service_level" in text and "1.5" in text, text
+
+
 def test_week_view_shows_the_api_numbers(page: Any, server: Server, plan_id: str) -> None:
     open_page(page, server, f"week/{plan_id}")
     with server.client() as c:
