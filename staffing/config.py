@@ -2,7 +2,8 @@
 
 Sections (all keys optional unless marked *required*)::
 
-    [data]        path* (call log or interval history CSV, relative to the TOML file),
+    [data]        path* (call log or interval history CSV, relative to the TOML file;
+                  not needed when the data is passed in memory: ``from_dict(d, data=frame)``),
                   kind = "auto" | "call_log" | "history"
     [site]        tz* (IANA zone), interval = "15min"
     [plan]        start* (first local day of the planning week, "YYYY-MM-DD"), days = 7
@@ -30,7 +31,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -38,15 +39,20 @@ import pandas as pd
 
 from staffing._validate import only_keys
 from staffing.exceptions import InputError
+from staffing.forecast import COMBOS, BacktestConfig, SpecialDays, available_models
+from staffing.forecast.options import KEYS, parse_extras
 from staffing.grid import IntervalGrid
 from staffing.hours import OpenHours
+from staffing.io.plandata import DataKind, PlanData, as_plan_data, read_plan_data
 from staffing.io.toml import read_toml
+from staffing.requirements import ServiceGoals
+from staffing.roster import BreakRule, RosterConfig, SolverOptions
+from staffing.simulate import SimulationOptions
 
 __all__ = ["ForecastOptions", "PlanConfig", "load_config"]
 
 SECTIONS = ("data", "site", "plan", "forecast", "goals", "open_hours", "templates", "rules",
             "penalties", "solver", "simulation")
-DataKind = Literal["call_log", "history"]
 
 
 @contextmanager
@@ -95,6 +101,19 @@ def _date(value: Any, key: str) -> dt.date:
         raise InputError(key, value, "a date 'YYYY-MM-DD'") from exc
 
 
+def _data_path(data: Mapping[str, Any], base: Path) -> Path:
+    if "path" not in data:
+        raise InputError("data.path", None, "a call log or history CSV path (required)")
+    if not isinstance(data["path"], str) or not data["path"].strip():
+        raise InputError("data.path", data["path"], "a file path string")
+    path = Path(data["path"]).expanduser()
+    if not path.is_absolute():
+        path = (base / path).resolve()
+    if not path.is_file():
+        raise InputError("data.path", str(path), "an existing file")
+    return path
+
+
 def sniff_kind(path: Path) -> DataKind:
     """``"call_log"`` or ``"history"`` from a CSV header line (Parquet files are histories)."""
     if path.suffix.lower() == ".parquet":
@@ -119,8 +138,8 @@ class ForecastOptions:
     models: tuple[str, ...] | None = None
     model: str | None = None
     level: float = 0.8
-    backtest: Any = None  # staffing.forecast.BacktestConfig
-    special_days: Any = None  # staffing.forecast.SpecialDays
+    backtest: BacktestConfig | None = None
+    special_days: SpecialDays | None = None
     extras: Mapping[str, Any] = field(default_factory=dict)  # calendar, checks, params
 
     def kwargs(self) -> dict[str, Any]:
@@ -142,7 +161,7 @@ class PlanConfig:
     Attributes
     ----------
     data_path:
-        Absolute path of the call log or interval history.
+        Absolute path of the call log or interval history; None when the data is in memory.
     data_kind:
         ``"call_log"`` (one row per call) or ``"history"`` (one row per interval).
     tz:
@@ -163,20 +182,23 @@ class PlanConfig:
     open_hours:
         Opening hours with minimum staff, or None (always open, no floor).
     roster:
-        :class:`staffing.roster.RosterConfig` (templates, rules, penalties, open hours).
+        Templates, rules, penalties and open hours of the roster.
     solver:
-        :class:`staffing.roster.SolverOptions`.
+        HiGHS options.
     simulate:
         Run the simulation stage.
     simulation:
-        :class:`staffing.simulate.SimulationOptions`.
+        Simulation options.
     source:
         The TOML file read (None when built from a dict).
     raw:
         The parsed mapping, for reference and content hashing.
+    data:
+        The data in memory (:class:`~staffing.io.PlanData`) when it was given as an object
+        rather than a path (``from_dict(d, data=...)``, :meth:`with_data`); None otherwise.
     """
 
-    data_path: Path
+    data_path: Path | None
     data_kind: DataKind
     tz: str
     freq: pd.Timedelta
@@ -186,12 +208,13 @@ class PlanConfig:
     goals: Mapping[str, Any]
     patience_s: float | Literal["fit"] | None
     open_hours: OpenHours | None
-    roster: Any  # staffing.roster.RosterConfig
-    solver: Any  # staffing.roster.SolverOptions
+    roster: RosterConfig
+    solver: SolverOptions
     simulate: bool
-    simulation: Any  # staffing.simulate.SimulationOptions
+    simulation: SimulationOptions
     source: Path | None = None
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    data: PlanData | None = field(default=None, repr=False)
 
     @property
     def grid(self) -> IntervalGrid:
@@ -203,11 +226,35 @@ class PlanConfig:
         """Interval starts of the planning horizon."""
         return self.grid.range(self.start, self.days)
 
-    def service_goals(self, patience_s: float | None = None) -> Any:
+    @property
+    def data_label(self) -> str:
+        """The data file's path, or what the in-memory data is (for summaries)."""
+        if self.data is not None:
+            return self.data.source
+        return str(self.data_path)
+
+    def with_data(self, data: object) -> PlanConfig:
+        """This config with its data given in memory: an interval history ``DataFrame``, a
+        :class:`~staffing.io.CallLog` or a :class:`~staffing.io.PlanData` (validated on the
+        site's grid; InputError field ``data``)."""
+        loaded = as_plan_data(data, self.grid)
+        if self.patience_s == "fit" and loaded.call_log is None:
+            raise InputError("goals.patience_s", "fit",
+                             "a number of seconds (fitting patience needs a call log)")
+        return replace(self, data=loaded, data_path=None, data_kind=loaded.kind)
+
+    def load_data(self) -> PlanData:
+        """The plan's data: the in-memory data, else the file read onto the site's grid
+        (an interval history's missing intervals give a MissingDataWarning)."""
+        if self.data is not None:
+            self.data.warn_gaps()
+            return self.data
+        assert self.data_path is not None
+        return read_plan_data(self.data_path, self.data_kind, self.grid)
+
+    def service_goals(self, patience_s: float | None = None) -> ServiceGoals:
         """The :class:`~staffing.requirements.ServiceGoals`; ``patience_s`` (s) is used when the
         config says ``"fit"`` and ignored otherwise."""
-        from staffing.requirements import ServiceGoals
-
         pat = patience_s if self.patience_s == "fit" else self.patience_s
         with _section("goals"):
             return ServiceGoals(**dict(self.goals), patience_s=pat)
@@ -221,8 +268,14 @@ class PlanConfig:
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any], *, base_dir: str | Path | None = None,
-                  source: Path | None = None) -> PlanConfig:
-        """Build from a parsed mapping; ``base_dir`` anchors relative paths (default cwd)."""
+                  source: Path | None = None, data: object = None) -> PlanConfig:
+        """Build from a parsed mapping; ``base_dir`` anchors relative paths (default cwd).
+
+        ``data`` passes the plan's data in memory instead of ``[data] path``: an interval
+        history ``DataFrame``, a :class:`~staffing.io.CallLog` or a
+        :class:`~staffing.io.PlanData` (validated here on the ``[site]`` grid; a bad row raises
+        InputError naming the line). ``[data]`` may then hold ``kind`` only.
+        """
         if not isinstance(d, Mapping):
             raise InputError("config", d, "a table of sections")
         for key in d:
@@ -231,21 +284,20 @@ class PlanConfig:
         base = Path(base_dir) if base_dir is not None else Path.cwd()
 
         # [data]
-        data = _table(d, "data")
-        only_keys(data, "data", {"path", "kind"})
-        if "path" not in data:
-            raise InputError("data.path", None, "a call log or history CSV path (required)")
-        if not isinstance(data["path"], str) or not data["path"].strip():
-            raise InputError("data.path", data["path"], "a file path string")
-        data_path = Path(data["path"]).expanduser()
-        if not data_path.is_absolute():
-            data_path = (base / data_path).resolve()
-        if not data_path.is_file():
-            raise InputError("data.path", str(data_path), "an existing file")
-        kind = data.get("kind", "auto")
+        data_t = _table(d, "data")
+        only_keys(data_t, "data", {"path", "kind"})
+        kind = data_t.get("kind", "auto")
         if kind not in ("auto", "call_log", "history"):
             raise InputError("data.kind", kind, "'auto', 'call_log' or 'history'")
-        data_kind: DataKind = sniff_kind(data_path) if kind == "auto" else kind
+        data_path: Path | None = None
+        if data is not None:
+            if "path" in data_t:
+                raise InputError("data.path", data_t["path"],
+                                 "no path when the data is given in memory")
+        else:
+            data_path = _data_path(data_t, base)
+        data_kind: DataKind = (sniff_kind(data_path) if data_path is not None and kind == "auto"
+                               else "history" if kind == "auto" else kind)
 
         # [site]
         site = _table(d, "site")
@@ -255,6 +307,12 @@ class PlanConfig:
                              "(required)")
         with _section("site"):
             grid = IntervalGrid.of(site["tz"], site.get("interval", "15min"))
+        loaded: PlanData | None = None
+        if data is not None:
+            loaded = as_plan_data(data, grid)
+            if kind != "auto" and kind != loaded.kind:
+                raise InputError("data.kind", kind, f"'{loaded.kind}' (the data given)")
+            data_kind = loaded.kind
 
         # [plan]
         plan = _table(d, "plan")
@@ -271,8 +329,6 @@ class PlanConfig:
 
         # [goals]
         goals = dict(_table(d, "goals"))
-        from staffing.requirements import ServiceGoals
-
         only_keys(goals, "goals", set(ServiceGoals.__dataclass_fields__))
         patience = goals.pop("patience_s", None)
         if patience is not None and patience != "fit":
@@ -288,8 +344,6 @@ class PlanConfig:
             open_hours = _open_hours(d["open_hours"])
 
         # roster: [[templates]], [rules], [penalties]
-        from staffing.roster import RosterConfig, SolverOptions
-
         if "templates" not in d:
             raise InputError("templates", None, "at least one [[templates]] table (required)")
         roster_raw = {k: d[k] for k in ("templates", "rules", "penalties", "open_hours")
@@ -304,8 +358,6 @@ class PlanConfig:
         with _section("solver"):
             solver = SolverOptions(**dict(solver_raw))
 
-        from staffing.simulate import SimulationOptions
-
         sim = dict(_table(d, "simulation"))
         only_keys(sim, "simulation", {"enabled", "replications", "seed", "handle_times",
                                   "confidence"})
@@ -319,7 +371,7 @@ class PlanConfig:
             data_path=data_path, data_kind=data_kind, tz=grid.tz, freq=grid.freq, start=start,
             days=days, forecast=forecast, goals=goals, patience_s=patience,
             open_hours=open_hours, roster=roster, solver=solver, simulate=enabled,
-            simulation=simulation, source=source, raw=dict(d),
+            simulation=simulation, source=source, raw=dict(d), data=loaded,
         )
         cfg.service_goals(1.0 if patience == "fit" else None)  # validate [goals] now
         return cfg
@@ -329,8 +381,6 @@ def _locate_break_error(exc: InputError, templates: Any) -> InputError:
     """Break-rule errors come back as ``breaks.<key>``; name the template they belong to."""
     if not exc.field.startswith("breaks.") or not isinstance(templates, list):
         return exc
-    from staffing.roster import BreakRule
-
     for i, t in enumerate(templates):
         if not isinstance(t, Mapping):
             continue
@@ -350,9 +400,6 @@ def _open_hours(raw: Any) -> OpenHours:
 
 
 def _forecast_options(f: Mapping[str, Any]) -> ForecastOptions:
-    from staffing.forecast import COMBOS, BacktestConfig, SpecialDays, available_models
-    from staffing.forecast.options import KEYS, parse_extras
-
     only_keys(f, "forecast", {"models", "model", "level", "backtest", "special_days", *KEYS})
     known = available_models()
     models = f.get("models")

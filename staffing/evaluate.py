@@ -30,7 +30,7 @@ import pandas as pd
 
 from staffing.erlang import asa, erlang_a_metrics, occupancy, service_level
 from staffing.exceptions import InputError
-from staffing.grid import INDEX_NAME
+from staffing.grid import INDEX_NAME, local_dates
 from staffing.requirements import ServiceGoals
 
 __all__ = ["Evaluation", "evaluate"]
@@ -200,9 +200,7 @@ def evaluate(
     misses = frame.loc[reasons != ""].copy()
     misses["reason"] = reasons[reasons != ""]
 
-    zone = tz or (str(index.tz) if index.tz is not None else None)
-    local = index.tz_convert(zone) if zone and index.tz is not None else index
-    day_key = np.asarray(local.date)
+    day_key = local_dates(index, tz)
     days_u = pd.unique(day_key)
     codes = pd.Index(days_u).get_indexer(day_key)
     per_day = _aggregate(frame, codes, len(days_u), interval_s)

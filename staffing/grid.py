@@ -8,9 +8,12 @@ a fall-back day 100.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import re
+import zoneinfo
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import numpy as np
 import pandas as pd
 
 from staffing.exceptions import InputError
@@ -34,13 +37,36 @@ def parse_freq(freq: str | pd.Timedelta | dt.timedelta | int) -> pd.Timedelta:
     return td
 
 
-def parse_tz(tz: str) -> str:
-    """Validate an IANA time-zone name and return it."""
-    try:
-        ZoneInfo(str(tz))
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise InputError("tz", tz, "an IANA time zone such as 'Asia/Jerusalem'") from exc
-    return str(tz)
+# An IANA name is letters, digits, '_', '+', '-' in '/'-separated parts ("America/Argentina/
+# Buenos_Aires", "Etc/GMT+3"); no dots, colons or empty parts, so no path and no
+# "dateutil/..." / "tzfile:..." prefix that pandas would hand to a file-opening parser.
+_TZ_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_+-]{0,40}(?:/[A-Za-z0-9_+-]{1,40}){0,3}")
+
+
+@functools.cache
+def _iana_names() -> frozenset[str]:
+    """Every zone name of the tz database available here (read once per process)."""
+    return frozenset(zoneinfo.available_timezones())
+
+
+def parse_tz(tz: object, field: str = "tz") -> str:
+    """An IANA time-zone name, checked against the tz database's list of names.
+
+    Only names pass (``"Asia/Jerusalem"``, ``"UTC"``); anything else raises
+    :class:`InputError` naming ``field`` before any zone is loaded, so no value can make the
+    program open a file (``"dateutil//etc/passwd"``, ``"../../etc/passwd"``).
+    """
+    if not (isinstance(tz, str) and _TZ_NAME.fullmatch(tz) and tz in _iana_names()):
+        raise InputError(field, tz, "an IANA time zone name such as 'Asia/Jerusalem'")
+    return tz
+
+
+def local_dates(index: pd.DatetimeIndex, tz: str | None = None) -> np.ndarray:
+    """Local calendar date of each interval start in ``tz`` (default: the index's zone)."""
+    if index.tz is None:
+        return np.asarray(index.date)
+    zone = parse_tz(tz) if tz is not None else str(index.tz)
+    return np.asarray(index.tz_convert(zone).date)
 
 
 @dataclass(frozen=True)
@@ -57,6 +83,11 @@ class IntervalGrid:
 
     tz: str
     freq: pd.Timedelta
+
+    def __post_init__(self) -> None:
+        parse_tz(self.tz)
+        if not isinstance(self.freq, pd.Timedelta):
+            object.__setattr__(self, "freq", parse_freq(self.freq))
 
     @classmethod
     def of(cls, tz: str, freq: str | pd.Timedelta | int = "15min") -> IntervalGrid:

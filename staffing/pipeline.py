@@ -35,12 +35,14 @@ from staffing.config import PlanConfig
 from staffing.evaluate import Evaluation, evaluate
 from staffing.exceptions import InputError
 from staffing.grid import INDEX_NAME
+from staffing.io.plandata import PlanData
 from staffing.simulate import SimulationResult, simulate
 
 log = logging.getLogger(__name__)
 
 __all__ = [
     "STAGES",
+    "PlanData",
     "PlanResult",
     "Stage",
     "StageEvent",
@@ -74,22 +76,6 @@ class StageEvent:
 
 
 Progress = Callable[[StageEvent], None]
-
-
-@dataclass
-class PlanData:
-    """Loaded input: interval ``history`` plus, for a call log, the log itself."""
-
-    history: pd.DataFrame
-    call_log: Any = None  # staffing.io.CallLog
-
-    @property
-    def handle_s(self) -> Any:
-        """Handle times of served calls (s), or None without a call log."""
-        if self.call_log is None:
-            return None
-        c = self.call_log.calls
-        return c.loc[c["outcome"].eq("served"), "handle_s"].to_numpy(float)
 
 
 @dataclass
@@ -164,7 +150,7 @@ class PlanResult:
                 "days": cfg.days,
                 "tz": cfg.tz,
                 "interval_min": cfg.freq.total_seconds() / 60,
-                "data": str(cfg.data_path),
+                "data": cfg.data_label,
                 "data_kind": cfg.data_kind,
                 "config": str(cfg.source) if cfg.source else None,
                 "goals": self.goals.to_dict(),
@@ -334,14 +320,8 @@ def coverage_frame(roster: Any, evaluation: Evaluation | None) -> pd.DataFrame:
 # ----------------------------------------------------------------------------- stages
 
 def load_data(config: PlanConfig) -> PlanData:
-    """Read the call log or interval history of ``config`` on the site's grid."""
-    from staffing.io import read_call_log, read_history
-
-    if config.data_kind == "call_log":
-        calls = read_call_log(config.data_path, tz=config.tz)
-        return PlanData(calls.to_intervals(config.freq), calls)
-    hist = read_history(config.data_path, tz=config.tz, freq=config.freq)
-    return PlanData(hist, None)
+    """The plan's data on the site's grid: in memory, or read from ``[data] path``."""
+    return config.load_data()
 
 
 def run_forecast(config: PlanConfig, history: pd.DataFrame) -> Any:

@@ -25,7 +25,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from staffing.exceptions import InputError
-from staffing.grid import INDEX_NAME
+from staffing.grid import INDEX_NAME, parse_tz
 
 __all__ = ["coverage_figure", "forecast_figure", "format_summary", "heatmap_figure",
            "plot_coverage", "plot_forecast", "plot_heatmap", "plot_service", "service_figure",
@@ -99,7 +99,7 @@ def _indexed(frame: pd.DataFrame) -> pd.DataFrame:
 def _local(index: pd.DatetimeIndex, tz: str | None) -> pd.DatetimeIndex:
     """Wall-clock times in the site's zone, naive (for day x time-of-day tables)."""
     if tz and index.tz is not None:
-        index = index.tz_convert(tz)
+        index = index.tz_convert(parse_tz(tz))
     return index.tz_localize(None) if index.tz is not None else index
 
 

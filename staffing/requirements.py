@@ -257,7 +257,15 @@ def compute_requirements(
     interval_s = float(step.total_seconds())
     aht_calc = np.where(calls > 0, aht, 1.0)
 
-    net = required_agents(calls, aht_calc, interval_s, **goals.required_kwargs()).astype(np.int64)
+    try:
+        net = required_agents(calls, aht_calc, interval_s, **goals.required_kwargs())
+    except InputError as exc:  # name the interval, not the array position
+        if exc.where is None or not exc.where.startswith("index "):
+            raise
+        pos = int(exc.where.removeprefix("index "))
+        raise InputError(exc.field, exc.value, exc.expected,
+                         f"interval {forecast.index[pos].isoformat()}") from exc
+    net = net.astype(np.int64)
     load = _load(calls, aht_calc, np.asarray(interval_s))
     servers = net.astype(float) * goals.concurrency
     h = aht_calc.astype(float)

@@ -55,7 +55,7 @@ import pandas as pd
 from scipy import stats
 
 from staffing.exceptions import InputError
-from staffing.grid import INDEX_NAME
+from staffing.grid import INDEX_NAME, local_dates
 
 HandleTimes = Literal["empirical", "exponential"]
 METRICS = ("service_level", "asa_s", "abandon_rate")
@@ -427,9 +427,7 @@ def simulate(
     intervals.index.name = INDEX_NAME
 
     # per local day
-    zone = tz or (str(index.tz) if index.tz is not None else None)
-    local = index.tz_convert(zone) if zone and index.tz is not None else index
-    day_key = np.asarray(local.date)
+    day_key = local_dates(index, tz)
     days_u = pd.unique(day_key)
     code = pd.Index(days_u).get_indexer(day_key)
     agg = {nm: np.stack([np.bincount(code, weights=per[nm][j], minlength=len(days_u))

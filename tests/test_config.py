@@ -148,3 +148,129 @@ def test_holidays_and_kind_sniffing(tmp_path, raw):
     with pytest.raises(InputError) as exc:
         PlanConfig.from_dict(d)
     assert exc.value.field == "data.kind"
+
+
+# ----------------------------------------------------------------------------- data in memory
+
+def _no_data(raw: dict) -> dict:
+    d = copy.deepcopy(raw)
+    d.pop("data")
+    return d
+
+
+def test_history_frame_in_memory_gives_the_same_plan_inputs(raw):
+    """A history DataFrame (read here with plain pandas, no file path in the config) gives the
+    same data, forecast inputs and requirements as the same history read from its file."""
+    from staffing.pipeline import run_requirements
+
+    d = copy.deepcopy(raw)
+    d["goals"].pop("patience_s")
+    d["data"] = {"path": "anonymous_bank_15min.csv"}
+    from_file = PlanConfig.from_dict(d, base_dir=PLAN.parent)
+    frame = pd.read_csv(ROOT / "data" / "anonymous_bank_15min.csv")  # plain strings
+    in_memory = PlanConfig.from_dict(_no_data(d), data=frame)
+    assert in_memory.data_path is None and in_memory.data_kind == "history"
+    assert in_memory.data_label == "history (in memory)"
+    a, b = from_file.load_data().history, in_memory.load_data().history
+    pd.testing.assert_frame_equal(a, b)
+    fc = pd.DataFrame({"calls": a["calls"].iloc[:96].to_numpy(),
+                       "aht_s": a["aht_s"].fillna(200).iloc[:96].to_numpy()},
+                      index=a.index[:96])
+    _, ra = run_requirements(from_file, fc)
+    _, rb = run_requirements(in_memory, fc)
+    pd.testing.assert_frame_equal(ra, rb)
+
+
+def test_call_log_object_in_memory(raw, call_log):
+    cfg = PlanConfig.from_dict(_no_data(raw), data=call_log)
+    assert cfg.data_kind == "call_log" and cfg.patience_s == "fit"
+    data = cfg.load_data()
+    assert data.call_log is call_log
+    assert len(data.handle_s) == int(call_log.calls["outcome"].eq("served").sum())
+    # the same as reading the file
+    file_cfg = PlanConfig.from_toml(PLAN)
+    pd.testing.assert_frame_equal(data.history, file_cfg.load_data().history)
+
+
+def test_call_log_in_another_zone_is_converted(raw, call_log):
+    import dataclasses
+
+    calls = call_log.calls.copy()
+    calls["arrival"] = calls["arrival"].dt.tz_convert("UTC")
+    utc_log = dataclasses.replace(call_log, calls=calls, tz="UTC")
+    cfg = PlanConfig.from_dict(_no_data(raw), data=utc_log)
+    assert cfg.data is not None and cfg.data.call_log.tz == "Asia/Jerusalem"
+    assert str(cfg.data.history.index.tz) == "Asia/Jerusalem"
+    assert int(cfg.data.history["calls"].sum()) == len(call_log)
+
+
+def test_config_with_data_in_memory_pickles(raw, call_log):
+    """A many-site runner ships configs with their data to worker processes."""
+    import pickle
+
+    cfg = PlanConfig.from_dict(_no_data(raw), data=call_log)
+    back = pickle.loads(pickle.dumps(cfg))
+    assert back.data is not None and back.data.digest() == cfg.data.digest()
+    assert back.roster == cfg.roster and back.solver == cfg.solver
+    pd.testing.assert_frame_equal(back.load_data().history, cfg.load_data().history)
+
+
+def test_with_data_replaces_the_file(raw):
+    cfg = PlanConfig.from_toml(PLAN)
+    d = copy.deepcopy(raw)
+    d["goals"].pop("patience_s")
+    hist_cfg = PlanConfig.from_dict(d, base_dir=PLAN.parent)
+    frame = pd.read_csv(ROOT / "data" / "anonymous_bank_15min.csv")
+    with pytest.raises(InputError) as exc:  # patience "fit" needs a call log
+        cfg.with_data(frame)
+    assert exc.value.field == "goals.patience_s"
+    mem = hist_cfg.with_data(frame)
+    assert mem.data_path is None and mem.data_kind == "history"
+
+
+BAD_DATA = [
+    ("path too", {"path": "anonymous_bank_15min.csv"}, "frame", "data.path"),
+    ("wrong kind", {"kind": "call_log"}, "frame", "data.kind"),
+    ("not data", {}, "text", "data"),
+    ("bad row", {}, "bad_row", "calls"),
+    ("missing column", {}, "no_calls", "calls"),
+]
+
+
+@pytest.mark.parametrize(("table", "what", "field"), [b[1:] for b in BAD_DATA],
+                         ids=[b[0] for b in BAD_DATA])
+def test_bad_in_memory_data_names_the_field(raw, table, what, field):
+    d = _no_data(raw)
+    d["goals"].pop("patience_s")
+    d["data"] = table
+    frame = pd.DataFrame({"interval_start": ["1999-02-01T00:00:00+02:00",
+                                             "1999-02-01T00:15:00+02:00"],
+                          "calls": ["3", "4"]})
+    data = {"frame": frame, "text": "interval_start,calls\n",
+            "bad_row": frame.assign(calls=["3", "many"]),
+            "no_calls": frame.drop(columns="calls")}[what]
+    with pytest.raises(InputError) as exc:
+        PlanConfig.from_dict(d, base_dir=PLAN.parent, data=data)
+    assert exc.value.field == field
+    if what == "bad_row":
+        assert "line 3" in str(exc.value)
+
+
+def test_plan_config_types_its_stage_objects():
+    """No Any-typed stage objects: each field names its class."""
+    import typing
+
+    from staffing.forecast import BacktestConfig, SpecialDays
+    from staffing.io import PlanData
+    from staffing.roster import RosterConfig, SolverOptions
+    from staffing.simulate import SimulationOptions
+
+    hints = typing.get_type_hints(PlanConfig)
+    assert hints["roster"] is RosterConfig
+    assert hints["solver"] is SolverOptions
+    assert hints["simulation"] is SimulationOptions
+    assert hints["data"] == PlanData | None
+    fo = typing.get_type_hints(type(PlanConfig.from_toml(PLAN).forecast))
+    assert fo["backtest"] == BacktestConfig | None
+    assert fo["special_days"] == SpecialDays | None
+    assert all(h is not typing.Any for h in hints.values())

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from staffing.exceptions import InputError
-from staffing.grid import IntervalGrid, parse_freq
+from staffing.grid import IntervalGrid, parse_freq, parse_tz
 
 
 def test_week_range_and_slots():
@@ -51,3 +51,94 @@ def test_slots_are_wall_clock_on_dst_days(day, n, last_slot):
         assert 8 not in set(slots)  # 02:00 does not exist
     else:
         assert list(slots).count(8) == 2  # 02:00 happens twice
+
+
+# ----------------------------------------------------------------------------- tz: names only
+
+@pytest.fixture
+def opened(tmp_path):
+    """A file outside the tz database and the list of times something opened it (an audit
+    hook: it sees every open, whichever library does it)."""
+    import sys
+
+    target = tmp_path / "secret.txt"
+    target.write_text("not a zone\n")
+    seen: list[str] = []
+    active = [True]
+
+    def hook(event: str, args: tuple) -> None:
+        if active[0] and event == "open" and args and str(args[0]).endswith("secret.txt"):
+            seen.append(str(args[0]))
+
+    sys.addaudithook(hook)  # hooks cannot be removed; this one goes quiet after the test
+    yield target, seen
+    active[0] = False
+
+
+def _readers(tz: str) -> dict:
+    """Every library entry point that reads a tz, each as a thunk."""
+    import numpy as np
+
+    from staffing.config import PlanConfig
+    from staffing.evaluate import evaluate
+    from staffing.io import validate_history
+    from staffing.io.calllog import parse_call_log
+    from staffing.io.timestamps import parse_timestamps
+    from staffing.requirements import ServiceGoals
+    from staffing.simulate import simulate
+
+    idx = pd.date_range("2024-01-01", periods=4, freq="15min", tz="UTC", name="interval_start")
+    fc = pd.DataFrame({"calls": [10.0] * 4, "aht_s": [180.0] * 4}, index=idx)
+    naive = pd.Series(["2024-01-01T00:00:00", "2024-01-01T00:15:00"])
+    raw = {"site": {"tz": tz}, "plan": {"start": "2024-01-08"},
+           "templates": [{"name": "d", "start_earliest": "08:00", "start_latest": "08:00",
+                          "paid_hours": 8}]}
+    return {
+        "grid": lambda: IntervalGrid.of(tz),
+        "grid_ctor": lambda: IntervalGrid(tz, pd.Timedelta("15min")),
+        "timestamps": lambda: parse_timestamps(naive, tz=tz, field="interval_start",
+                                               source="x"),
+        "history": lambda: validate_history(
+            pd.DataFrame({"interval_start": naive, "calls": ["1", "2"]}), tz=tz),
+        "call_log": lambda: parse_call_log(
+            pd.DataFrame({"arrival": naive, "wait_s": ["0", "1"], "outcome": ["served"] * 2,
+                          "handle_s": ["60", "60"]}), tz=tz),
+        "config": lambda: PlanConfig.from_dict(raw, data=fc.reset_index()),
+        "evaluate": lambda: evaluate(fc, pd.Series(np.full(4, 5.0), index=idx),
+                                     ServiceGoals(), tz=tz),
+        "simulate": lambda: simulate(fc, np.full(4, 5.0), answer_s=20.0, tz=tz,
+                                     freq=pd.Timedelta("15min")),
+    }
+
+
+READERS = list(_readers("UTC"))
+
+
+@pytest.mark.parametrize("reader", READERS)
+@pytest.mark.parametrize("form", ["dateutil/{p}", "dateutil//{p}", "{p}", "tzfile:{p}",
+                                  "../../../../../..{p}"])
+def test_tz_paths_are_refused_without_opening_them(opened, reader, form):
+    """Defect 7: 'dateutil//<path>' made the code open <path>. Every reader refuses it as a
+    name, naming the field, and never opens the file."""
+    target, seen = opened
+    tz = form.format(p=target)
+    with pytest.raises(InputError) as exc:
+        _readers(tz)[reader]()
+    assert exc.value.field in ("tz", "site.tz"), exc.value.field
+    assert "IANA" in exc.value.expected
+    assert seen == []
+
+
+@pytest.mark.parametrize("bad", ["zone.tab", "tzdata.zi", "Europe/Berlin\n", "europe/berlin",
+                                 "Mars/Olympus", "", "A" * 300, 5, None])
+def test_only_tz_database_names_pass(bad):
+    with pytest.raises(InputError) as exc:
+        parse_tz(bad)
+    assert exc.value.field == "tz"
+
+
+@pytest.mark.parametrize("good", ["Asia/Jerusalem", "UTC", "America/Argentina/Buenos_Aires",
+                                  "Etc/GMT+3", "America/Port-au-Prince"])
+def test_iana_names_pass(good):
+    assert parse_tz(good) == good
+    assert IntervalGrid.of(good).tz == good

@@ -132,6 +132,25 @@ def test_hash_follows_data_bytes_config_and_versions(tmp_path, monkeypatch):
 
 # ----------------------------------------------------------------------------- overrides
 
+def test_in_memory_data_scenarios_hash_by_content(base, call_log):
+    """A base plan whose call log is in memory: scenarios work and hash by the data's content
+    (the same rows in another object give the same hash, other rows another one)."""
+    raw = _raw()
+    raw.pop("data")
+    mem = PlanConfig.from_dict(raw, data=call_log)
+    again = PlanConfig.from_dict(raw, data=dataclasses.replace(call_log,
+                                                               calls=call_log.calls.copy()))
+    fewer = PlanConfig.from_dict(raw, data=dataclasses.replace(
+        call_log, calls=call_log.calls.iloc[:-50].reset_index(drop=True)))
+    a = Scenario("a", mem, {"volume_scale": 1.1})
+    assert a.config.data is mem.data and a.config.data_path is None
+    assert Scenario("b", again, {"volume_scale": 1.1}).hash == a.hash
+    assert Scenario("c", fewer, {"volume_scale": 1.1}).hash != a.hash
+    req = scenario_requirements(Scenario("s", mem, {"service_level": 0.9}), cache=False)
+    ref = scenario_requirements(Scenario("s", base, {"service_level": 0.9}), cache=False)
+    pd.testing.assert_frame_equal(req, ref)
+
+
 def test_overrides_move_requirements(base, cache):
     ref = _req(base, cache)
     vol = _req(base, cache, volume_scale=1.1)

@@ -52,6 +52,32 @@ def aht_array(aht_s: Any, calls: np.ndarray) -> np.ndarray:
     return arr
 
 
+MAX_LOAD_ERLANGS = 1e6
+"""Largest offered load (erlangs) per interval accepted: far above any contact center, far
+below where agent counts stop being exact integers."""
+_TYPICAL = 1e3  # calls per interval and seconds of handle time of an ordinary queue
+
+
+def offered_load(c: np.ndarray, h: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Offered load ``c * h / t`` (erlangs; 0 where ``c == 0``) of checked calls ``c``, handle
+    times ``h`` (s) and interval lengths ``t`` (s). An overflowing or absurd load (more than
+    :data:`MAX_LOAD_ERLANGS`) raises InputError naming ``calls`` or ``aht_s``, whichever is
+    further from an ordinary value."""
+    c, h, t = np.broadcast_arrays(c, h, t)
+    with np.errstate(over="ignore", invalid="ignore"):
+        a = np.where(c > 0, c * np.where(c > 0, h, 1.0) / t, 0.0)
+        bad = ~(np.isfinite(a) & (a <= MAX_LOAD_ERLANGS))
+    if bool(np.any(bad)):
+        pos = tuple(np.argwhere(bad)[0]) if a.ndim else ()
+        ci, hi = float(c[pos]), float(h[pos])
+        name, value = ("aht_s", hi) if hi / _TYPICAL > ci / _TYPICAL else ("calls", ci)
+        where = None if not a.ndim else (
+            f"index {int(pos[0])}" if a.ndim == 1 else f"index {tuple(int(i) for i in pos)}")
+        raise InputError(name, value, f"a value giving an offered load calls * aht_s / "
+                         f"interval_s of at most {MAX_LOAD_ERLANGS:,.0f} erlangs", where)
+    return a
+
+
 def positive(name: str, value: Any, unit: str = "s") -> np.ndarray:
     """A finite value > 0 (scalar or array)."""
     arr = as_array(name, value)

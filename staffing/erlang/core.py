@@ -35,7 +35,7 @@ def offered_load(calls: Any, aht_s: Any, interval_s: Any) -> Any:
     c = ck.calls_array(calls)
     h = ck.aht_array(aht_s, c)
     t = ck.positive("interval_s", interval_s)
-    return ck.out(_load(c, h, t))
+    return ck.out(ck.offered_load(c, h, t))
 
 
 def _load(calls: np.ndarray, aht_s: np.ndarray, interval_s: np.ndarray) -> np.ndarray:
@@ -120,7 +120,7 @@ def _inputs(
     n = ck.agents_array(agents)
     t = ck.positive("interval_s", interval_s)
     k = ck.positive_int("concurrency", concurrency)
-    a = _load(c, h, t)
+    a = ck.offered_load(c, h, t)
     s = _servers(n, k)
     a, h, s = np.broadcast_arrays(a, np.where(np.isfinite(h) & (h > 0), h, 1.0), s)
     return a, h, s

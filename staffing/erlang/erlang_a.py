@@ -29,7 +29,7 @@ import numpy as np
 from scipy.special import gammainc, gammaln
 
 from staffing.erlang import _checks as ck
-from staffing.erlang.core import _erlang_b, _load
+from staffing.erlang.core import _erlang_b
 
 _P_TINY = 1e-100
 
@@ -218,7 +218,7 @@ def erlang_a_metrics(
     pat = ck.positive("patience_s", patience_s)
     t = ck.non_negative("answer_s", answer_s)
     k = ck.positive_int("concurrency", concurrency)
-    a = _load(c, h, t_int)
+    a = ck.offered_load(c, h, t_int)
     hh = np.where(np.isfinite(h) & (h > 0), h, 1.0)
     res = _erlang_a(a, hh, n * float(k), pat, t)
     return ErlangAMetrics(**{key: ck.out(v) for key, v in res.items()})

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from staffing.erlang import _checks as ck
-from staffing.erlang.core import _asa_c, _erlang_b, _erlang_c_from_b, _load, _occ, _sl_c
+from staffing.erlang.core import _asa_c, _erlang_b, _erlang_c_from_b, _occ, _sl_c
 from staffing.erlang.erlang_a import _erlang_a
 from staffing.exceptions import GoalUnreachableWarning, InputError
 
@@ -178,7 +178,7 @@ def _prepare(calls, aht_s, interval_s):
     c = ck.calls_array(calls)
     h = ck.aht_array(aht_s, c)
     t = ck.positive("interval_s", interval_s)
-    a = _load(c, h, t)
+    a = ck.offered_load(c, h, t)
     h = np.where(np.isfinite(h) & (h > 0), h, 1.0)
     a, h = np.broadcast_arrays(a, h)
     return np.array(a, dtype=float).ravel(), np.array(h, dtype=float).ravel(), a.shape

@@ -9,15 +9,22 @@ from staffing.io.history import (
     find_gaps,
     read_history,
     validate_history,
+    warn_gaps,
     write_history,
 )
+from staffing.io.plandata import DataKind, PlanData, as_plan_data, read_plan_data
 
 __all__ = [
     "HISTORY_COLUMNS",
     "CallLog",
+    "DataKind",
+    "PlanData",
+    "as_plan_data",
     "find_gaps",
     "read_call_log",
     "read_history",
+    "read_plan_data",
     "validate_history",
+    "warn_gaps",
     "write_history",
 ]

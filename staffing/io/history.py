@@ -114,17 +114,29 @@ def validate_history(
     out.attrs["freq"] = step
     out.attrs["tz"] = tz
     if warn_gaps:
-        gaps = find_gaps(out.index, step)
-        if gaps:
-            missing = sum(n for _, _, n in gaps)
-            shown = "; ".join(f"{a.isoformat()} .. {b.isoformat()} ({n})" for a, b, n in gaps[:5])
-            more = f"; and {len(gaps) - 5} more ranges" if len(gaps) > 5 else ""
-            warnings.warn(
-                f"{source}: {missing} missing intervals in {len(gaps)} ranges: {shown}{more}",
-                MissingDataWarning,
-                stacklevel=2,
-            )
+        _warn_gaps(out, source, stacklevel=2)
     return out
+
+
+def warn_gaps(frame: pd.DataFrame, source: str = "history") -> None:
+    """Issue one :class:`MissingDataWarning` listing the missing ranges of a validated
+    history (grid interval from ``frame.attrs['freq']``, else inferred)."""
+    _warn_gaps(frame, source, stacklevel=2)
+
+
+def _warn_gaps(frame: pd.DataFrame, source: str, *, stacklevel: int) -> None:
+    step = frame.attrs.get("freq")
+    step = parse_freq(step) if step is not None else _infer_freq(frame.index, source)
+    gaps = find_gaps(pd.DatetimeIndex(frame.index), step)
+    if gaps:
+        missing = sum(n for _, _, n in gaps)
+        shown = "; ".join(f"{a.isoformat()} .. {b.isoformat()} ({n})" for a, b, n in gaps[:5])
+        more = f"; and {len(gaps) - 5} more ranges" if len(gaps) > 5 else ""
+        warnings.warn(
+            f"{source}: {missing} missing intervals in {len(gaps)} ranges: {shown}{more}",
+            MissingDataWarning,
+            stacklevel=stacklevel + 1,
+        )
 
 
 def _numeric(col: pd.Series, name: str, source: str, *, allow_blank: bool) -> np.ndarray:

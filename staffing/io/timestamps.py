@@ -9,6 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from staffing.exceptions import InputError
+from staffing.grid import parse_tz
 
 
 def _where(source: str, pos: int) -> str:
@@ -30,6 +31,8 @@ def parse_timestamps(
     field, source:
         Column and file name used in error messages.
     """
+    if tz is not None:
+        tz = parse_tz(tz)
     if isinstance(values.dtype, pd.DatetimeTZDtype):
         idx = pd.DatetimeIndex(values)
         return idx.tz_convert(tz) if tz else idx

@@ -15,6 +15,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from staffing.config import PlanConfig
+
 
 def _canonical(obj: Any) -> Any:
     """A JSON-ready copy with stable types: integral floats as ints, dates ISO strings."""
@@ -63,6 +65,14 @@ def file_sha256(path: str | Path) -> str:
                 h.update(chunk)
         _FILE_HASHES[key] = h.hexdigest()
     return _FILE_HASHES[key]
+
+
+def data_sha256(config: PlanConfig) -> str:
+    """sha256 of a plan's data: the file's bytes, or the in-memory data's content."""
+    if config.data is not None:
+        return config.data.digest()
+    assert config.data_path is not None
+    return file_sha256(config.data_path)
 
 
 def _version(dist: str) -> str | None:

@@ -10,6 +10,7 @@ import datetime as dt
 import math
 import re
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -173,12 +174,19 @@ def normalize_overrides(overrides: Mapping[str, Any] | None,
     return out
 
 
-_COMPARED = ("data_path", "data_kind", "tz", "freq", "start", "days", "forecast", "goals",
+_COMPARED = ("data_path", "data_kind", "data", "tz", "freq", "start", "days", "forecast", "goals",
              "patience_s", "open_hours", "roster", "solver", "simulate", "simulation")
 
 
 def _differs(a: PlanConfig, b: PlanConfig) -> list[str]:
     return [f for f in _COMPARED if getattr(a, f) != getattr(b, f)]
+
+
+def _base_dir(base: PlanConfig) -> Path | None:
+    """Where the base's relative paths resolve (its TOML file's or data file's folder)."""
+    if base.source is not None:
+        return base.source.parent
+    return base.data_path.parent if base.data_path is not None else None
 
 
 def _synced_raw(base: PlanConfig) -> dict[str, Any]:
@@ -188,7 +196,8 @@ def _synced_raw(base: PlanConfig) -> dict[str, Any]:
         raise InputError("base", type(base).__name__,
                          "a PlanConfig read with PlanConfig.from_toml or from_dict")
     raw = copy.deepcopy(dict(base.raw))
-    raw["data"] = {"path": str(base.data_path), "kind": base.data_kind}
+    raw["data"] = ({"kind": base.data_kind} if base.data is not None
+                   else {"path": str(base.data_path), "kind": base.data_kind})
     minutes = base.freq.total_seconds() / 60
     raw["site"] = {"tz": base.tz, "interval": f"{minutes:g}min"}
     raw["plan"] = {"start": base.start, "days": base.days}
@@ -205,8 +214,8 @@ def _synced_raw(base: PlanConfig) -> dict[str, Any]:
                          "handle_times": sim.handle_times, "confidence": sim.confidence}
     if sim.seed is not None:
         raw["simulation"]["seed"] = sim.seed
-    base_dir = base.source.parent if base.source is not None else base.data_path.parent
-    probe = PlanConfig.from_dict(raw, base_dir=base_dir, source=base.source)
+    base_dir = _base_dir(base)
+    probe = PlanConfig.from_dict(raw, base_dir=base_dir, source=base.source, data=base.data)
     if probe.roster != base.roster or probe.open_hours != base.open_hours:
         rd = base.roster.to_dict()
         for k in ("templates", "rules", "penalties"):
@@ -216,7 +225,8 @@ def _synced_raw(base: PlanConfig) -> dict[str, Any]:
                 raw["open_hours"] = rd["open_hours"]
             else:
                 raw.pop("open_hours", None)
-        probe = PlanConfig.from_dict(raw, base_dir=base_dir, source=base.source)
+        probe = PlanConfig.from_dict(raw, base_dir=base_dir, source=base.source,
+                                     data=base.data)
     bad = _differs(probe, base)
     if bad:
         raise InputError("base", bad, "a PlanConfig whose settings can be written back as its "
@@ -290,9 +300,9 @@ def _rename_field(exc: InputError, ov: Mapping[str, Any]) -> InputError:
 
 def _build_config(base: PlanConfig, ov: Mapping[str, Any]) -> tuple[PlanConfig, dict[str, Any]]:
     raw = _effective_raw(base, ov)
-    base_dir = base.source.parent if base.source is not None else base.data_path.parent
     try:
-        cfg = PlanConfig.from_dict(raw, base_dir=base_dir, source=base.source)
+        cfg = PlanConfig.from_dict(raw, base_dir=_base_dir(base), source=base.source,
+                                   data=base.data)
     except InputError as exc:
         raise _rename_field(exc, ov) from exc
     return cfg, raw

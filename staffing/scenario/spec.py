@@ -8,7 +8,7 @@ from typing import Any
 
 from staffing.config import PlanConfig
 from staffing.exceptions import InputError
-from staffing.scenario.hashing import _canonical, _digest, file_sha256, versions
+from staffing.scenario.hashing import _canonical, _digest, data_sha256, versions
 from staffing.scenario.overrides import _build_config, normalize_overrides
 
 
@@ -35,7 +35,7 @@ class Scenario:
             raise InputError("base", type(self.base).__name__, "a PlanConfig")
         ov = normalize_overrides(self.overrides, self.base)
         cfg, raw = _build_config(self.base, ov)
-        data_hash = file_sha256(cfg.data_path)
+        data_hash = data_sha256(cfg)
         raw_h = {k: v for k, v in raw.items()}
         raw_h["data"] = {"sha256": data_hash, "kind": cfg.data_kind}
         vers = versions()
@@ -62,7 +62,7 @@ class Scenario:
     def data_key(self) -> str:
         """Hash of the loaded data (file bytes, kind, zone, interval)."""
         c = self.config
-        return _digest({"data": file_sha256(c.data_path), "kind": c.data_kind, "tz": c.tz,
+        return _digest({"data": data_sha256(c), "kind": c.data_kind, "tz": c.tz,
                         "freq": c.freq})
 
     def with_overrides(self, name: str | None = None, **overrides: Any) -> Scenario:
