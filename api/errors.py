@@ -21,6 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.jobs.service import JobFinished, JobNotFound, QueueFull
 from staffing.exceptions import InputError, SolverUnavailableError, StaffingError
 
 log = logging.getLogger("api")
@@ -100,6 +101,20 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(InputError)
     async def _input(_: Request, exc: InputError) -> JSONResponse:
         return problem(422, str(exc), exc.field, expected=exc.expected)
+
+    @app.exception_handler(JobNotFound)
+    async def _not_found(_: Request, exc: JobNotFound) -> JSONResponse:
+        return problem(404, str(exc))
+
+    @app.exception_handler(JobFinished)
+    async def _finished(_: Request, exc: JobFinished) -> JSONResponse:
+        return problem(409, str(exc))
+
+    @app.exception_handler(QueueFull)
+    async def _full(_: Request, exc: QueueFull) -> JSONResponse:
+        resp = problem(503, str(exc))
+        resp.headers["Retry-After"] = "30"
+        return resp
 
     @app.exception_handler(SolverUnavailableError)
     async def _solver(_: Request, exc: SolverUnavailableError) -> JSONResponse:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class _In(BaseModel):
@@ -307,3 +307,39 @@ class Health(BaseModel):
     queued: int
     running: int
     version: str
+
+
+# ----------------------------------------------------------------------------- scenarios
+MAX_SCENARIO_SOLVES = 12
+
+
+class ScenarioIn(_In):
+    """One what-if: a name and overrides of the base plan (``staffing.scenario``)."""
+
+    name: str = Field(min_length=1, max_length=100)
+    overrides: dict[str, Any] = Field(
+        default_factory=dict,
+        description="volume_scale, volume_by_day, aht_scale, aht_delta_s (s), service_level, "
+                    "answer_s (s), asa_s (s), max_occupancy, abandon_rate, patience_s, "
+                    "shrinkage, concurrency, max_agents, open_hours, min_staff, templates, "
+                    "max_headcount, rules, mip_rel_gap, threads, simulate",
+        examples=[{"volume_scale": 1.1}, {"service_level": 0.9, "answer_s": 15}])
+
+
+class ScenariosCreate(PlanCreate):
+    """A plan (``config`` + data, as ``POST /v1/plans``) and the scenarios to compare."""
+
+    scenarios: list[ScenarioIn] = Field(min_length=1, max_length=MAX_SCENARIO_SOLVES)
+    include_base: bool = Field(True, description="Add the unchanged plan as scenario 'base' "
+                               "(unless a scenario has no overrides or is named 'base').")
+    curve: list[float] | None = Field(
+        None, max_length=MAX_SCENARIO_SOLVES,
+        description="Service-level targets (fractions) of a cost-vs-service curve")
+
+    @field_validator("scenarios")
+    @classmethod
+    def _distinct(cls, v: list[ScenarioIn]) -> list[ScenarioIn]:
+        names = [s.name for s in v]
+        if len(set(names)) != len(names):
+            raise ValueError("scenario names must be distinct")
+        return v

@@ -10,6 +10,10 @@
 ``STAFFING_MAX_QUEUED_JOBS``   queued jobs accepted before 503 (default 100)
 ``STAFFING_MAX_CONCURRENT_FORECASTS``  forecasts computed at once (CPU-heavy; default 2)
 ``STAFFING_DEFAULT_TIME_LIMIT_S``  solver time limit when a request gives none (default 60)
+``STAFFING_MAX_MODEL_VARIABLES``  largest roster model accepted, variables (estimated before
+                               building; default 200,000) -> 422
+``STAFFING_MAX_MODEL_NONZEROS``  largest roster model accepted, constraint non-zeros
+                               (default 2,000,000) -> 422
 =============================  ==============================================================
 """
 
@@ -34,6 +38,8 @@ class Settings(BaseSettings):
     max_queued_jobs: int = Field(default=100, ge=1)
     default_time_limit_s: float = Field(default=60.0, gt=0)
     max_concurrent_forecasts: int = Field(default=2, ge=1, le=64)
+    max_model_variables: int = Field(default=200_000, ge=1)
+    max_model_nonzeros: int = Field(default=2_000_000, ge=1)
 
 
 @lru_cache

@@ -1,4 +1,5 @@
-"""Persisted solve jobs: SQLAlchemy models, the store, runners and the bounded worker pool."""
+"""Persisted jobs: SQLAlchemy models and store, the services routers call (enqueue, cancel,
+time limits), what each kind runs (roster, plan, scenarios) and the bounded worker pool."""
 
 from api.jobs.models import Artifact, Base, Job, JobKind, JobStatus
 from api.jobs.store import JobStore

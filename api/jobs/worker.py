@@ -20,14 +20,12 @@ import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_futures
 
+from api.jobs.context import JobContext
 from api.jobs.models import JobStatus
-from api.jobs.runners import RUNNERS, Cancelled, JobContext, Outcome
+from api.jobs.runners import INTERNAL, execute
 from api.jobs.store import JobStore
-from staffing.exceptions import InputError, StaffingError
 
 log = logging.getLogger("api.jobs")
-
-INTERNAL = "internal error while running the job (details are in the server log)"
 
 
 class WorkerPool:
@@ -84,16 +82,7 @@ class WorkerPool:
             if job.cancel_requested:
                 ctx.user_cancel = True
                 ctx.cancel.set()
-            outcome = RUNNERS[job.kind](job.request, ctx)
-        except Cancelled:
-            outcome = Outcome(JobStatus.CANCELLED)
-        except InputError as exc:
-            outcome = Outcome(JobStatus.FAILED, error=(str(exc), exc.field))
-        except StaffingError as exc:
-            outcome = Outcome(JobStatus.FAILED, error=(str(exc), None))
-        except Exception:
-            log.exception("job %s failed", job_id)
-            outcome = Outcome(JobStatus.FAILED, error=(INTERNAL, None))
+            outcome = execute(job.kind, job.request, ctx)
         finally:
             with self._lock:
                 self._running.pop(job_id, None)

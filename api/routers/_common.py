@@ -6,13 +6,14 @@ import datetime as dt
 import json
 from typing import Any, TypeVar
 
-from fastapi import HTTPException, Request
+from fastapi import HTTPException, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 
-from api.jobs import Job
+from api.jobs import Job, JobStatus, JobStore
+from api.jobs.service import JobNotFound
 from api.jobs.store import elapsed_since
-from api.schemas import JobError, JobPublic, Progress
+from api.schemas import JobError, JobPublic, Problem, Progress
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -22,6 +23,34 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     413: {"description": "Request body too large"},
     422: {"description": "Invalid input; `field` names the field at fault"},
 }
+
+
+ERR_404: dict[int | str, dict[str, Any]] = {
+    404: {"model": Problem, "description": "No such job"}}
+QUEUE_FULL: dict[int | str, dict[str, Any]] = {
+    503: {"model": Problem, "description": "Queue full (Retry-After)"}}
+CANCEL_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **ERR_404, 409: {"model": Problem, "description": "Already finished"}, 401: ERRORS[401]}
+
+
+def file_responses(media: dict[str, str]) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI responses of a file route: its media types (type -> description) and errors."""
+    return {200: {"content": {m: {"schema": {"type": "string", "format": "binary"}}
+                              for m in media},
+                  "description": "; ".join(f"{m}: {d}" for m, d in media.items())},
+            **ERR_404, 409: {"model": Problem, "description": "Job not finished"}}
+
+
+def artifact_response(job: Job, name: str, store: JobStore) -> Response:
+    """The stored file, 409 while the job is not finished, 404 when it has no such file."""
+    if not JobStatus(job.status).finished:
+        raise HTTPException(status.HTTP_409_CONFLICT,
+                            f"job is {job.status}; files exist once it has finished")
+    art = store.artifact(job.id, name)
+    if art is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"job {job.id} has no {name}")
+    return Response(art.content, media_type=art.media_type,
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 def validate(model: type[M], data: Any, prefix: tuple[Any, ...] = ("body",)) -> M:
@@ -98,10 +127,5 @@ def get_job(session: Any, job_id: str, kind: Any) -> Job:
     """The job ``job_id`` of ``kind`` (a :class:`api.jobs.JobKind`); 404 otherwise."""
     job = session.get(Job, job_id)
     if job is None or job.kind != kind.value:
-        raise not_found(job_id)
+        raise JobNotFound(job_id)
     return job
-
-
-def not_found(job_id: str) -> HTTPException:
-    """404 for an unknown job id."""
-    return HTTPException(404, f"no job {job_id!r}")

@@ -3,9 +3,7 @@
 
 from __future__ import annotations
 
-import tempfile
 import tomllib
-from pathlib import Path
 from typing import Literal
 
 from fastapi import APIRouter, Request, Response, status
@@ -13,10 +11,15 @@ from fastapi.exceptions import RequestValidationError
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import ApiKeyDep, PoolDep, SessionDep, SettingsDep, StoreDep
-from api.jobs import Job, JobKind
-from api.jobs.runners import plan_config
+from api.jobs import Job, JobKind, service
+from api.jobs.plan import check_plan
 from api.routers._common import (
+    CANCEL_RESPONSES,
+    ERR_404,
     ERRORS,
+    QUEUE_FULL,
+    artifact_response,
+    file_responses,
     get_job,
     is_multipart,
     job_public,
@@ -24,15 +27,7 @@ from api.routers._common import (
     read_upload,
     validate,
 )
-from api.routers.roster_jobs import (
-    ERR_404,
-    FILE_RESPONSES,
-    artifact_response,
-    cancel_job,
-    enqueue,
-    plan_time_limit,
-)
-from api.schemas import JobPublic, PlanCreate, Problem
+from api.schemas import JobPublic, PlanCreate
 from staffing.io.export import jsonable
 
 BASE = "/v1/plans"
@@ -40,11 +35,22 @@ router = APIRouter(prefix=BASE, tags=["plans"])
 
 PlanFile = Literal["coverage.csv", "shifts.csv", "tours.csv", "requirements.csv",
                    "forecast.csv", "summary.json", "shifts.ics", "plan.xlsx", "service.csv",
-                   "service_days.csv"]
+                   "service_days.csv", "forecast.png", "coverage.png", "heatmap.png", "service.png"]
+PLAN_FILES = file_responses({
+    "text/csv": "coverage.csv, shifts.csv, tours.csv, requirements.csv, forecast.csv, "
+                "service.csv, service_days.csv",
+    "application/json": "summary.json",
+    "text/calendar": "shifts.ics",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "plan.xlsx",
+    "image/png": "forecast.png, coverage.png, heatmap.png, service.png"})
+MAX_PARTS = 4
 
 MULTIPART_SCHEMA = {
     "type": "object",
     "required": ["config", "data"],
+    "additionalProperties": False,
+    "maxProperties": MAX_PARTS,
+    "description": f"At most {MAX_PARTS} parts: the 'config' and 'data' files.",
     "properties": {
         "config": {"type": "string", "format": "binary",
                    "description": "Plan TOML (data/plan.toml layout; [data] path is ignored)"},
@@ -54,17 +60,11 @@ MULTIPART_SCHEMA = {
 }
 
 
-def _check(body: PlanCreate) -> None:
-    """Validate the whole config now (422 naming the field) by building the PlanConfig."""
-    with tempfile.TemporaryDirectory(prefix="staffing-plan-check-") as tmp:
-        plan_config(body, Path(tmp))
-
-
 @router.post(
     "",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=JobPublic,
-    responses={**ERRORS, 503: {"model": Problem, "description": "Queue full"}},
+    responses={**ERRORS, **QUEUE_FULL},
     openapi_extra={"requestBody": {"required": True, "content": {
         "application/json": {"schema": {"$ref": "#/components/schemas/PlanCreate"}},
         "multipart/form-data": {"schema": MULTIPART_SCHEMA},
@@ -80,7 +80,7 @@ async def create_plan(request: Request, response: Response, _: ApiKeyDep, store:
     log CSV), e.g. ``curl -F config=@data/plan.toml -F data=@data/anonymous_bank_15min.csv``.
     """
     if is_multipart(request):
-        form = await request.form(max_files=2, max_fields=4)
+        form = await request.form(max_files=2, max_fields=MAX_PARTS)
         toml_text = await read_upload(form, "config", settings.max_body_bytes)
         csv_text = await read_upload(form, "data", settings.max_body_bytes)
         try:
@@ -98,11 +98,14 @@ async def create_plan(request: Request, response: Response, _: ApiKeyDep, store:
                                      "data": {"filename": name[:100], "csv": csv_text}})
     else:
         body = validate(PlanCreate, await json_body(request))
-    limit, notes = plan_time_limit(body, settings)
-    await run_in_threadpool(_check, body)
-    return await run_in_threadpool(enqueue, JobKind.PLAN,
-                                   body.model_dump(mode="json", exclude_none=True), limit,
-                                   notes, store, pool, settings, response, BASE)
+    limit, notes = service.plan_time_limit(body, settings)
+    await run_in_threadpool(check_plan, body, max_variables=settings.max_model_variables,
+                            max_nonzeros=settings.max_model_nonzeros)
+    job = await run_in_threadpool(service.enqueue, JobKind.PLAN,
+                                  body.model_dump(mode="json", exclude_none=True), limit,
+                                  notes, store, pool, settings)
+    response.headers["Location"] = f"{BASE}/{job.id}"
+    return job_public(job, BASE)
 
 
 def _job(session: SessionDep, job_id: str) -> Job:
@@ -116,19 +119,17 @@ def get_plan(job_id: str, session: SessionDep) -> JobPublic:
     return job_public(_job(session, job_id), BASE)
 
 
-@router.delete("/{job_id}", response_model=JobPublic,
-               responses={**ERR_404, 409: {"model": Problem, "description": "Already finished"},
-                          401: ERRORS[401]})
+@router.delete("/{job_id}", response_model=JobPublic, responses=CANCEL_RESPONSES)
 def delete_plan(job_id: str, _: ApiKeyDep, store: StoreDep, pool: PoolDep) -> JobPublic:
-    """Cancel a queued plan at once, or a running one at its next stage boundary."""
-    return cancel_job(job_id, JobKind.PLAN, store, pool, BASE)
+    """Cancel a queued plan at once, or a running one within a second."""
+    return job_public(service.cancel(job_id, JobKind.PLAN, store, pool), BASE)
 
 
-@router.get("/{job_id}/files/{name}", response_class=Response,
-            responses={200: {"content": {"text/csv": {}, "application/json": {}}},
-                       **{k: v for k, v in FILE_RESPONSES.items() if k != 200}})
+@router.get("/{job_id}/files/{name}", response_class=Response, responses=PLAN_FILES)
 def get_plan_file(job_id: str, name: PlanFile, session: SessionDep, store: StoreDep
                   ) -> Response:
-    """A file of a finished plan (``coverage.csv`` with the predicted service level,
-    ``shifts.csv``, ``requirements.csv``, ``forecast.csv``, ``summary.json``, ...)."""
+    """A file of a finished plan: ``coverage.csv`` (with the predicted service level),
+    ``shifts.csv``, ``tours.csv``, ``requirements.csv``, ``forecast.csv``, ``summary.json``,
+    ``shifts.ics``, ``plan.xlsx`` and the plots ``forecast.png``, ``coverage.png``,
+    ``heatmap.png``, ``service.png``."""
     return artifact_response(_job(session, job_id), name, store)

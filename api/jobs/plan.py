@@ -1,0 +1,172 @@
+"""Plan jobs: the whole weekly pipeline (``staffing.pipeline.plan``) for a request.
+
+Submission (:func:`check_plan`) builds the ``PlanConfig`` (422 naming the request path, e.g.
+``config.goals.service_level``), parses the data (422 naming the CSV line) and estimates the
+roster model's size (422 over the server's caps), so a job that is accepted can only fail for
+reasons the data cannot show up front.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from api import convert, schemas
+from api.jobs.context import Cancelled, JobContext, Outcome, media_type
+from api.jobs.models import JobStatus
+from api.jobs.roster import config_field
+from staffing.exceptions import InputError
+
+
+def _safe_name(name: str) -> str:
+    base = re.sub(r"[^A-Za-z0-9_.-]", "_", Path(name).name)[:80].lstrip(".") or "data"
+    return base if base.lower().endswith(".csv") else base + ".csv"
+
+
+def data_label(body: schemas.PlanCreate) -> str:
+    """What the client calls its data: the uploaded file name, or ``history`` (rows)."""
+    return body.data.filename if body.data is not None else "history"
+
+
+def plan_config(body: schemas.PlanCreate, workdir: Path) -> Any:
+    """Write the plan's data into ``workdir`` and build the ``PlanConfig`` (InputError named
+    by the request path, e.g. ``config.goals.service_level``)."""
+    from staffing.config import PlanConfig
+
+    cfg = dict(body.config)
+    data_section = cfg.get("data", {})
+    if not isinstance(data_section, Mapping):
+        raise InputError("config.data", data_section, "a table with at most 'kind'")
+    if "path" in data_section:
+        raise InputError("config.data.path", data_section["path"],
+                         "no server paths: send the data as 'history' rows or 'data.csv' text")
+    if (body.history is None) == (body.data is None):
+        raise InputError("history", None, "exactly one of 'history' (rows) or 'data' (CSV)")
+    if body.history is not None:
+        frame = convert.rows_frame(body.history)
+        path = workdir / "history.csv"
+        frame.to_csv(path, index=False)
+        kind = "history"
+    else:
+        assert body.data is not None
+        path = workdir / _safe_name(body.data.filename)
+        path.write_text(body.data.csv, encoding="utf-8")
+        kind = data_section.get("kind", "auto")
+    cfg["data"] = {"path": str(path), "kind": kind}
+    try:
+        return PlanConfig.from_dict(cfg, base_dir=workdir)
+    except InputError as exc:
+        fld = exc.field if exc.field.startswith("config") else f"config.{exc.field}"
+        if exc.field.startswith("data.path"):
+            fld = "history" if body.history is not None else "data.csv"
+        raise InputError(fld, exc.value, exc.expected, exc.where) from exc
+
+
+def data_error(exc: InputError, body: schemas.PlanCreate) -> InputError:
+    """A data error named by the request: ``history[5].calls`` for JSON rows, ``data.csv``
+    with ``line N`` of the uploaded file for CSV text (never the server's temp path)."""
+    if body.history is not None:
+        located = convert.located(InputError(exc.field, exc.value, exc.expected,
+                                             _rows_where(exc.where)))
+        if located.field != exc.field:
+            return located
+        return InputError(f"history.{exc.field}", exc.value, exc.expected, None)
+    where = exc.where or ""
+    m = re.search(r"line \d+", where)
+    label = data_label(body)
+    return InputError(f"data.csv.{exc.field}", exc.value, exc.expected,
+                      f"{m.group(0)} of {label}" if m else label)
+
+
+def _rows_where(where: str | None) -> str | None:
+    m = re.search(r"line (\d+)", where or "")
+    return f"line {m.group(1)} of history" if m else None
+
+
+def load_plan_data(cfg: Any, body: schemas.PlanCreate) -> Any:
+    """``staffing.pipeline.load_data`` with data errors named by the request."""
+    from staffing.pipeline import load_data
+
+    try:
+        return load_data(cfg)
+    except InputError as exc:
+        raise data_error(exc, body) from exc
+
+
+def check_plan(body: schemas.PlanCreate, *, max_variables: int | None,
+               max_nonzeros: int | None) -> Any:
+    """Validate a plan request now: config, data rows, roster model size. Returns the
+    ``PlanConfig`` (its data path is gone once this returns)."""
+    with tempfile.TemporaryDirectory(prefix="staffing-plan-check-") as tmp:
+        cfg = plan_config(body, Path(tmp))
+        load_plan_data(cfg, body)
+        check_plan_size(cfg, max_variables=max_variables, max_nonzeros=max_nonzeros)
+    return cfg
+
+
+def check_plan_size(cfg: Any, *, max_variables: int | None, max_nonzeros: int | None,
+                    field: str = "config.templates") -> None:
+    """Refuse a plan whose roster model would exceed the caps (estimated, not built)."""
+    import pandas as pd
+
+    from staffing.roster.build import make_horizon
+    from staffing.roster.size import estimate_size
+
+    idx = cfg.index
+    try:
+        horizon = make_horizon(pd.Series(0.0, index=idx), cfg.roster)
+        size = estimate_size(horizon, cfg.roster)
+    except InputError as exc:
+        raise config_field(exc) from exc
+    size.check(max_variables=max_variables, max_nonzeros=max_nonzeros, field=field)
+
+
+def run_plan(request: Mapping[str, Any], ctx: JobContext) -> Outcome:
+    """Run ``staffing.pipeline.plan`` and keep its output files (plots included)."""
+    from staffing.io.export import jsonable
+    from staffing.pipeline import plan
+    from staffing.roster import RosterStatus
+
+    body = schemas.PlanCreate.model_validate(request)
+
+    def on_stage(ev: Any) -> None:
+        solver_event = ev.stage == "roster" and ev.kind == "progress"
+        if ctx.cancel.is_set() and not solver_event:
+            raise Cancelled
+        info: dict[str, Any] = {"stage": ev.stage, "detail": f"{ev.kind} {ev.detail}".strip()}
+        if ev.solver is not None:
+            info.update(incumbent=convert.num(ev.solver.objective),
+                        bound=convert.num(ev.solver.bound), gap=convert.num(ev.solver.gap))
+        ctx.report(info, force=ev.kind != "progress")
+
+    with tempfile.TemporaryDirectory(prefix="staffing-plan-") as tmp:
+        work = Path(tmp)
+        cfg = plan_config(body, work)
+        try:
+            result = plan(cfg, progress=on_stage, time_limit_s=ctx.time_limit_s,
+                          cancel=ctx.cancel)
+        except Cancelled:
+            return Outcome(JobStatus.CANCELLED, notes=["cancelled between plan stages"])
+        except InputError as exc:
+            if exc.field.startswith("data") or "line " in (exc.where or ""):
+                raise data_error(exc, body) from exc
+            raise
+        paths = result.write(work / "out", plots=True)
+        artifacts = {name: (media_type(name), Path(p).read_bytes())
+                     for name, p in paths.items()}
+        summary = jsonable(result.summary())
+        summary["timings"] = jsonable(result.timings)
+        if isinstance(summary.get("plan"), dict):
+            summary["plan"]["data"] = data_label(body)
+            summary["plan"]["config"] = None
+        # the server's temporary paths say nothing to the client (and must not leak)
+        text = json.dumps(summary, indent=2).replace(f"{work}/", "").replace(str(work), "")
+        notes = [n.replace(f"{work}/", "").replace(str(work), "") for n in result.notes]
+    artifacts["summary.json"] = ("application/json", text.encode())
+    status = (JobStatus.CANCELLED if result.roster.status is RosterStatus.CANCELLED
+              else JobStatus.DONE)
+    return Outcome(status, result=json.loads(text), artifacts=artifacts, notes=notes)

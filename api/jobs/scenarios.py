@@ -1,0 +1,122 @@
+"""Scenario jobs: what-if overrides of a plan compared (``staffing.scenario``).
+
+The job runs one roster solve per scenario (forecast shared, results cached by content hash)
+and optionally a cost-vs-service curve; the job's time limit applies to each solve.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from api.jobs.context import CSV, JobContext, Outcome
+from api.jobs.models import JobStatus
+from api.jobs.plan import check_plan_size, load_plan_data, plan_config
+from api.schemas import MAX_SCENARIO_SOLVES, ScenariosCreate
+from staffing.exceptions import InputError
+
+
+def scenarios_of(body: ScenariosCreate, workdir: Path, limit_s: float) -> tuple[Any, list[Any]]:
+    """(base PlanConfig, scenarios); InputError fields are request paths, e.g.
+    ``scenarios[1].overrides.volume_scale``."""
+    from staffing.scenario import Scenario
+
+    base = plan_config(body, workdir)
+    items = []
+    for i, spec in enumerate(body.scenarios):
+        if "time_limit_s" in spec.overrides:
+            raise InputError(f"scenarios[{i}].overrides.time_limit_s",
+                             spec.overrides["time_limit_s"],
+                             "no per-scenario limit here: use config.solver.time_limit_s")
+        try:
+            items.append(Scenario(spec.name, base, {**spec.overrides, "time_limit_s": limit_s}))
+        except InputError as exc:
+            raise InputError(f"scenarios[{i}].{exc.field}", exc.value, exc.expected,
+                             exc.where) from exc
+    if body.include_base and not any(s.name == "base" or s.overrides.keys() == {"time_limit_s"}
+                                     for s in items):
+        items.insert(0, Scenario("base", base, {"time_limit_s": limit_s}))
+    solves = len(items) + len(body.curve or [])
+    if solves > MAX_SCENARIO_SOLVES:
+        raise InputError("curve", len(body.curve or []),
+                         f"at most {MAX_SCENARIO_SOLVES} solves in all (scenarios + curve "
+                         f"points)")
+    for j, t in enumerate(body.curve or []):
+        if not 0 < t < 1:
+            raise InputError(f"curve[{j}]", t, "a service level in (0, 1)")
+    return base, items
+
+
+def solves_of(body: ScenariosCreate) -> int:
+    """Roster solves the job runs (scenarios, the base, curve points)."""
+    return len(body.scenarios) + int(body.include_base) + len(body.curve or [])
+
+
+def check_scenarios(body: ScenariosCreate, limit_s: float, *, max_variables: int | None,
+                    max_nonzeros: int | None) -> None:
+    """Validate now: the plan, its data, every scenario's overrides, the base model's size."""
+    with tempfile.TemporaryDirectory(prefix="staffing-scenarios-check-") as tmp:
+        base, items = scenarios_of(body, Path(tmp), limit_s)
+        load_plan_data(base, body)
+        names = [s.name for s in body.scenarios]
+        for sc in items:
+            field = (f"scenarios[{names.index(sc.name)}]" if sc.name in names
+                     else "config.templates")
+            check_plan_size(sc.config, max_variables=max_variables, max_nonzeros=max_nonzeros,
+                            field=field)
+
+
+def run_scenarios(request: Mapping[str, Any], ctx: JobContext) -> Outcome:
+    """Run the scenarios (and curve) of a stored request; compare table as the result."""
+    from staffing.io.export import jsonable
+    from staffing.roster import RosterStatus
+    from staffing.scenario import compare, cost_service_curve, run_scenario
+
+    body = ScenariosCreate.model_validate(request)
+    results = []
+    with tempfile.TemporaryDirectory(prefix="staffing-scenarios-") as tmp:
+        base, items = scenarios_of(body, Path(tmp), ctx.time_limit_s)
+        for k, sc in enumerate(items):
+            if ctx.cancel.is_set():
+                break
+
+            def on_stage(ev: Any, name: str = sc.name, k: int = k) -> None:
+                info: dict[str, Any] = {
+                    "stage": f"scenario {k + 1}/{len(items)} {ev.stage}",
+                    "detail": f"{name}: {ev.kind} {ev.detail}".strip()}
+                solver = getattr(ev, "solver", None)
+                if solver is not None:
+                    info.update(incumbent=solver.objective, bound=solver.bound, gap=solver.gap)
+                ctx.report(info, force=ev.kind != "progress")
+
+            res = run_scenario(sc, progress=on_stage, cancel=ctx.cancel)
+            if res.roster.status is RosterStatus.CANCELLED:
+                break
+            results.append(res)
+        curve = None
+        if body.curve and not ctx.cancel.is_set():
+            ctx.report({"stage": "curve", "detail": f"{len(body.curve)} targets"}, force=True)
+            curve = cost_service_curve(base, body.curve,
+                                       overrides={"time_limit_s": ctx.time_limit_s})
+    notes = list(dict.fromkeys(n for r in results for n in r.plan.notes))
+    if not results:
+        return Outcome(JobStatus.CANCELLED, notes=["cancelled before the first scenario"])
+    table = compare(results)
+    result: dict[str, Any] = {
+        "scenarios": jsonable(table.to_dict(orient="records")),
+        "hashes": {r.name: r.hash for r in results},
+        "curve": jsonable(curve.to_dict(orient="records")) if curve is not None else None,
+    }
+    artifacts = {
+        "compare.csv": (CSV, table.to_csv(index=False).encode()),
+        "scenarios.json": ("application/json", json.dumps(
+            jsonable([r.summary() for r in results]), indent=1).encode()),
+    }
+    if curve is not None:
+        artifacts["curve.csv"] = (CSV, curve.to_csv(index=False).encode())
+    done = len(results) == len(items) and (not body.curve or curve is not None)
+    return Outcome(JobStatus.DONE if done else JobStatus.CANCELLED, result=result,
+                   artifacts=artifacts, notes=notes)
