@@ -1,9 +1,10 @@
 """The FastAPI application: ``uvicorn api.main:app`` or ``staffing serve``.
 
 ``create_app(settings)`` builds an app (tests pass their own settings; without an argument the
-environment is read, ``STAFFING_*``). At startup the job store is opened (tables created),
-jobs a crashed process left ``running`` are failed, queued jobs resume; at shutdown running
-solves are interrupted and re-queued (see :mod:`api.jobs.worker`).
+environment is read, ``STAFFING_*``). At startup the job store is opened (tables created or
+upgraded), running jobs whose server stopped sending heartbeats are failed (a live server's
+jobs are left alone), queued jobs resume; at shutdown running jobs are stopped and re-queued
+(see :mod:`api.jobs.worker`).
 """
 
 from __future__ import annotations
@@ -59,10 +60,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         store = JobStore(settings.database_url)
-        pool = WorkerPool(store, settings.max_concurrent_solves)
+        pool = WorkerPool(store, settings.max_concurrent_solves, settings.pool_options())
         app.state.store, app.state.pool = store, pool
         app.state.forecast_limiter = anyio.CapacityLimiter(settings.max_concurrent_forecasts)
-        resumed = store.recover()
+        resumed = store.recover(settings.orphan_after_s)
         for job_id in resumed:
             pool.submit(job_id)
         if resumed:

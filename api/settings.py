@@ -14,6 +14,14 @@
                                building; default 200,000) -> 422
 ``STAFFING_MAX_MODEL_NONZEROS``  largest roster model accepted, constraint non-zeros
                                (default 2,000,000) -> 422
+``STAFFING_HEARTBEAT_S``       seconds between a server's heartbeats on its running jobs (5)
+``STAFFING_ORPHAN_AFTER_S``    a running job whose heartbeat is older is failed as an orphan
+                               of a dead server (default 60)
+``STAFFING_CANCEL_GRACE_S``    seconds a job's process gets to stop after a cancel before it is
+                               ended (default 0.7)
+``STAFFING_JOB_OVERHEAD_S``    wall seconds a job may run beyond its solves' time limits
+                               (data, forecast, build, files) before it is stopped (120)
+``STAFFING_MAX_JOB_MEMORY_MB``  address-space cap of each job's process, MiB (default none)
 =============================  ==============================================================
 """
 
@@ -23,6 +31,8 @@ from functools import lru_cache
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from api.jobs.worker import PoolOptions
 
 
 class Settings(BaseSettings):
@@ -40,6 +50,18 @@ class Settings(BaseSettings):
     max_concurrent_forecasts: int = Field(default=2, ge=1, le=64)
     max_model_variables: int = Field(default=200_000, ge=1)
     max_model_nonzeros: int = Field(default=2_000_000, ge=1)
+    heartbeat_s: float = Field(default=5.0, gt=0)
+    orphan_after_s: float = Field(default=60.0, gt=0)
+    cancel_grace_s: float = Field(default=0.7, ge=0)
+    job_overhead_s: float = Field(default=120.0, ge=0)
+    max_job_memory_mb: int | None = Field(default=None, ge=256)
+
+    def pool_options(self) -> PoolOptions:
+        """The worker pool's timings and memory cap."""
+        return PoolOptions(heartbeat_s=self.heartbeat_s, orphan_after_s=self.orphan_after_s,
+                           cancel_grace_s=self.cancel_grace_s,
+                           job_overhead_s=self.job_overhead_s,
+                           max_job_memory_mb=self.max_job_memory_mb)
 
 
 @lru_cache

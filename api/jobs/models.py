@@ -10,6 +10,9 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, LargeBinary, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+MEDIA_TYPE_LEN = 255  # RFC 6838 allows 127 + "/" + 127
+OWNER_LEN = 100
+
 
 class Base(DeclarativeBase):
     """Declarative base of the job tables."""
@@ -49,7 +52,9 @@ def new_id() -> str:
 
 
 class Job(Base):
-    """One roster or plan job: its request, status, progress, and result summary."""
+    """One roster, plan or scenarios job: its request, status, progress, result summary, and
+    while it runs the server process that owns it (``owner``) with that server's latest
+    ``heartbeat_at``: a running job whose heartbeat stops is an orphan of a dead server."""
 
     __tablename__ = "jobs"
     __table_args__ = (Index("ix_jobs_status_created", "status", "created_at"),)
@@ -68,6 +73,8 @@ class Job(Base):
     error_detail: Mapped[str | None] = mapped_column(Text)
     error_field: Mapped[str | None] = mapped_column(String(200))
     notes: Mapped[list[str] | None] = mapped_column(JSON)
+    owner: Mapped[str | None] = mapped_column(String(OWNER_LEN))
+    heartbeat_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
     artifacts: Mapped[list[Artifact]] = relationship(
         back_populates="job", cascade="all, delete-orphan", lazy="selectin"
@@ -83,7 +90,7 @@ class Artifact(Base):
         ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True
     )
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
-    media_type: Mapped[str] = mapped_column(String(64))
+    media_type: Mapped[str] = mapped_column(String(MEDIA_TYPE_LEN))
     content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
 
     job: Mapped[Job] = relationship(back_populates="artifacts")

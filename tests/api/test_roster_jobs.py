@@ -5,6 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import time
+from collections.abc import Iterator
+
+import pytest
 
 from fastapi.testclient import TestClient
 
@@ -79,8 +82,8 @@ def test_infeasible_is_a_result_status(client: TestClient) -> None:
     assert "max_headcount" in done["result"]["diagnosis"]
 
 
-def test_time_limit_is_capped(tmp_path) -> None:
-    s = Settings(database_url=f"sqlite:///{tmp_path / 'cap.db'}", max_solve_s=5)
+def test_time_limit_is_capped(db_url: str) -> None:
+    s = Settings(database_url=db_url, max_solve_s=5)
     with TestClient(create_app(s)) as c:
         url, job = submit(c, tiny_roster_body(time_limit_s=600))
         assert job["time_limit_s"] == 5
@@ -88,7 +91,15 @@ def test_time_limit_is_capped(tmp_path) -> None:
         assert wait_for(c.get, url)["status"] == "done"
 
 
-def test_cancel_running_and_queued(client: TestClient) -> None:
+@pytest.fixture
+def patient_client(settings: Settings) -> Iterator[TestClient]:
+    """A server that lets a cancelled solve return its incumbent however long it takes."""
+    with TestClient(create_app(settings.model_copy(update={"cancel_grace_s": 120}))) as c:
+        yield c
+
+
+def test_cancel_running_and_queued(patient_client: TestClient) -> None:
+    client = patient_client
     hard_url, _ = submit(client, hard_roster_body())
     tiny_url, tiny = submit(client, tiny_roster_body())  # waits: one worker
     running = wait_for(client.get, hard_url, ("running",))
@@ -117,6 +128,22 @@ def test_cancel_running_and_queued(client: TestClient) -> None:
     assert client.delete(hard_url).status_code == 200  # idempotent
 
 
+def test_cancel_ends_a_process_that_does_not_stop(settings: Settings) -> None:
+    """No grace: the job's process is ended at once (as for a build or presolve that does not
+    poll for the cancel); the job is cancelled and the server runs the next job."""
+    with TestClient(create_app(settings.model_copy(update={"cancel_grace_s": 0}))) as c:
+        hard_url, _ = submit(c, hard_roster_body())
+        wait_for(c.get, hard_url, ("running",))
+        assert c.delete(hard_url).status_code == 200
+        done = wait_for(c.get, hard_url, timeout=20)
+        assert done["status"] == "cancelled"
+        assert any("was ended" in n for n in done["notes"]), done["notes"]
+        assert done["result"] is None
+        assert c.get(f"{hard_url}/coverage.csv").status_code == 404
+        url, _ = submit(c, tiny_roster_body())
+        assert wait_for(c.get, url)["status"] == "done"
+
+
 def test_files_conflict_while_not_finished(client: TestClient) -> None:
     hard_url, _ = submit(client, hard_roster_body())
     wait_for(client.get, hard_url, ("running",))
@@ -126,17 +153,36 @@ def test_files_conflict_while_not_finished(client: TestClient) -> None:
     wait_for(client.get, hard_url)
 
 
+def _age_heartbeat(store: JobStore, job_id: str, seconds: float) -> None:
+    """Pretend the job's owner last sent a heartbeat ``seconds`` ago."""
+    import datetime as dt
+
+    from sqlalchemy import update
+
+    from api.jobs import Job
+    from api.jobs.models import utcnow
+
+    with store.session() as s:
+        s.execute(update(Job).where(Job.id == job_id).values(
+            heartbeat_at=utcnow() - dt.timedelta(seconds=seconds)))
+
+
 def test_restart_recovery(settings: Settings) -> None:
-    """Running jobs of a crashed process are failed; queued jobs resume."""
+    """Running jobs of a dead server (stale heartbeat) are failed; queued jobs resume; a live
+    server's running job is left alone."""
     store = JobStore(settings.database_url)
     crashed = store.create("roster", tiny_roster_body(), 10)
     assert store.claim(crashed.id)
+    _age_heartbeat(store, crashed.id, settings.orphan_after_s + 5)
+    live = store.create("roster", tiny_roster_body(), 10)
+    assert store.claim(live.id)  # another server, heartbeat fresh
     waiting = store.create("roster", tiny_roster_body(), 10)
     store.close()
     with TestClient(create_app(settings)) as c:
         failed = c.get(f"/v1/roster-jobs/{crashed.id}").json()
         assert failed["status"] == "failed"
         assert failed["error"] == {"detail": RESTART_REASON, "field": None}
+        assert c.get(f"/v1/roster-jobs/{live.id}").json()["status"] == "running"
         resumed = wait_for(c.get, f"/v1/roster-jobs/{waiting.id}")
         assert resumed["status"] == "done"
     # finished results stay readable after another restart

@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from api.jobs.store import RESTART_REASON
 from tests.api.helpers import ROOT, tiny_roster_body, wait_for
 
 
@@ -25,11 +26,13 @@ def free_port() -> int:
 class Server:
     """``python -m uvicorn api.main:app`` on 127.0.0.1 with the given environment."""
 
-    def __init__(self, db: Path, port: int, api_key: str) -> None:
+    def __init__(self, url: str, port: int, api_key: str, log: Path, **env: str) -> None:
         self.port = port
-        self.env = {**os.environ, "STAFFING_DATABASE_URL": f"sqlite:///{db}",
-                    "STAFFING_API_KEY": api_key, "STAFFING_MAX_SOLVE_S": "30"}
-        self.log = db.with_suffix(".log")
+        self.env = {**os.environ, "STAFFING_DATABASE_URL": url,
+                    "STAFFING_API_KEY": api_key, "STAFFING_MAX_SOLVE_S": "30",
+                    # quick heartbeats so a dead server's jobs are noticed within seconds
+                    "STAFFING_HEARTBEAT_S": "0.3", "STAFFING_ORPHAN_AFTER_S": "3", **env}
+        self.log = log
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> httpx.Client:
@@ -63,7 +66,8 @@ class Server:
 
 @pytest.fixture
 def server(tmp_path):
-    srv = Server(tmp_path / "jobs.db", free_port(), api_key="k3y")
+    srv = Server(f"sqlite:///{tmp_path / 'jobs.db'}", free_port(), api_key="k3y",
+                 log=tmp_path / "server.log")
     yield srv
     srv.stop()
 
@@ -106,10 +110,10 @@ def test_crash_during_solve_fails_the_job(server: Server) -> None:
     server.proc.wait()
     server.proc = None
 
-    client = server.start()
-    failed = client.get(url).json()
+    client = server.start()  # its heartbeat stopped: failed within orphan_after_s
+    failed = wait_for(client.get, url, ("failed",), timeout=30)
     assert failed["status"] == "failed"
-    assert failed["error"]["detail"] == "server restarted during solve"
+    assert failed["error"]["detail"] == RESTART_REASON
     resumed = wait_for(client.get, queued.headers["location"], timeout=60)
     assert resumed["status"] == "done"
     client.close()
