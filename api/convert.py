@@ -21,6 +21,19 @@ from api import schemas
 from staffing.exceptions import InputError
 
 _LINE = re.compile(r"^line (\d+) of (\w+)$")
+_YEAR = re.compile(r"\s*[+-]?(\d{4,})-")
+YEARS = (1900, 2200)  # starts outside [1900, 2200) are refused (pandas ns clock ends 2262)
+
+
+def check_years(starts: Sequence[str], source: str) -> None:
+    """Refuse ISO timestamps whose year is outside :data:`YEARS` (they overflow the
+    nanosecond clock of pandas further down) with an error naming the row."""
+    lo, hi = YEARS
+    for i, text in enumerate(starts):
+        m = _YEAR.match(text)
+        if m is not None and not lo <= int(m.group(1)) < hi:
+            raise InputError(f"{source}[{i}].interval_start", text,
+                             f"a time between the years {lo} and {hi - 1}")
 
 
 def located(exc: InputError) -> InputError:
@@ -45,6 +58,7 @@ def history_frame(rows: Sequence[Any], *, tz: str, freq: str | None, source: str
     """Validated interval frame (``staffing.io.validate_history``) from JSON rows."""
     from staffing.io import validate_history
 
+    check_years([r.interval_start for r in rows], source)
     frame = rows_frame(rows)
     try:
         return validate_history(frame, tz=tz, freq=freq, source=source, warn_gaps=warn_gaps)
@@ -88,6 +102,7 @@ def required_series(rows: Sequence[schemas.RequiredRow], tz: str) -> pd.Series:
     """Agents required per interval, indexed by tz-aware interval starts."""
     from staffing.io.timestamps import parse_timestamps
 
+    check_years([r.interval_start for r in rows], "required")
     text = pd.Series([r.interval_start for r in rows], dtype="string")
     try:
         idx = parse_timestamps(text, tz=tz, field="interval_start", source="required")

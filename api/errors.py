@@ -3,18 +3,21 @@
 Every error body is ``{"detail": ..., "field": ...}`` (:class:`api.schemas.Problem`):
 
 - ``InputError`` from the library -> 422 with ``field``, ``expected``;
-- request validation -> 422, ``detail`` is pydantic's list, ``field`` the first error's path;
+- request validation -> 422, ``detail`` is pydantic's list (at most :data:`MAX_ERRORS`
+  entries, each echoed ``input`` cut to :data:`MAX_ECHO_CHARS`), ``field`` the first error's
+  path;
 - ``HTTPException`` -> its status, ``field`` null;
 - anything else -> 500 ``internal server error`` (logged with the traceback, not returned).
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import math
 from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
-from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -25,6 +28,55 @@ from api.jobs.service import JobFinished, JobNotFound, QueueFull
 from staffing.exceptions import InputError, SolverUnavailableError, StaffingError
 
 log = logging.getLogger("api")
+
+
+MAX_ERRORS = 20
+MAX_ECHO_CHARS = 200
+
+
+def _short(value: Any) -> Any:
+    """A JSON-safe, short echo of an input value (non-finite numbers as text, long text and
+    big containers summarised), so an error body never amplifies the request."""
+    if value is None or isinstance(value, bool | int):
+        return value if not isinstance(value, int) or abs(value) < 10**15 else str(value)[:40]
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    if isinstance(value, str):
+        if len(value) <= MAX_ECHO_CHARS:
+            return value
+        return f"{value[:MAX_ECHO_CHARS]}... ({len(value)} characters)"
+    if isinstance(value, bytes):
+        return _short(value[: MAX_ECHO_CHARS + 1].decode("utf-8", "replace"))
+    if isinstance(value, dict | list | tuple):
+        if len(value) <= 10:
+            try:
+                text = json.dumps(value, allow_nan=False, default=str)
+            except (ValueError, TypeError, RecursionError):
+                text = None
+            if text is not None and len(text) <= MAX_ECHO_CHARS:
+                return value
+        kind = "object" if isinstance(value, dict) else "array"
+        return f"<{kind} of {len(value)} {'keys' if kind == 'object' else 'items'}>"
+    return _short(str(value))
+
+
+def small_errors(errors: list[Any]) -> list[dict[str, Any]]:
+    """Pydantic's error list, capped at :data:`MAX_ERRORS`, inputs and contexts shortened."""
+    out: list[dict[str, Any]] = []
+    for e in errors[:MAX_ERRORS]:
+        item = {k: v for k, v in dict(e).items() if k not in ("input", "ctx", "url")}
+        item["loc"] = [p if isinstance(p, int | str) else str(p) for p in e.get("loc", ())]
+        item["msg"] = _short(str(e.get("msg", "")))
+        if "input" in e:
+            item["input"] = _short(e["input"])
+        if e.get("ctx"):
+            item["ctx"] = {str(k): _short(v if isinstance(v, int | float | str) else str(v))
+                           for k, v in dict(e["ctx"]).items()}
+        out.append(item)
+    if len(errors) > MAX_ERRORS:
+        out.append({"type": "too_many_errors", "loc": [],
+                    "msg": f"{len(errors) - MAX_ERRORS} more errors not shown"})
+    return out
 
 
 def problem(status: int, detail: Any, field: str | None = None, **extra: Any) -> JSONResponse:
@@ -127,8 +179,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = jsonable_encoder(exc.errors(), custom_encoder={
-            Exception: str, bytes: lambda b: b.decode("utf-8", "replace")})
+        errors = small_errors(list(exc.errors()))
         field = loc_to_field(errors[0].get("loc", ())) if errors else None
         return problem(422, errors, field)
 

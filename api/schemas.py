@@ -12,13 +12,29 @@ fractions in [0, 1], timestamps ISO 8601 (with a UTC offset, or naive local time
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+
+def finite_tree(value: Any, path: str = "") -> Any:
+    """Check a free-form JSON table: every number finite (no NaN/Infinity); raises
+    ``ValueError`` naming the key path."""
+    stack = [(value, path)]
+    while stack:
+        item, at = stack.pop()
+        if isinstance(item, float) and not math.isfinite(item):
+            raise ValueError(f"{at or 'value'}: numbers must be finite, got {item}")
+        if isinstance(item, dict):
+            stack.extend((v, f"{at}.{k}" if at else str(k)) for k, v in item.items())
+        elif isinstance(item, list):
+            stack.extend((v, f"{at}[{i}]") for i, v in enumerate(item))
+    return value
 
 
 # ----------------------------------------------------------------------------- shared pieces
@@ -297,6 +313,11 @@ class PlanCreate(_In):
     history: list[HistoryRow] | None = Field(default=None, max_length=200_000)
     data: PlanData | None = None
 
+    @field_validator("config")
+    @classmethod
+    def _finite_config(cls, v: dict[str, Any]) -> dict[str, Any]:
+        return finite_tree(v)
+
 
 class Health(BaseModel):
     """Liveness and readiness."""
@@ -324,6 +345,11 @@ class ScenarioIn(_In):
                     "shrinkage, concurrency, max_agents, open_hours, min_staff, templates, "
                     "max_headcount, rules, mip_rel_gap, threads, simulate",
         examples=[{"volume_scale": 1.1}, {"service_level": 0.9, "answer_s": 15}])
+
+    @field_validator("overrides")
+    @classmethod
+    def _finite_overrides(cls, v: dict[str, Any]) -> dict[str, Any]:
+        return finite_tree(v)
 
 
 class ScenariosCreate(PlanCreate):

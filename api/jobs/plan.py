@@ -47,6 +47,7 @@ def plan_config(body: schemas.PlanCreate, workdir: Path) -> Any:
     if (body.history is None) == (body.data is None):
         raise InputError("history", None, "exactly one of 'history' (rows) or 'data' (CSV)")
     if body.history is not None:
+        convert.check_years([r.interval_start for r in body.history], "history")
         frame = convert.rows_frame(body.history)
         path = workdir / "history.csv"
         frame.to_csv(path, index=False)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
 from fastapi import HTTPException, Request, Response, status
 from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
 from pydantic import BaseModel, ValidationError
 
 from api.jobs import Job, JobStatus, JobStore
@@ -62,11 +64,67 @@ def validate(model: type[M], data: Any, prefix: tuple[Any, ...] = ("body",)) -> 
         raise RequestValidationError(errors) from None
 
 
+MAX_JSON_DEPTH = 32
+"""Deepest nesting of arrays/objects a request body may have (the deepest schema has 5)."""
+
+
+def _too_deep(obj: Any, limit: int) -> bool:
+    stack = [(obj, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        children = item.values() if isinstance(item, dict) else item
+        stack.extend((c, depth + 1) for c in children if isinstance(c, dict | list))
+    return False
+
+
+def strict_loads(raw: bytes | str) -> Any:
+    """``json.loads`` for request bodies, nesting at most :data:`MAX_JSON_DEPTH` deep
+    (otherwise ``json.JSONDecodeError`` -> 422 ``json_invalid``). ``NaN``/``Infinity`` parse
+    as floats and are refused by the schemas (``allow_inf_nan=False``, free-form tables
+    checked by :func:`api.schemas.finite_tree`), which name the field."""
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError:
+        raise
+    except RecursionError:
+        raise json.JSONDecodeError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels", "",
+                                   0) from None
+    except ValueError as exc:  # e.g. an integer of more than 4300 digits
+        raise json.JSONDecodeError(f"unreadable JSON number ({str(exc)[:60]})", "",
+                                   0) from None
+    if isinstance(data, dict | list) and _too_deep(data, MAX_JSON_DEPTH):
+        raise json.JSONDecodeError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels", "", 0)
+    return data
+
+
+class StrictJSONRequest(Request):
+    """A request whose ``json()`` is :func:`strict_loads`."""
+
+    async def json(self) -> Any:
+        if not hasattr(self, "_json"):
+            self._json = strict_loads(await self.body())
+        return self._json
+
+
+class StrictJSONRoute(APIRoute):
+    """Route class of every router: bodies parsed by :func:`strict_loads`."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def route(request: Request) -> Response:
+            return await handler(StrictJSONRequest(request.scope, request.receive))
+
+        return route
+
+
 async def json_body(request: Request) -> Any:
-    """Parsed JSON body (422 when it is not JSON)."""
+    """Parsed JSON body (422 when it is not JSON, has non-finite numbers or nests too deep)."""
     raw = await request.body()
     try:
-        return json.loads(raw)
+        return strict_loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise RequestValidationError([{"type": "json_invalid", "loc": ("body",),
                                        "msg": f"JSON decode error: {exc}", "input": None}]
@@ -106,9 +164,15 @@ def _aware(t: dt.datetime | None) -> dt.datetime | None:
 def job_public(job: Job, base: str) -> JobPublic:
     """ORM job -> response model with links to itself and its files."""
     prog = dict(job.progress) if job.progress else None
+    # elapsed_s is wall time since the job started, from the database clock stamps, so it
+    # never goes backwards: now - started_at while running, finished_at - started_at after
     if job.status == "running":
         prog = prog or {}
         prog["elapsed_s"] = round(elapsed_since(job.started_at) or 0.0, 3)
+    elif prog is not None and job.started_at is not None and job.finished_at is not None:
+        start, end = _aware(job.started_at), _aware(job.finished_at)
+        assert start is not None and end is not None
+        prog["elapsed_s"] = round((end - start).total_seconds(), 3)
     error = JobError(detail=job.error_detail, field=job.error_field) if job.error_detail else None
     links = {"self": f"{base}/{job.id}"}
     for art in sorted(job.artifacts, key=lambda a: a.name):

@@ -11,11 +11,18 @@ from fastapi import APIRouter, Request
 
 from api import convert
 from api.deps import ApiKeyDep, SettingsDep
-from api.routers._common import ERRORS, is_multipart, json_body, read_upload, validate
+from api.routers._common import (
+    ERRORS,
+    StrictJSONRoute,
+    is_multipart,
+    json_body,
+    read_upload,
+    validate,
+)
 from api.schemas import ForecastCreate, ForecastInterval, ForecastParams, ForecastPublic
 from staffing.exceptions import InputError
 
-router = APIRouter(prefix="/v1/forecasts", tags=["forecasts"])
+router = APIRouter(prefix="/v1/forecasts", tags=["forecasts"], route_class=StrictJSONRoute)
 
 MULTIPART_SCHEMA = {
     "type": "object",

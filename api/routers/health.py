@@ -2,26 +2,30 @@
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
-from sqlalchemy import text
 
 import staffing
 from api.deps import PoolDep, StoreDep
 from api.jobs import JobStatus
+from api.routers._common import StrictJSONRoute
 from api.schemas import Health
 
-router = APIRouter(tags=["health"])
+log = logging.getLogger("api")
+router = APIRouter(tags=["health"], route_class=StrictJSONRoute)
 
 
 @router.get("/healthz", response_model=Health, responses={503: {"model": Health}})
 def healthz(store: StoreDep, pool: PoolDep) -> JSONResponse:
-    """``ok`` when the job database answers; 503 ``degraded`` otherwise."""
+    """``ok`` when the job database serves a real read of the job tables (the newest job
+    row and an artifact row, not just ``SELECT 1``); 503 ``degraded`` otherwise."""
     try:
-        with store.engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
+        store.check()
         queued, running, db = store.count(JobStatus.QUEUED), store.count(JobStatus.RUNNING), True
     except Exception:
+        log.exception("health check: the job database failed a read")
         queued, running, db = 0, 0, False
     body = Health(status="ok" if db else "degraded", database=db, workers=pool.max_workers,
                   queued=queued, running=running,

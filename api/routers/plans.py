@@ -18,6 +18,7 @@ from api.routers._common import (
     ERR_404,
     ERRORS,
     QUEUE_FULL,
+    StrictJSONRoute,
     artifact_response,
     file_responses,
     get_job,
@@ -31,7 +32,7 @@ from api.schemas import JobPublic, PlanCreate
 from staffing.io.export import jsonable
 
 BASE = "/v1/plans"
-router = APIRouter(prefix=BASE, tags=["plans"])
+router = APIRouter(prefix=BASE, tags=["plans"], route_class=StrictJSONRoute)
 
 PlanFile = Literal["coverage.csv", "shifts.csv", "tours.csv", "requirements.csv",
                    "forecast.csv", "summary.json", "shifts.ics", "plan.xlsx", "service.csv",

@@ -8,10 +8,11 @@ from fastapi import APIRouter, Response
 
 from api import convert
 from api.deps import ApiKeyDep
-from api.routers._common import ERRORS
+from api.routers._common import ERRORS, StrictJSONRoute
 from api.schemas import RequirementsCreate, RequirementsPublic
 
-router = APIRouter(prefix="/v1/requirements", tags=["requirements"])
+router = APIRouter(prefix="/v1/requirements", tags=["requirements"],
+                   route_class=StrictJSONRoute)
 
 COLUMNS = ("calls", "aht_s", "erlangs", "agents_net", "agents_required", "service_level",
            "asa_s", "occupancy", "abandon_rate")

@@ -14,6 +14,7 @@ from api.routers._common import (
     ERR_404,
     ERRORS,
     QUEUE_FULL,
+    StrictJSONRoute,
     artifact_response,
     file_responses,
     get_job,
@@ -22,7 +23,7 @@ from api.routers._common import (
 from api.schemas import JobPublic, RosterJobCreate
 
 BASE = "/v1/roster-jobs"
-router = APIRouter(prefix=BASE, tags=["roster-jobs"])
+router = APIRouter(prefix=BASE, tags=["roster-jobs"], route_class=StrictJSONRoute)
 CSV_FILE = file_responses({"text/csv": "CSV file"})
 
 

@@ -23,6 +23,7 @@ from api.routers._common import (
     ERR_404,
     ERRORS,
     QUEUE_FULL,
+    StrictJSONRoute,
     artifact_response,
     file_responses,
     get_job,
@@ -31,7 +32,7 @@ from api.routers._common import (
 from api.schemas import JobPublic, ScenariosCreate
 
 BASE = "/v1/scenarios"
-router = APIRouter(prefix=BASE, tags=["scenarios"])
+router = APIRouter(prefix=BASE, tags=["scenarios"], route_class=StrictJSONRoute)
 
 ScenarioFile = Literal["compare.csv", "curve.csv", "scenarios.json"]
 SCENARIO_FILES = file_responses({"text/csv": "compare.csv, curve.csv",

@@ -111,3 +111,43 @@ def test_internal_error_has_no_traceback(settings: Settings) -> None:
     assert r.status_code == 500
     assert r.json() == {"detail": "internal server error", "field": None}
     assert "Traceback" not in r.text and "secret" not in r.text
+
+
+def test_healthz_reads_the_job_tables(tmp_path) -> None:
+    """A corrupt database file: job reads fail, so /healthz must say so too (503)."""
+    from sqlalchemy import text
+
+    from tests.api.helpers import wait_for
+
+    db = tmp_path / "corrupt.db"
+    s = Settings(database_url=f"sqlite:///{db}")
+    with TestClient(create_app(s), raise_server_exceptions=False) as c:
+        url = c.post("/v1/roster-jobs", json=tiny_roster_body()).headers["Location"]
+        assert wait_for(c.get, url)["status"] == "done"
+        assert c.get("/healthz").status_code == 200
+        store = c.app.state.store
+        with store.engine.connect() as conn:
+            conn.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+            page = conn.execute(text("PRAGMA page_size")).scalar()
+            root = conn.execute(text("SELECT rootpage FROM sqlite_master WHERE type='table' "
+                                     "AND name='jobs'")).scalar()
+        store.engine.dispose()
+        with db.open("r+b") as fh:  # scribble over the jobs table (its index stays intact)
+            fh.seek((root - 1) * page + 8)
+            fh.write(b"\x13" * (page - 8))
+        assert c.get(url).status_code == 500
+        r = c.get("/healthz")
+        assert r.status_code == 503, r.text
+        assert r.json()["status"] == "degraded" and r.json()["database"] is False
+
+
+def test_openapi_documents_files_and_limits(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    paths = spec["paths"]
+    plan_files = paths["/v1/plans/{job_id}/files/{name}"]["get"]["responses"]["200"]["content"]
+    assert {"text/csv", "application/json", "text/calendar", "image/png",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"} <= set(plan_files)
+    sc_files = paths["/v1/scenarios/{job_id}/files/{name}"]["get"]["responses"]["200"]["content"]
+    assert {"text/csv", "application/json"} <= set(sc_files)
+    multipart = paths["/v1/plans"]["post"]["requestBody"]["content"]["multipart/form-data"]
+    assert multipart["schema"]["maxProperties"] == 4

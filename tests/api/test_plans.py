@@ -51,7 +51,18 @@ def test_plan_from_csv_text(client: TestClient) -> None:
     assert any(r["service_level"] for r in rows)  # evaluated against the forecast
     req = client.get(f"{url}/files/requirements.csv").text.splitlines()[0]
     assert req.startswith("interval_start,calls,aht_s,erlangs,agents_net,agents_required")
-    assert client.get(f"{url}/files/summary.json").json()["status"] == res["status"]
+    summary = client.get(f"{url}/files/summary.json")
+    assert summary.json()["status"] == res["status"]
+    assert summary.json()["plan"]["data"] == "feb.csv"
+    assert "staffing-plan-" not in summary.text and "/tmp" not in summary.text
+    assert "staffing-plan-" not in str(done)
+    for name in ("plan.xlsx", "forecast.png", "coverage.png"):
+        assert name in done["links"], done["links"]
+    png = client.get(f"{url}/files/coverage.png")
+    assert png.status_code == 200 and png.headers["content-type"] == "image/png"
+    assert png.content[:8] == b"\x89PNG\r\n\x1a\n"
+    xlsx = client.get(f"{url}/files/plan.xlsx")
+    assert xlsx.headers["content-type"].startswith("application/vnd.openxmlformats")
     assert client.get(f"{url}/files/nope.csv").status_code == 422
     assert client.get(f"/v1/roster-jobs/{done['id']}").status_code == 404  # other kind
 
@@ -98,3 +109,43 @@ def test_plan_multipart_and_cancel_while_queued(client: TestClient) -> None:
     assert r.status_code == 422 and r.json()["field"] == "config"
     client.delete(busy)
     wait_for(client.get, busy)
+
+
+@pytest.mark.parametrize("bad", ["1999-02-01T00:30:00+02:00,x,0,1,,",
+                                 "1999-02-01T00:30:00+02:00,-3,0,1,,",
+                                 "not a time,1,0,1,,"])
+def test_bad_csv_row_is_422_naming_the_line(client: TestClient, bad: str) -> None:
+    lines = (DATA / "anonymous_bank_15min.csv").read_text().splitlines()
+    lines[3] = bad  # line 4 of the file
+    r = client.post("/v1/plans", json={"config": plan_config(),
+                                       "data": {"filename": "feb.csv",
+                                                "csv": "\n".join(lines) + "\n"}})
+    assert r.status_code == 422, r.text
+    body = r.json()
+    assert body["field"].startswith("data.csv"), body
+    assert "line 4" in body["detail"] and "feb.csv" in body["detail"], body
+    assert "/tmp" not in r.text
+    assert client.get("/healthz").json()["queued"] == 0
+
+
+def test_bad_history_row_is_422_naming_the_row(client: TestClient) -> None:
+    rows = [{"interval_start": "1999-02-01T00:00:00+02:00", "calls": 1},
+            {"interval_start": "1999-02-01T00:15:00+02:00", "calls": 2},
+            {"interval_start": "yesterday", "calls": 2}]
+    r = client.post("/v1/plans", json={"config": plan_config(), "history": rows})
+    assert r.status_code == 422, r.text
+    assert r.json()["field"] == "history[2].interval_start"
+
+
+def test_plan_size_is_refused_before_building(client: TestClient) -> None:
+    cfg = plan_config()
+    for t in cfg["templates"]:  # every quarter-hour start, lengths 4-10 h by the quarter
+        t.update(start_earliest="00:00", start_latest="23:45", start_step_min=15,
+                 paid_hours=[4, 10], length_step_min=15)
+        t.pop("breaks", None)
+    text = (DATA / "anonymous_bank_15min.csv").read_text()
+    r = client.post("/v1/plans", json={"config": cfg,
+                                       "data": {"filename": "feb.csv", "csv": text}})
+    assert r.status_code == 422, r.text
+    assert r.json()["field"] == "config.templates"
+    assert "variables" in r.json()["detail"]

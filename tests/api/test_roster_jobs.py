@@ -121,6 +121,7 @@ def test_cancel_running_and_queued(patient_client: TestClient) -> None:
     assert r.status_code == 200 and r.json()["cancel_requested"] is True
     done = wait_for(client.get, hard_url, timeout=20)
     assert done["status"] == "cancelled"
+    assert done["progress"]["elapsed_s"] >= prog["elapsed_s"]  # never goes backwards
     assert time.monotonic() - t0 < 10
     assert done["result"]["status"] == "cancelled"
     assert done["result"]["runtime_s"] < 10
@@ -211,3 +212,13 @@ def test_template_off_the_grid_is_422(client: TestClient) -> None:
     r = client.post("/v1/roster-jobs", json=body)
     assert r.status_code == 422, r.text
     assert r.json()["field"].startswith("config.templates.day.")
+
+
+def test_break_error_names_its_template(client: TestClient) -> None:
+    body = tiny_roster_body()
+    body["config"]["templates"][0]["breaks"] = [
+        {"name": "lunch", "duration_min": 60, "earliest_offset_min": 240,
+         "latest_offset_min": 180}]
+    r = client.post("/v1/roster-jobs", json=body)
+    assert r.status_code == 422, r.text
+    assert r.json()["field"] == "config.templates.day.breaks.latest_offset_min"
