@@ -295,6 +295,16 @@ class JobPublic(BaseModel):
     links: dict[str, str] = {}
 
 
+class JobPage(BaseModel):
+    """One page of jobs of a kind, newest first."""
+
+    items: list[JobPublic]
+    total: int = Field(description="Jobs of this kind (and status, when filtered)")
+    limit: int
+    offset: int
+    next: str | None = Field(default=None, description="URL of the next page, if any")
+
+
 # ----------------------------------------------------------------------------- plans
 class PlanData(_In):
     """Plan input data: an interval history CSV or a call log CSV, as text."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable, Coroutine
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from fastapi import HTTPException, Request, Response, status
 from fastapi.exceptions import RequestValidationError
@@ -15,7 +15,7 @@ from pydantic import BaseModel, ValidationError
 from api.jobs import Job, JobStatus, JobStore
 from api.jobs.service import JobNotFound
 from api.jobs.store import elapsed_since
-from api.schemas import JobError, JobPublic, Problem, Progress
+from api.schemas import JobError, JobPage, JobPublic, Problem, Progress
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -193,3 +193,20 @@ def get_job(session: Any, job_id: str, kind: Any) -> Job:
     if job is None or job.kind != kind.value:
         raise JobNotFound(job_id)
     return job
+
+
+JobStatusName = Literal["queued", "running", "done", "failed", "cancelled"]
+
+
+def list_jobs(store: JobStore, kind: Any, base: str, limit: int, offset: int,
+              job_status: str | None) -> JobPage:
+    """One page of ``kind`` jobs, newest first, with the link to the next page."""
+    jobs, total = store.page(kind.value, limit=limit, offset=offset,
+                             status=JobStatus(job_status) if job_status else None)
+    nxt = None
+    if offset + len(jobs) < total:
+        nxt = f"{base}?limit={limit}&offset={offset + limit}"
+        if job_status:
+            nxt += f"&status={job_status}"
+    return JobPage(items=[job_public(j, base) for j in jobs], total=total, limit=limit,
+                   offset=offset, next=nxt)

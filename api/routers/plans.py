@@ -6,7 +6,7 @@ from __future__ import annotations
 import tomllib
 from typing import Literal
 
-from fastapi import APIRouter, Request, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from starlette.concurrency import run_in_threadpool
 
@@ -18,6 +18,7 @@ from api.routers._common import (
     ERR_404,
     ERRORS,
     QUEUE_FULL,
+    JobStatusName,
     StrictJSONRoute,
     artifact_response,
     file_responses,
@@ -25,10 +26,11 @@ from api.routers._common import (
     is_multipart,
     job_public,
     json_body,
+    list_jobs,
     read_upload,
     validate,
 )
-from api.schemas import JobPublic, PlanCreate
+from api.schemas import JobPage, JobPublic, PlanCreate
 from staffing.io.export import jsonable
 
 BASE = "/v1/plans"
@@ -107,6 +109,15 @@ async def create_plan(request: Request, response: Response, _: ApiKeyDep, store:
                                   notes, store, pool, settings)
     response.headers["Location"] = f"{BASE}/{job.id}"
     return job_public(job, BASE)
+
+
+@router.get("", response_model=JobPage)
+def list_plans(store: StoreDep, limit: int = Query(20, ge=1, le=100),
+               offset: int = Query(0, ge=0, le=1_000_000),
+               status: JobStatusName | None = Query(None)) -> JobPage:
+    """Plan jobs, newest first, one page at a time (``next`` links the following
+    page); ``status`` filters (e.g. ``running``)."""
+    return list_jobs(store, JobKind.PLAN, BASE, limit, offset, status)
 
 
 def _job(session: SessionDep, job_id: str) -> Job:

@@ -3,7 +3,7 @@ and the ``coverage.csv`` / ``shifts.csv`` / ``tours.csv`` files of a finished jo
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Query, Response, status
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import ApiKeyDep, PoolDep, SessionDep, SettingsDep, StoreDep
@@ -14,13 +14,15 @@ from api.routers._common import (
     ERR_404,
     ERRORS,
     QUEUE_FULL,
+    JobStatusName,
     StrictJSONRoute,
     artifact_response,
     file_responses,
     get_job,
     job_public,
+    list_jobs,
 )
-from api.schemas import JobPublic, RosterJobCreate
+from api.schemas import JobPage, JobPublic, RosterJobCreate
 
 BASE = "/v1/roster-jobs"
 router = APIRouter(prefix=BASE, tags=["roster-jobs"], route_class=StrictJSONRoute)
@@ -49,6 +51,15 @@ async def create_roster_job(body: RosterJobCreate, response: Response, _: ApiKey
                                   settings)
     response.headers["Location"] = f"{BASE}/{job.id}"
     return job_public(job, BASE)
+
+
+@router.get("", response_model=JobPage)
+def list_roster_jobs(store: StoreDep, limit: int = Query(20, ge=1, le=100),
+               offset: int = Query(0, ge=0, le=1_000_000),
+               status: JobStatusName | None = Query(None)) -> JobPage:
+    """Roster jobs, newest first, one page at a time (``next`` links the following
+    page); ``status`` filters (e.g. ``running``)."""
+    return list_jobs(store, JobKind.ROSTER, BASE, limit, offset, status)
 
 
 def _job(session: SessionDep, job_id: str) -> Job:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Query, Response, status
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import ApiKeyDep, PoolDep, SessionDep, SettingsDep, StoreDep
@@ -23,13 +23,15 @@ from api.routers._common import (
     ERR_404,
     ERRORS,
     QUEUE_FULL,
+    JobStatusName,
     StrictJSONRoute,
     artifact_response,
     file_responses,
     get_job,
     job_public,
+    list_jobs,
 )
-from api.schemas import JobPublic, ScenariosCreate
+from api.schemas import JobPage, JobPublic, ScenariosCreate
 
 BASE = "/v1/scenarios"
 router = APIRouter(prefix=BASE, tags=["scenarios"], route_class=StrictJSONRoute)
@@ -58,6 +60,15 @@ async def create_scenarios(body: ScenariosCreate, response: Response, _: ApiKeyD
                                   notes, store, pool, settings)
     response.headers["Location"] = f"{BASE}/{job.id}"
     return job_public(job, BASE)
+
+
+@router.get("", response_model=JobPage)
+def list_scenarios(store: StoreDep, limit: int = Query(20, ge=1, le=100),
+               offset: int = Query(0, ge=0, le=1_000_000),
+               status: JobStatusName | None = Query(None)) -> JobPage:
+    """Scenarios jobs, newest first, one page at a time (``next`` links the following
+    page); ``status`` filters (e.g. ``running``)."""
+    return list_jobs(store, JobKind.SCENARIOS, BASE, limit, offset, status)
 
 
 def _job(session: SessionDep, job_id: str) -> Job:

@@ -8,7 +8,6 @@ import time
 from collections.abc import Iterator
 
 import pytest
-
 from fastapi.testclient import TestClient
 
 from api.jobs import JobStatus, JobStore
@@ -222,3 +221,19 @@ def test_break_error_names_its_template(client: TestClient) -> None:
     r = client.post("/v1/roster-jobs", json=body)
     assert r.status_code == 422, r.text
     assert r.json()["field"] == "config.templates.day.breaks.latest_offset_min"
+
+
+def test_job_list_is_paged(client: TestClient) -> None:
+    ids = [submit(client, tiny_roster_body())[1]["id"] for _ in range(3)]
+    for i in ids:
+        wait_for(client.get, f"/v1/roster-jobs/{i}")
+    page = client.get("/v1/roster-jobs", params={"limit": 2}).json()
+    assert page["total"] == 3 and len(page["items"]) == 2
+    assert [j["id"] for j in page["items"]] == ids[::-1][:2]  # newest first
+    rest = client.get(page["next"]).json()
+    assert [j["id"] for j in rest["items"]] == [ids[0]] and rest["next"] is None
+    assert client.get("/v1/roster-jobs", params={"status": "done"}).json()["total"] == 3
+    assert client.get("/v1/roster-jobs", params={"status": "running"}).json()["total"] == 0
+    assert client.get("/v1/plans").json()["total"] == 0  # other kinds apart
+    assert client.get("/v1/scenarios").status_code == 200
+    assert client.get("/v1/roster-jobs", params={"limit": 0}).status_code == 422
