@@ -5,27 +5,17 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
 from api.deps import SessionDep
 from api.jobs import Job
 from api.routers._common import job_public
-from api.schemas import JobPublic
+from api.schemas import JobPage
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
 
 # Where each kind's own routes live (the links of a listed job point there).
 BASES = {"roster": "/v1/roster-jobs", "plan": "/v1/plans", "scenarios": "/v1/scenarios"}
-
-
-class JobPage(BaseModel):
-    """One page of jobs, newest first."""
-
-    items: list[JobPublic]
-    total: int = Field(description="Jobs matching the filters (all pages)")
-    limit: int
-    offset: int
 
 
 @router.get("", response_model=JobPage)

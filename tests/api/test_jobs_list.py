@@ -8,7 +8,7 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from api.jobs.runners import plan_config
+from api.jobs.plan import plan_config
 from api.schemas import PlanCreate
 from tests.api.helpers import DATA, tiny_roster_body, wait_for
 

