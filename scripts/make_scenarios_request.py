@@ -2,7 +2,7 @@
 curl example) from ``data/plan.toml`` and the bundled 15-minute history.
 
 The interval history has no call log, so ``goals.patience_s = "fit"`` becomes 120 s.
-Run: ``python scripts/make_scenarios_request.py`` (tests check the file matches).
+Run: ``python scripts/make_scenarios_request.py`` after changing data/plan.toml.
 """
 
 from __future__ import annotations
