@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +19,9 @@ from staffing.forecast.models import MODELS, ModelError
 from staffing.forecast.result import BacktestConfig
 
 CLOSED_WEEKS = 4
+CAP_WEEKS = 8
+CAP_FACTOR = 3.0
+CAP_CALLS = 5.0
 CLOSED_WINDOW = pd.Timedelta("15min")
 
 
@@ -42,9 +46,17 @@ def postprocess(
     ws: WallSeries, mean: np.ndarray, first: int, closed: np.ndarray,
     open_mask: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> np.ndarray:
-    """Non-negative means with closed intervals (history- or open-hours-closed) set to zero."""
-    out = np.clip(np.nan_to_num(mean, nan=0.0), 0.0, None)
+    """Non-negative means with closed intervals (history- or open-hours-closed) set to zero,
+    capped at :data:`CAP_FACTOR` x the busiest recent value of the interval of the week (and
+    its neighbours) plus :data:`CAP_CALLS`: a safety net against a model's extrapolation
+    blowing up at the edge of opening hours."""
+    out = np.clip(np.nan_to_num(mean, nan=0.0, posinf=0.0), 0.0, None)
     sow = ws.slot_of_week(first, len(out))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        peak = np.nan_to_num(np.nanmax(ws.recent(CAP_WEEKS), axis=0), nan=0.0)
+    peak = np.maximum(peak, np.maximum(np.roll(peak, 1), np.roll(peak, -1)))
+    out = np.minimum(out, CAP_FACTOR * peak[sow] + CAP_CALLS)
     out[closed[sow]] = 0.0
     if open_mask is not None:
         out[~open_mask(np.arange(first, first + len(out)))] = 0.0

@@ -55,7 +55,11 @@ def test_aggregated_glm_equals_row_level_fit(synth):
     ok = types[fdow] >= 0
     row = np.zeros(7 * 24)
     row[ok] = np.exp(model._design(ws, fdow[ok], fslot[ok], types, harm)[:, used] @ res.params)
-    assert np.allclose(agg, row, rtol=1e-4, atol=1e-6)
+    # equal where the model was fitted (open intervals); closed ones are extrapolations, which
+    # the aggregated fit's tiny ridge keeps bounded (and the forecast sets to zero anyway)
+    fitted = ~closed[ws.slot_of_week(n, 7 * 24)]
+    assert fitted.sum() > 50
+    assert np.allclose(agg[fitted], row[fitted], rtol=1e-4, atol=1e-6)
 
 
 def test_day_types_group_busy_days(history_15min):
