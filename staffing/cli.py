@@ -176,11 +176,20 @@ def forecast(
     console.print(table)
     console.print(f"{s['intervals']} intervals from {s['start']}: {s['total_calls']:,.0f} calls, "
                   f"peak {s['peak_calls']:.1f}, mean AHT {s['mean_aht_s']} s")
+    if s.get("backtest_coverage") is not None:
+        console.print(f"{fc.level:.0%} interval: backtest coverage {s['backtest_coverage']:.1%}")
+    for check in fc.checks:
+        if not check["ok"]:
+            console.print(f"[yellow]warning:[/yellow] {check['message']}")
     if out:
+        from staffing.forecast.plots import plot_forecast_check
+
         write_csv(fc.frame, out / "forecast.csv", index=True)
         plot_forecast(fc.frame, out / "forecast.png", history=data.history, level=fc.level,
                       tz=cfg.tz)
-        console.print(f"wrote {out / 'forecast.csv'} and {out / 'forecast.png'}")
+        plot_forecast_check(fc, out / "forecast_check.png", history=data.history, tz=cfg.tz)
+        console.print(f"wrote {out / 'forecast.csv'}, {out / 'forecast.png'} and "
+                      f"{out / 'forecast_check.png'}")
 
 
 @app.command()

@@ -290,6 +290,10 @@ class PlanResult:
                 fc, out / "forecast.png", history=self.data.history,
                 level=self.forecast.level, tz=tz,
                 title=f"Forecast ({self.forecast.model}) from {self.config.start}")
+            from staffing.forecast.plots import plot_forecast_check
+
+            paths["forecast_check.png"] = plot_forecast_check(
+                self.forecast, out / "forecast_check.png", history=self.data.history, tz=tz)
             if len(cov):
                 paths["coverage.png"] = plot_coverage(cov, out / "coverage.png", tz=tz)
                 paths["heatmap.png"] = plot_heatmap(cov, out / "heatmap.png", tz=tz)

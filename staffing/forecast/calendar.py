@@ -203,64 +203,51 @@ def day_dates(ws: WallSeries, first_day: int = 0, n: int | None = None) -> list[
 
 def flag_days(dates: list[dt.date], open_dow: np.ndarray, closed: set[dt.date] | frozenset[
         dt.date], config: CalendarConfig) -> dict[str, np.ndarray]:
-    """Boolean flags per effect for consecutive ``dates`` (closures known in ``closed``)."""
+    """Boolean flags per effect for consecutive ``dates`` (closures known in ``closed``).
+
+    Month ranks look at whole months around ``dates`` (the calendar, not the data).
+    """
     n = len(dates)
     if not n:
         return {e: np.zeros(0, bool) for e in EFFECTS}
-    is_open = np.array([bool(open_dow[d.weekday()]) and d not in closed for d in dates])
+    first = dates[0].replace(day=1)
+    last = (pd.Timestamp(dates[-1]) + pd.offsets.MonthEnd(0)).date() + dt.timedelta(days=10)
+    span = [first + dt.timedelta(days=k) for k in range((last - first).days + 1)]
+    is_open = np.array([bool(open_dow[d.weekday()]) and d not in closed for d in span])
+    month = np.array([d.year * 12 + d.month for d in span])
+    rank = np.zeros(len(span), int)
+    left = np.zeros(len(span), int)
+    count: dict[int, int] = {}
+    for k in range(len(span)):
+        rank[k] = count.get(month[k], 0)
+        count[month[k]] = rank[k] + int(is_open[k])
+    for k in range(len(span)):
+        left[k] = count[month[k]] - rank[k] - int(is_open[k])  # open days after k in month
+    pay = np.zeros(len(span), bool)
+    for m in sorted(set(month.tolist())):
+        idx = np.flatnonzero(month == m)
+        for p in config.pay_days_of_month:
+            k = idx[min(p, len(idx)) - 1]
+            while k < len(span) and not is_open[k]:
+                k += 1
+            if k < len(span):
+                pay[k] = True
+    off = (dates[0] - first).days
+    sel = slice(off, off + n)
+    opened = is_open[sel]
     after = np.zeros(n, bool)
-    # the day before the first date: closed if listed
     prev_closed = (dates[0] - dt.timedelta(days=1)) in closed
     for k in range(n):
-        if is_open[k] and prev_closed:
+        if opened[k] and prev_closed:
             after[k] = True
-        if is_open[k]:
+        if opened[k]:
             prev_closed = False
         elif dates[k] in closed:
             prev_closed = True
-    start = np.zeros(n, bool)
-    end = np.zeros(n, bool)
-    pay = np.zeros(n, bool)
-    # month boundaries need open days beyond the window: look them up on the calendar
-    for k, d in enumerate(dates):
-        if not is_open[k]:
-            continue
-        rank = _open_rank_in_month(d, open_dow, closed)
-        start[k] = rank < config.month_start_days
-        end[k] = _is_last_open(d, open_dow, closed)
-        pay[k] = any(_first_open_on_or_after(d.replace(day=1), p, open_dow, closed) == d
-                     for p in config.pay_days_of_month)
-    return {"after_closure": after, "month_start": start, "month_end": end, "pay_days": pay}
-
-
-def _is_open(d: dt.date, open_dow: np.ndarray, closed: set[dt.date] | frozenset[dt.date]) -> bool:
-    return bool(open_dow[d.weekday()]) and d not in closed
-
-
-def _open_rank_in_month(d: dt.date, open_dow: np.ndarray,
-                        closed: set[dt.date] | frozenset[dt.date]) -> int:
-    return sum(_is_open(d.replace(day=k), open_dow, closed) for k in range(1, d.day))
-
-
-def _is_last_open(d: dt.date, open_dow: np.ndarray,
-                  closed: set[dt.date] | frozenset[dt.date]) -> bool:
-    nxt = d + dt.timedelta(days=1)
-    while nxt.month == d.month:
-        if _is_open(nxt, open_dow, closed):
-            return False
-        nxt += dt.timedelta(days=1)
-    return True
-
-
-def _first_open_on_or_after(first: dt.date, day: int, open_dow: np.ndarray,
-                            closed: set[dt.date] | frozenset[dt.date]) -> dt.date | None:
-    last = (pd.Timestamp(first) + pd.offsets.MonthEnd(0)).day
-    d = first.replace(day=min(day, last))
-    for _ in range(10):
-        if _is_open(d, open_dow, closed):
-            return d
-        d += dt.timedelta(days=1)
-    return None
+    return {"after_closure": after,
+            "month_start": opened & (rank[sel] < config.month_start_days),
+            "month_end": opened & (left[sel] == 0),
+            "pay_days": opened & pay[sel]}
 
 
 def _nanmedian(x: np.ndarray) -> float:
@@ -271,18 +258,21 @@ def _nanmedian(x: np.ndarray) -> float:
 
 def weekday_baseline(totals: np.ndarray, dow: np.ndarray, weeks: int = BASELINE_WEEKS,
                      exclude: np.ndarray | None = None) -> np.ndarray:
-    """Median total of the same weekday within ``weeks`` weeks either side (excluding self)."""
+    """Median total of the same weekday within ``weeks`` weeks either side (excluding self).
+
+    ``dow`` is implied by position (consecutive days); it is kept for the signature.
+    """
     n = len(totals)
-    base = np.full(n, np.nan)
-    t = totals.copy()
+    t = totals.astype(float).copy()
     if exclude is not None:
         t[exclude] = np.nan
-    for k in range(n):
-        lo, hi = max(0, k - 7 * weeks), min(n, k + 7 * weeks + 1)
-        idx = np.arange(lo, hi)
-        idx = idx[(dow[idx] == dow[k]) & (idx != k)]
-        base[k] = _nanmedian(t[idx])
-    return base
+    pad = np.full(7 * weeks, np.nan)
+    tp = np.r_[pad, t, pad]
+    lags = [7 * j for j in range(-weeks, weeks + 1) if j != 0]
+    m = np.column_stack([tp[7 * weeks + lag: 7 * weeks + lag + n] for lag in lags])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.asarray(np.nanmedian(m, axis=1))
 
 
 def fit_calendar(ws: WallSeries, config: CalendarConfig | None = None) -> CalendarFit:

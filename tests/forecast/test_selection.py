@@ -138,3 +138,12 @@ def test_params_reach_the_model(synth):
     a = forecast(h, model="day_profile", **kw)
     b = forecast(h, model="day_profile")
     assert not np.allclose(a.frame["calls"], b.frame["calls"])
+
+
+def test_forecast_check_plot(synth, tmp_path):
+    from staffing.forecast.plots import plot_forecast_check
+
+    h = synth(weeks=3, freq="60min")
+    r = forecast(h, models=["historical_average"], days=7)
+    p = plot_forecast_check(r, tmp_path / "check.png", history=h)
+    assert p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and p.stat().st_size > 20_000
