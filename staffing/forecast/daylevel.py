@@ -35,6 +35,7 @@ from staffing.forecast.models import (
     _fitting,
     day_types,
     register_model,
+    robust_cap,
 )
 
 
@@ -162,19 +163,23 @@ class _DayModel(ForecastModel):
 
     def __init__(self, window_weeks: int = 26, profile_half_life_weeks: float = 6.0,
                  season_half_life_weeks: float = 8.0, level_half_life_weeks: float = 1.0,
-                 smooth_min: float = 10.0, prior_calls_per_slot: float = 20.0) -> None:
+                 smooth_min: float = 10.0, prior_calls_per_slot: float = 20.0,
+                 spike_cap: float = 1.0) -> None:
         self.window_weeks = int(window_weeks)
         self.profile_half_life_weeks = float(profile_half_life_weeks)
         self.season_half_life_weeks = float(season_half_life_weeks)
         self.level_half_life_weeks = float(level_half_life_weeks)
         self.smooth_min = float(smooth_min)
         self.prior_calls_per_slot = float(prior_calls_per_slot)
+        self.spike_cap = float(spike_cap)
 
     def day_totals(self, totals: np.ndarray, dow: np.ndarray, age: np.ndarray,
                    future_dow: np.ndarray, future_ahead: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
     def fit_predict(self, ws: WallSeries, horizon: int, closed: np.ndarray) -> np.ndarray:
+        if self.spike_cap:
+            ws = robust_cap(ws)
         m, dow, age = _days(ws, self.window_weeks)
         ok = _complete(m)
         if ok.sum() < 5:
@@ -265,13 +270,16 @@ class LowRankSVD(ForecastModel):
 
     def __init__(self, rank: int = 3, window_weeks: int = 16,
                  level_half_life_weeks: float = 1.5,
-                 season_half_life_weeks: float = 6.0) -> None:
+                 season_half_life_weeks: float = 6.0, spike_cap: float = 1.0) -> None:
+        self.spike_cap = float(spike_cap)
         self.rank = int(rank)
         self.window_weeks = int(window_weeks)
         self.level_half_life_weeks = float(level_half_life_weeks)
         self.season_half_life_weeks = float(season_half_life_weeks)
 
     def fit_predict(self, ws: WallSeries, horizon: int, closed: np.ndarray) -> np.ndarray:
+        if self.spike_cap:
+            ws = robust_cap(ws)
         m, dow, age = _days(ws, self.window_weeks)
         ok = _complete(m) & (np.nansum(m, axis=1) > 0)
         if ok.sum() < max(7, self.rank + 2):
