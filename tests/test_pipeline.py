@@ -25,7 +25,7 @@ OUTPUTS = ("forecast.csv", "requirements.csv", "shifts.csv", "coverage.csv", "to
 @pytest.fixture(scope="module")
 def planned(tmp_path_factory):
     cfg = PlanConfig.from_toml(DATA / "plan.toml")
-    cfg = dataclasses.replace(cfg, solver=dataclasses.replace(cfg.solver, time_limit_s=15.0))
+    cfg = dataclasses.replace(cfg, solver=dataclasses.replace(cfg.solver, time_limit_s=60.0))
     events: list[StageEvent] = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -95,7 +95,11 @@ def _on_duty(shifts: pd.DataFrame, index: pd.DatetimeIndex) -> np.ndarray:
                     break
             else:
                 raise AssertionError(f"break {b} outside shift {start}-{end}")
-        count.loc[on.index[on.to_numpy()]] += 1
+        slots = on.index[on.to_numpy()]
+        # shifts running past the end of the week wrap cyclically to its start (roster.build)
+        span = index[-1] + step - index[0]
+        slots = pd.DatetimeIndex([t - span if t > index[-1] else t for t in slots])
+        count.loc[slots] += 1
     return count.to_numpy()
 
 

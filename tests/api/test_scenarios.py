@@ -22,7 +22,7 @@ def _config() -> dict[str, Any]:
     cfg["goals"]["patience_s"] = 120.0
     cfg["simulation"] = {"enabled": False}
     cfg["forecast"] = {"model": "historical_average", "backtest": {"folds": 1}}
-    cfg["solver"] = {"time_limit_s": 10, "mip_rel_gap": 0.02, "threads": 1}
+    cfg["solver"] = {"time_limit_s": 40, "mip_rel_gap": 0.02, "threads": 1}  # a cap
     return cfg
 
 
