@@ -377,6 +377,7 @@ def agents_cmd(
              --contracts data/agents_contracts.toml -o out/agents
     """
     _setup(verbose)
+    from staffing.agents.activities import place_activities
     from staffing.agents.export import write_agent_files
     from staffing.agents.read import read_agents, read_published, read_setup
     from staffing.agents.schedule import schedule_agents
@@ -408,6 +409,8 @@ def agents_cmd(
             result = schedule_agents(req["agents_required"].astype(float), tpls, people,
                                      penalties=setup.penalties, options=opts, previous=prev,
                                      published=pub, weekend_days=setup.weekend_days)
+        if setup.activities:
+            result = place_activities(result, setup.activities)
         paths = write_agent_files(result, out)
     except (StaffingError, ValueError, OSError) as exc:
         _fail(exc)

@@ -31,8 +31,10 @@ def schedule_grid(result: AgentSchedule) -> pd.DataFrame:
                 s = g[g["date"] == day]
                 if len(s):
                     r = s.iloc[0]
+                    extra = "; ".join(x for x in (r["breaks"], r.get("activities", ""))
+                                      if isinstance(x, str) and x)
                     cell = (f"{r['start']:%H:%M}-{r['end']:%H:%M} {r['template']}"
-                            + (f" ({r['breaks']})" if r["breaks"] else ""))
+                            + (f" ({extra})" if extra else ""))
             row[f"{day:%a %Y-%m-%d}"] = cell
         for k, w in enumerate(weeks, start=1):
             row[f"hours week {k}"] = 0.0 if g is None else float(
@@ -56,7 +58,10 @@ def write_ics(result: AgentSchedule, agent_id: str, path: Path) -> Path:
         lines += ["BEGIN:VEVENT", f"UID:{agent_id}-{r.date}-{i}@staffing",
                   f"DTSTAMP:{stamp}", f"DTSTART:{_ics_time(r.start)}",
                   f"DTEND:{_ics_time(r.end)}", f"SUMMARY:{r.template} shift ({r.name})",
-                  f"DESCRIPTION:breaks: {r.breaks or 'none'}; paid {r.paid_hours:g} h",
+                  f"DESCRIPTION:breaks: {r.breaks or 'none'}"
+                  + (f"; off-phone: {getattr(r, 'activities', '')}"
+                     if getattr(r, "activities", "") else "")
+                  + f"; paid {r.paid_hours:g} h",
                   "END:VEVENT"]
     lines.append("END:VCALENDAR")
     path.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")

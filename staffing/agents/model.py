@@ -139,9 +139,9 @@ def build_day_model(p: DayShiftProblem) -> BuiltDayModel:
         _days_per_week(b, e, s)
         _successions(b, e, s)
         seq = _work_sequence(b, e, s)
-        _max_consecutive(b, seq, s.max_consecutive)
-        _min_run(b, seq, s.min_consecutive)
-        _min_run(b, [1 - v for v in seq], s.min_consecutive_off)
+        _max_consecutive(b, seq, s.max_consecutive, cyclic=p.cyclic)
+        _min_run(b, seq, s.min_consecutive, cyclic=p.cyclic)
+        _min_run(b, [1 - v for v in seq], s.min_consecutive_off, cyclic=p.cyclic)
         _weekends(b, e, s)
     _requests(b)
     _day_cover(b)
@@ -221,21 +221,24 @@ def _successions(b: BuiltDayModel, e: int, s: StaffRules) -> None:
         return
     after = {a: _conflicts_after(p, s.min_rest_min if not explicit else 0, a)
              for a in range(len(p.options))} if explicit else {}
-    for d in range(p.n_days - 1):
+    pairs = [(d, d + 1) for d in range(p.n_days - 1)]
+    if p.cyclic and p.n_days > 1:
+        pairs.append((p.n_days - 1, 0))  # a rotation: the last day is followed by the first
+    for d, d1 in pairs:
         if explicit:
             for a in range(len(p.options)):
                 va = b.x.get((e, d, a))
-                nxt = [b.x[e, d + 1, o] for o in sorted(after[a]) if (e, d + 1, o) in b.x]
+                nxt = [b.x[e, d1, o] for o in sorted(after[a]) if (e, d1, o) in b.x]
                 if va is not None and nxt:
                     _add(b, va + _sum(nxt) <= 1)
         if s.min_rest_min > 0:
-            _rest_cliques(b, e, d, s.min_rest_min)
+            _rest_cliques(b, e, d, d1, s.min_rest_min)
 
 
-def _rest_cliques(b: BuiltDayModel, e: int, d: int, rest_min: int) -> None:
+def _rest_cliques(b: BuiltDayModel, e: int, d: int, d1: int, rest_min: int) -> None:
     opts = b.problem.options
     today = [(opts[o].end_min, v) for o, v in b._by_ed.get((e, d), [])]
-    tomorrow = [(opts[o].start_min + 1440, v) for o, v in b._by_ed.get((e, d + 1), [])]
+    tomorrow = [(opts[o].start_min + 1440, v) for o, v in b._by_ed.get((e, d1), [])]
     seen: set[tuple[int, int]] = set()
     for end in sorted({t for t, _ in today}):
         a = [v for t, v in today if t >= end]
@@ -258,22 +261,31 @@ def _is_const(v: Any) -> bool:
     return isinstance(v, int | float)
 
 
-def _max_consecutive(b: BuiltDayModel, seq: list[Expr], n: int | None) -> None:
-    if n is None or n >= len(seq):
+def _max_consecutive(b: BuiltDayModel, seq: list[Expr], n: int | None, *,
+                     cyclic: bool = False) -> None:
+    length = len(seq)
+    if n is None or n >= length:
         return
-    for a in range(len(seq) - n):
-        window = seq[a:a + n + 1]
+    for a in range(length if cyclic else length - n):
+        window = [seq[(a + i) % length] for i in range(n + 1)]
         if all(_is_const(v) for v in window):
             continue
         _add(b, _sum(window) <= n)
 
 
-def _min_run(b: BuiltDayModel, seq: list[Expr], n: int) -> None:
+def _min_run(b: BuiltDayModel, seq: list[Expr], n: int, *, cyclic: bool = False) -> None:
     """Forbid runs of 1s shorter than ``n`` bounded on both sides; ``seq`` starts with the
-    history (if any), so a run touching its first or last position is exempt."""
+    history (if any), so a run touching its first or last position is exempt (a cyclic
+    sequence wraps and has no ends)."""
     if n <= 1:
         return
     length = len(seq)
+    if cyclic:
+        for k in range(1, min(n, length - 1)):
+            for a in range(length):
+                terms = [seq[(a + i) % length] for i in range(k)]
+                _add(b, _sum(terms) - seq[(a - 1) % length] - seq[(a + k) % length] <= k - 1)
+        return
     for k in range(1, n):
         for a in range(length - k + 1):
             if a + k >= length:  # run touches the horizon's end: it may continue

@@ -9,11 +9,20 @@ __all__ = ["AgentPenalties"]
 
 @dataclass(frozen=True)
 class AgentPenalties:
-    """Objective weights. Coverage per agent-interval short/extra; ``fair_weekends`` per
-    weekend in the maximum any one person works; ``change`` per changed agent-day against a
-    published schedule (re-plan mode)."""
+    """Objective weights (objective units).
+
+    Coverage per agent-interval short/extra. Fairness: ``fair_weekends`` per weekend in the
+    maximum any one person works, ``fair_late`` per late shift (ending after
+    ``late_end_hours`` o'clock, e.g. 21.0; past midnight counts) in the maximum any one person
+    works, ``fair_wishes`` per unit of the largest unmet-wish penalty of one person (spreads
+    refusals across people). ``change`` per changed agent-day against a published schedule
+    (re-plan mode).
+    """
 
     under_per_agent_interval: float = 40.0
     over_per_agent_interval: float = 2.0
     fair_weekends: float = 5.0
+    fair_late: float = 2.0
+    late_end_hours: float = 21.0
+    fair_wishes: float = 1.0
     change: float = 20.0

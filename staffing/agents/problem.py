@@ -103,7 +103,9 @@ class DayShiftProblem:
     """Days x options x staff, rules, requests and (optionally) day-level cover.
 
     ``first_weekday`` is the weekday of day 0 (0 = Monday): it places weeks and weekends.
-    Weeks are counted from day 0 in blocks of 7 for the per-week rules.
+    Weeks are counted from day 0 in blocks of 7 for the per-week rules. ``cyclic`` makes the
+    horizon a rotation: the last day is followed by the first for successions, rest and the
+    consecutive-day rules (no history then).
     """
 
     n_days: int
@@ -114,6 +116,7 @@ class DayShiftProblem:
     first_weekday: int = 0
     name: str = ""
     weekend_days: tuple[int, ...] = (5, 6)
+    cyclic: bool = False
 
     def __post_init__(self) -> None:
         if self.n_days < 1:
@@ -129,6 +132,8 @@ class DayShiftProblem:
             bad = o.forbidden_next - known
             if bad:
                 raise InputError(f"shift {o.id}.forbidden_next", sorted(bad), "known shift ids")
+        if self.cyclic and any(s.history for s in self.staff):
+            raise InputError("cyclic", True, "no published history (a rotation repeats itself)")
         staff = set(sids)
         for r in self.requests:
             if r.staff not in staff:

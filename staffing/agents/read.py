@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from staffing._validate import only_keys
+from staffing.agents.activities import Activity
 from staffing.agents.domain import Agent, Contract, DatedException, Preferences, Window
 from staffing.agents.penalties import AgentPenalties
 from staffing.exceptions import InputError
@@ -61,6 +62,7 @@ class AgentsSetup:
     contracts: dict[str, Contract]
     weekend_days: tuple[int, ...] = (5, 6)
     penalties: AgentPenalties = AgentPenalties()
+    activities: tuple[Activity, ...] = ()
 
 
 def read_setup(path: str | Path) -> AgentsSetup:
@@ -70,7 +72,7 @@ def read_setup(path: str | Path) -> AgentsSetup:
 
 def setup_from_dict(raw: Mapping[str, Any]) -> AgentsSetup:
     """:class:`AgentsSetup` from a mapping as read from TOML."""
-    only_keys(raw, "", ("contracts", "weekend", "penalties"))
+    only_keys(raw, "", ("contracts", "weekend", "penalties", "activities"))
     weekend: tuple[int, ...] = (5, 6)
     if "weekend" in raw:
         wk = raw["weekend"]
@@ -93,7 +95,54 @@ def setup_from_dict(raw: Mapping[str, Any]) -> AgentsSetup:
             if isinstance(v, bool) or not isinstance(v, int | float) or v < 0:
                 raise InputError(f"penalties.{k}", v, "a weight >= 0")
         pen = AgentPenalties(**{k: float(v) for k, v in pt.items()})
-    return AgentsSetup(contracts_from_dict(raw), weekend, pen)
+    acts = raw.get("activities", [])
+    if not isinstance(acts, list):
+        raise InputError("activities", acts, "an array of [[activities]] tables")
+    return AgentsSetup(contracts_from_dict(raw), weekend, pen,
+                       tuple(_activity(a, i) for i, a in enumerate(acts)))
+
+
+_ACTIVITY_KEYS = ("name", "duration_min", "attendees", "count", "together", "days", "dates",
+                  "window")
+
+
+def _activity(raw: Any, i: int) -> Activity:
+    f = f"activities[{i}]"
+    if not isinstance(raw, Mapping):
+        raise InputError(f, raw, "a table")
+    only_keys(raw, f, _ACTIVITY_KEYS)
+    name = raw.get("name")
+    if not isinstance(name, str) or not name:
+        raise InputError(f"{f}.name", name, "a non-empty name")
+    f = f"activities.{name}"
+    dur = raw.get("duration_min")
+    if isinstance(dur, bool) or not isinstance(dur, int):
+        raise InputError(f"{f}.duration_min", dur, "an integer number of minutes")
+    att = raw.get("attendees", "all")
+    if att != "all" and not (isinstance(att, list) and all(isinstance(a, str) for a in att)):
+        raise InputError(f"{f}.attendees", att, "'all' or a list of agent ids")
+    count = raw.get("count")
+    if count is not None and (isinstance(count, bool) or not isinstance(count, int)):
+        raise InputError(f"{f}.count", count, "an integer")
+    together = raw.get("together", False)
+    if not isinstance(together, bool):
+        raise InputError(f"{f}.together", together, "true or false")
+    try:
+        days = tuple(sorted({d for t in raw.get("days", ["mon-sun"]) for d in parse_days(str(t))}))
+    except ValueError:
+        raise InputError(f"{f}.days", raw.get("days"), "weekday names or ranges") from None
+    try:
+        dates = tuple(d for t in raw.get("dates", []) for d in _dates(str(t)))
+    except ValueError:
+        raise InputError(f"{f}.dates", raw.get("dates"), "ISO dates or ranges") from None
+    try:
+        window = _window(str(raw["window"])) if "window" in raw else None
+    except (ValueError, InputError):
+        raise InputError(f"{f}.window", raw.get("window"), "a clock window 'HH:MM-HH:MM'"
+                         ) from None
+    return Activity(name=name, duration_min=dur,
+                    attendees=None if att == "all" else tuple(att), count=count,
+                    together=together, weekdays=days, dates=dates, window=window)
 
 
 def read_contracts(path: str | Path) -> dict[str, Contract]:

@@ -98,7 +98,7 @@ class AgentSchedule:
                 "change": "day changed from the published schedule"}
         lines = [f"agent {a}: {n:g} {what.get(f, f)}, weight {w:g}"
                  for (a, f, w), n in sorted(per.items())]
-        for fam in ("cover_under", "cover_over", "fair_weekends"):
+        for fam in ("cover_under", "cover_over", "fair_weekends", "fair_late", "fair_wishes"):
             tot = sum(t.count for t in self.terms if t.family == fam)
             pen = sum(t.penalty for t in self.terms if t.family == fam)
             if tot > 1e-6:
@@ -187,6 +187,7 @@ def schedule_agents(
     previous: pd.DataFrame | None = None,
     published: pd.DataFrame | None = None,
     weekend_days: tuple[int, ...] = (5, 6),
+    cyclic: bool = False,
 ) -> AgentSchedule:
     """Schedule named ``agents`` against ``required`` agents per interval.
 
@@ -207,6 +208,9 @@ def schedule_agents(
         agent-day costs ``penalties.change`` and is listed in ``changes``.
     weekend_days:
         Weekdays of the weekend (0 = Monday), for ``max_weekends`` and weekend fairness.
+    cyclic:
+        A rotation: the horizon repeats, so its last day is followed by its first (rest,
+        successions, consecutive-day rules); excludes ``previous``.
     """
     t0 = time.perf_counter()
     pen = penalties or AgentPenalties()
@@ -264,13 +268,14 @@ def schedule_agents(
     problem = DayShiftProblem(n_days=len(dates), options=option_list + list(extra.values()),
                               staff=staff, requests=requests,
                               first_weekday=dates[0].weekday(), name="agents",
-                              weekend_days=tuple(weekend_days))
+                              weekend_days=tuple(weekend_days), cyclic=cyclic)
     built = build_day_model(problem)
-    m = built.model
     extra_terms: list[Term] = []
     _preferences(built, agents, opts, extra_terms)
     _fair_weekends(built, pen, extra_terms)
-    cover_positions = _coverage(built, opts, dates, day_pos, n, fmin, req, pen, extra_terms)
+    _fair_late(built, opts, pen, extra_terms)
+    _fair_wishes(built, pen, extra_terms)
+    _coverage(built, opts, dates, day_pos, n, fmin, req, pen, extra_terms)
     change_keys = _changes(built, agents, dates, published, option_list, pen, extra_terms)
     finish_objective(built, extra_terms)
     build_s = time.perf_counter() - t0
@@ -286,7 +291,6 @@ def schedule_agents(
     shifts = _extract(sol, built, agents, opts, dates, idx, day_pos, fmin)
     coverage = _coverage_frame(shifts, required)
     changes = _change_frame(sol, agents, dates, change_keys)
-    del m, cover_positions
     return AgentSchedule(status=sol.status, objective=sol.objective, bound=sol.bound,
                          gap=sol.gap, build_s=build_s, solve_s=sol.solve_s, shifts=shifts,
                          coverage=coverage, terms=sol.terms, agents=list(agents),
@@ -326,6 +330,44 @@ def _fair_weekends(b: BuiltDayModel, pen: AgentPenalties, out: list[Term]) -> No
             m.rules.add(m.max_weekends >= pyo.quicksum(wes))
     out.append(Term("fair_weekends", "most weekends worked by one person", pen.fair_weekends,
                     m.max_weekends))
+
+
+def _fair_late(b: BuiltDayModel, opts: list[_Opt], pen: AgentPenalties,
+               out: list[Term]) -> None:
+    late_min = int(round(pen.late_end_hours * 60))
+    if not pen.fair_late:
+        return
+    per: dict[int, list[Any]] = defaultdict(list)
+    for e, items in b._by_e.items():
+        per[e] = [v for _d, o, v in items
+                  if o < len(opts) and opts[o].start_min + opts[o].span_min > late_min]
+    if not any(per.values()):
+        return
+    m = b.model
+    m.max_late = pyo.Var(domain=pyo.NonNegativeReals)
+    for vs in per.values():
+        if vs:
+            m.rules.add(m.max_late >= pyo.quicksum(vs))
+    out.append(Term("fair_late", "most late shifts worked by one person", pen.fair_late,
+                    m.max_late))
+
+
+def _fair_wishes(b: BuiltDayModel, pen: AgentPenalties, out: list[Term]) -> None:
+    if not pen.fair_wishes:
+        return
+    wish = ("day_off_wish", "preferred_start", "preferred_template")
+    per: dict[str, list[Term]] = defaultdict(list)
+    for t in [*b.terms, *out]:
+        if t.family in wish and t.staff is not None:
+            per[t.staff].append(t)
+    if not per:
+        return
+    m = b.model
+    m.max_unmet = pyo.Var(domain=pyo.NonNegativeReals)
+    for ts in per.values():
+        m.rules.add(m.max_unmet >= pyo.quicksum(t.weight * t.count for t in ts))
+    out.append(Term("fair_wishes", "largest unmet-wish penalty of one person",
+                    pen.fair_wishes, m.max_unmet))
 
 
 def _coverage(b: BuiltDayModel, opts: list[_Opt], dates: list[dt.date],
@@ -429,7 +471,6 @@ def _extract(sol: DaySolution, b: BuiltDayModel, agents: Sequence[Agent], opts: 
         cnt = int(round(m.b[d, o, k, off].value or 0))
         queue.setdefault((d, o, k), []).extend([off] * cnt)
     rows = []
-    freq = pd.Timedelta(minutes=fmin)
     for a in agents:
         for d, day in enumerate(dates):
             chosen = sol.schedule[a.id][d]
@@ -449,7 +490,6 @@ def _extract(sol: DaySolution, b: BuiltDayModel, agents: Sequence[Agent], opts: 
                          "end": start + pd.Timedelta(minutes=op.span_min),
                          "template": op.template.name, "breaks": "; ".join(parts),
                          "paid_hours": op.paid_min / 60})
-    del freq
     return pd.DataFrame(rows, columns=cols)
 
 
@@ -457,7 +497,6 @@ def _coverage_frame(shifts: pd.DataFrame, required: pd.Series) -> pd.DataFrame:
     """Scheduled agents per interval recomputed from the shifts and their breaks."""
     idx = required.index
     sched = pd.Series(0.0, index=idx)
-    freq = pd.Timedelta(idx[1] - idx[0])
     for r in shifts.itertuples(index=False):
         sched[(idx >= r.start) & (idx < r.end)] += 1
         for part in filter(None, str(r.breaks).split("; ")):
@@ -470,7 +509,6 @@ def _coverage_frame(shifts: pd.DataFrame, required: pd.Series) -> pd.DataFrame:
             hh, mm = (int(t) for t in z.split(":"))
             dur = (hh * 60 + mm - (bs.hour * 60 + bs.minute)) % 1440
             sched[(idx >= bs) & (idx < bs + pd.Timedelta(minutes=dur))] -= 1
-    del freq
     req = required.astype(float)
     return pd.DataFrame({"interval_start": idx, "required": req.to_numpy(),
                          "scheduled": sched.to_numpy(),

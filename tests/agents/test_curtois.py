@@ -175,3 +175,51 @@ def test_bad_input_names_the_field(edit: tuple[str, str], field: str) -> None:
 def test_missing_file_is_an_input_error(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="path"):
         read_curtois(tmp_path / "nope.txt")
+
+
+def _staff_ok_cyclic(row: tuple[str | None, ...], rules: dict, n: int) -> bool:
+    """Rules of a rotation: the last day is followed by the first, no run is exempt."""
+    work = [0 if s is None else 1 for s in row]
+    if row[-1] == "L" and row[0] == "E":
+        return False
+    if 0 < sum(work) < n:
+        r = next(i for i in range(n) if work[i] == 1 and work[i - 1] == 0)
+        rot = work[r:] + work[:r]
+        for _a, k in _runs(rot, 1):
+            if k > rules["maxc"] or k < rules["minc"]:
+                return False
+        for _a, k in _runs(rot, 0):
+            if k < rules["minoff"]:
+                return False
+    elif sum(work) == n and rules["maxc"] < n:
+        return False
+    flat = {**rules, "minc": 1, "minoff": 1}
+    return _staff_ok(row, flat, n)
+
+
+def test_cyclic_rotation_matches_brute_force() -> None:
+    import dataclasses
+
+    p = dataclasses.replace(parse_curtois(TINY), cyclic=True)
+    sol = solve_problem(p, AgentSolverOptions(time_limit_s=600))
+    n = p.n_days
+    rules = {s.id: {"caps": dict(s.max_per_kind), "min_min": s.min_total_min,
+                    "max_min": s.max_total_min, "off": s.days_off, "maxc": s.max_consecutive,
+                    "minc": s.min_consecutive, "minoff": s.min_consecutive_off,
+                    "maxwe": s.max_weekends} for s in p.staff}
+    rows = {sid: [r for r in itertools.product([None, "E", "L"], repeat=n)
+                  if _staff_ok_cyclic(r, rules[sid], n)] for sid in rules}
+    best = float("inf")
+    for ra, rb in itertools.product(rows["A"], rows["B"]):
+        sched = {"A": ra, "B": rb}
+        cost = sum(r.weight * ((sched[r.staff][r.day] != r.option) if r.on
+                               else (sched[r.staff][r.day] == r.option)) for r in p.requests)
+        for c in p.covers:
+            have = sum(sched[s][c.day] == c.option for s in sched)
+            cost += c.under_weight * max(0, c.required - have)
+            cost += c.over_weight * max(0, have - c.required)
+        best = min(best, cost)
+    assert sol.status is RosterStatus.OPTIMAL
+    assert sol.objective == pytest.approx(best)
+    for sid in rules:
+        assert _staff_ok_cyclic(tuple(sol.schedule[sid]), rules[sid], n)
