@@ -65,8 +65,14 @@ class BuiltDayModel:
     notes: list[str] = field(default_factory=list)
 
     def work(self, e: int, d: int) -> Expr:
-        """Linear expression: 1 when person ``e`` works on day ``d``."""
-        return _sum(v for _o, v in self._by_ed.get((e, d), []))
+        """1 when person ``e`` works on day ``d``: a variable ``w[e, d] = sum_o x[e, d, o]``
+        where the day has several options (so day-level rules stay one coefficient a day),
+        the single ``x`` where it has one, 0 where it has none."""
+        w = self._work.get((e, d))
+        if w is not None:
+            return w
+        cells = self._by_ed.get((e, d), [])
+        return cells[0][1] if cells else 0
 
     def count(self, d: int, o: int) -> Expr:
         """Linear expression: people on option ``o`` on day ``d``."""
@@ -76,6 +82,7 @@ class BuiltDayModel:
         self._by_ed: dict[tuple[int, int], list[tuple[int, Any]]] = defaultdict(list)
         self._by_do: dict[tuple[int, int], list[Any]] = defaultdict(list)
         self._by_e: dict[int, list[tuple[int, int, Any]]] = defaultdict(list)
+        self._work: dict[tuple[int, int], Any] = {}
         for (e, d, o), v in self.x.items():
             self._by_ed[e, d].append((o, v))
             self._by_do[d, o].append(v)
@@ -132,8 +139,13 @@ def build_day_model(p: DayShiftProblem) -> BuiltDayModel:
     x = {k: m.x[k] for k in keys}
     b = BuiltDayModel(problem=p, model=m, x=x)
     m.rules = pyo.ConstraintList()
+    multi = [k for k, cells in b._by_ed.items() if len(cells) > 1]
+    m.W = pyo.Set(initialize=sorted(multi), dimen=2, ordered=True)
+    m.w = pyo.Var(m.W, bounds=(0, 1))  # w <= 1: at most one option a day
+    for e, d in m.W:
+        m.rules.add(m.w[e, d] == _sum(v for _o, v in b._by_ed[e, d]))
+    b._work = {k: m.w[k] for k in m.W}
     for e, s in enumerate(p.staff):
-        _one_per_day(b, e)
         _per_kind(b, e, s)
         _minutes(b, e, s)
         _days_per_week(b, e, s)
@@ -165,13 +177,6 @@ def _add(b: BuiltDayModel, expr: Any) -> None:
             b.model.rules.add(pyo.Constraint.Infeasible)
         return
     b.model.rules.add(expr)
-
-
-def _one_per_day(b: BuiltDayModel, e: int) -> None:
-    for d in range(b.problem.n_days):
-        vs = [v for _o, v in b._by_ed.get((e, d), [])]
-        if len(vs) > 1:
-            _add(b, _sum(vs) <= 1)
 
 
 def _per_kind(b: BuiltDayModel, e: int, s: StaffRules) -> None:
