@@ -11,10 +11,9 @@ import pytest
 
 from staffing.agents.activities import Activity, place_activities
 from staffing.agents.domain import Window
-from staffing.agents.read import read_agents, read_setup
+from staffing.agents.read import read_setup
 from staffing.agents.schedule import schedule_agents
 from staffing.agents.solve import AgentSolverOptions
-from staffing.config import PlanConfig
 from staffing.exceptions import InputError
 
 DATA = Path(__file__).parents[2] / "data"
@@ -22,11 +21,8 @@ TZ = "Asia/Jerusalem"
 
 
 @pytest.fixture(scope="module")
-def base():  # type: ignore[no-untyped-def]
-    cfg = PlanConfig.from_toml(DATA / "plan.toml")
-    s = read_setup(DATA / "agents_contracts.toml")
-    tpls = cfg.roster.templates
-    people = read_agents(DATA / "agents.csv", s.contracts, tuple(t.name for t in tpls))
+def base(bundled):  # type: ignore[no-untyped-def]
+    tpls, s, people = bundled
     idx = pd.date_range("1999-03-01", periods=7 * 96, freq="15min", tz=TZ)
     hour = idx.hour
     required = pd.Series(np.where((hour >= 8) & (hour < 20), 3.0, 0.0), index=idx)

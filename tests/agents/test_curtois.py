@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from staffing.agents import AgentSolverOptions, parse_curtois, read_curtois, solve_problem
+from staffing.agents import (
+    AgentSolverOptions,
+    DayShiftProblem,
+    parse_curtois,
+    read_curtois,
+    solve_problem,
+)
 from staffing.exceptions import InputError
 from staffing.roster import RosterStatus
 
@@ -109,22 +116,24 @@ def _staff_ok(row: tuple[str | None, ...], rules: dict, n: int) -> bool:
     return (work[5] or work[6]) <= rules["maxwe"]
 
 
-def _brute_force(text: str) -> float:
-    p = parse_curtois(text)
+def _rules(p: DayShiftProblem) -> dict[str, dict]:
+    return {s.id: {"caps": dict(s.max_per_kind), "min_min": s.min_total_min,
+                   "max_min": s.max_total_min, "off": s.days_off, "maxc": s.max_consecutive,
+                   "minc": s.min_consecutive, "minoff": s.min_consecutive_off,
+                   "maxwe": s.max_weekends} for s in p.staff}
+
+
+def _brute_force(p: DayShiftProblem, ok: Callable[[tuple, dict, int], bool]) -> float:
+    """Optimum by enumeration of every feasible pair of rows of the two-person instance."""
     n = p.n_days
-    rules = {s.id: {"caps": dict(s.max_per_kind), "min_min": s.min_total_min,
-                    "max_min": s.max_total_min, "off": s.days_off, "maxc": s.max_consecutive,
-                    "minc": s.min_consecutive, "minoff": s.min_consecutive_off,
-                    "maxwe": s.max_weekends} for s in p.staff}
+    rules = _rules(p)
     rows = {sid: [r for r in itertools.product([None, "E", "L"], repeat=n)
-                  if _staff_ok(r, rules[sid], n)] for sid in rules}
+                  if ok(r, rules[sid], n)] for sid in rules}
     best = float("inf")
     for ra, rb in itertools.product(rows["A"], rows["B"]):
         sched = {"A": ra, "B": rb}
-        cost = 0.0
-        for r in p.requests:
-            worked = sched[r.staff][r.day] == r.option
-            cost += r.weight * ((not worked) if r.on else worked)
+        cost = sum(r.weight * ((sched[r.staff][r.day] != r.option) if r.on
+                               else (sched[r.staff][r.day] == r.option)) for r in p.requests)
         for c in p.covers:
             have = sum(sched[s][c.day] == c.option for s in sched)
             cost += c.under_weight * max(0, c.required - have)
@@ -134,18 +143,14 @@ def _brute_force(text: str) -> float:
 
 
 def test_tiny_instance_matches_brute_force_optimum() -> None:
-    expected = _brute_force(TINY)
+    expected = _brute_force(parse_curtois(TINY), _staff_ok)
     sol = solve_problem(parse_curtois(TINY), AgentSolverOptions(time_limit_s=600))
     assert sol.status is RosterStatus.OPTIMAL
     assert sol.objective == pytest.approx(expected)
     # and the schedule returned obeys the rules checked independently
     p = parse_curtois(TINY)
-    for s in p.staff:
-        rules = {"caps": dict(s.max_per_kind), "min_min": s.min_total_min,
-                 "max_min": s.max_total_min, "off": s.days_off, "maxc": s.max_consecutive,
-                 "minc": s.min_consecutive, "minoff": s.min_consecutive_off,
-                 "maxwe": s.max_weekends}
-        assert _staff_ok(tuple(sol.schedule[s.id]), rules, p.n_days)
+    for sid, rules in _rules(p).items():
+        assert _staff_ok(tuple(sol.schedule[sid]), rules, p.n_days)
     # every soft term is reported; their penalties add up to the objective
     assert sum(t.penalty for t in sol.terms) == pytest.approx(sol.objective)
 
@@ -202,24 +207,7 @@ def test_cyclic_rotation_matches_brute_force() -> None:
 
     p = dataclasses.replace(parse_curtois(TINY), cyclic=True)
     sol = solve_problem(p, AgentSolverOptions(time_limit_s=600))
-    n = p.n_days
-    rules = {s.id: {"caps": dict(s.max_per_kind), "min_min": s.min_total_min,
-                    "max_min": s.max_total_min, "off": s.days_off, "maxc": s.max_consecutive,
-                    "minc": s.min_consecutive, "minoff": s.min_consecutive_off,
-                    "maxwe": s.max_weekends} for s in p.staff}
-    rows = {sid: [r for r in itertools.product([None, "E", "L"], repeat=n)
-                  if _staff_ok_cyclic(r, rules[sid], n)] for sid in rules}
-    best = float("inf")
-    for ra, rb in itertools.product(rows["A"], rows["B"]):
-        sched = {"A": ra, "B": rb}
-        cost = sum(r.weight * ((sched[r.staff][r.day] != r.option) if r.on
-                               else (sched[r.staff][r.day] == r.option)) for r in p.requests)
-        for c in p.covers:
-            have = sum(sched[s][c.day] == c.option for s in sched)
-            cost += c.under_weight * max(0, c.required - have)
-            cost += c.over_weight * max(0, have - c.required)
-        best = min(best, cost)
     assert sol.status is RosterStatus.OPTIMAL
-    assert sol.objective == pytest.approx(best)
-    for sid in rules:
-        assert _staff_ok_cyclic(tuple(sol.schedule[sid]), rules[sid], n)
+    assert sol.objective == pytest.approx(_brute_force(p, _staff_ok_cyclic))
+    for sid, rules in _rules(p).items():
+        assert _staff_ok_cyclic(tuple(sol.schedule[sid]), rules, p.n_days)

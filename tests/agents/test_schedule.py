@@ -19,7 +19,6 @@ from staffing.agents.read import read_agents, read_setup
 from staffing.agents.schedule import AgentSchedule, schedule_agents
 from staffing.agents.solve import AgentSolverOptions
 from staffing.cli import app
-from staffing.config import PlanConfig
 from staffing.exceptions import InputError
 from staffing.io import read_history
 from staffing.roster import RosterStatus
@@ -31,11 +30,8 @@ OPTS = AgentSolverOptions(time_limit_s=600, mip_rel_gap=0.02)
 
 
 @pytest.fixture(scope="module")
-def setup():  # type: ignore[no-untyped-def]
-    cfg = PlanConfig.from_toml(DATA / "plan.toml")
-    s = read_setup(DATA / "agents_contracts.toml")
-    tpls = cfg.roster.templates
-    people = read_agents(DATA / "agents.csv", s.contracts, tuple(t.name for t in tpls))
+def setup(bundled):  # type: ignore[no-untyped-def]
+    tpls, s, people = bundled
     hist = read_history(DATA / "anonymous_bank_15min.csv", tz=TZ)
     wk = hist.loc["1999-02-22":"1999-02-28"]
     load = np.ceil(wk["calls"].to_numpy() * wk["aht_s"].fillna(0).to_numpy() / 900) / 4
