@@ -258,42 +258,17 @@ def roster(
     _setup(verbose)
     from staffing.io import export
     from staffing.io.export import read_requirements_csv
-    from staffing.pipeline import (
-        coverage_frame,
-        fit_patience_from,
-        load_data,
-        run_evaluation,
-        run_forecast,
-        run_roster,
-    )
-    from staffing.pipeline import run_requirements as _req
+    from staffing.pipeline import coverage_frame, plan
     from staffing.report import format_summary
 
     try:
         cfg = _load(config)
-        data = None
-        if requirements_csv is not None:
-            req = read_requirements_csv(requirements_csv, tz=cfg.tz)
-        else:
-            data = load_data(cfg)
-            fc = run_forecast(cfg, data.history)
-        if cfg.patience_s == "fit" and data is None:
-            data = load_data(cfg)
-        pat = fit_patience_from(data) if cfg.patience_s == "fit" else None
-        goals = cfg.service_goals(pat.mean_patience_s if pat is not None else None)
-        if requirements_csv is None:
-            goals, req = _req(cfg, fc.frame, goals.patience_s)
+        req = (read_requirements_csv(requirements_csv, tz=cfg.tz)
+               if requirements_csv is not None else None)
         with _StageProgress() as prog:
-            t0 = time.perf_counter()
-
-            def on_solver(p: Any) -> None:
-                from staffing.pipeline import StageEvent
-
-                gap = f"{p.gap:.2%}" if p.gap is not None else "n/a"
-                prog(StageEvent("roster", "progress", time.perf_counter() - t0, f"gap {gap}"))
-
-            result = run_roster(cfg, req, progress=on_solver, time_limit_s=time_limit)
-        ev = run_evaluation(goals, req, result, cfg.tz) if result.has_roster else None
+            planned = plan(cfg, requirements=req, simulate=False, progress=prog,
+                           time_limit_s=time_limit)
+        result, ev = planned.roster, planned.evaluation
     except (StaffingError, ValueError, OSError) as exc:
         _fail(exc)
     s = result.summary()

@@ -6,6 +6,10 @@ All warnings derive from :class:`StaffingWarning`, so users can filter them toge
 
 from __future__ import annotations
 
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 
@@ -63,3 +67,35 @@ class GoalUnreachableWarning(StaffingWarning):
 
 class SolverWarning(StaffingWarning):
     """The solver stopped early (time limit) or returned a non-optimal status."""
+
+
+# ----------------------------------------------------------------------------- collecting
+
+_SINKS: ContextVar[tuple[list[str], ...]] = ContextVar("staffing_warning_sinks", default=())
+
+
+def warn(message: str, category: type[StaffingWarning], stacklevel: int = 1) -> None:
+    """Issue a `staffing` warning: to Python's :mod:`warnings` (filters apply as usual) and
+    as text ``"<Category>: <message>"`` to every :func:`collect_warnings` block open in the
+    calling thread or task. ``stacklevel`` counts from the caller, as in ``warnings.warn``."""
+    text = f"{category.__name__}: {message}"
+    for sink in _SINKS.get():
+        if text not in sink:
+            sink.append(text)
+    warnings.warn(message, category, stacklevel=stacklevel + 1)
+
+
+@contextmanager
+def collect_warnings() -> Iterator[list[str]]:
+    """Collect the text of the `staffing` warnings issued inside the block.
+
+    Thread-safe, unlike ``warnings.catch_warnings`` (which swaps process-global state): the
+    collector lives in a :class:`contextvars.ContextVar`, so a plan running in one worker
+    thread sees only its own warnings, and Python's warning filters are left alone.
+    """
+    sink: list[str] = []
+    token = _SINKS.set((*_SINKS.get(), sink))
+    try:
+        yield sink
+    finally:
+        _SINKS.reset(token)

@@ -2,9 +2,16 @@
 
 ``plan(config)`` runs history -> forecast -> requirements -> roster -> evaluation -> simulation
 and keeps every stage's result in a :class:`PlanResult`; ``PlanResult.write(out_dir)`` writes
-all outputs. The stage functions (:func:`load_data`, :func:`run_forecast`,
-:func:`run_requirements`, :func:`run_roster`, :func:`run_evaluation`, :func:`run_simulation`)
-are public so the CLI can run part of the chain.
+all outputs. Every caller that runs stages in sequence goes through here: the CLI (``plan``,
+``roster``, ``demo``), scenario sweeps (:mod:`staffing.scenario`: cached data and forecasts
+through :class:`Reuse`, demand overrides through ``adjust``) and the API's job runners.
+:func:`prepare` runs the stages before the roster only (a scenario's requirements). The single
+stage functions (:func:`load_data`, :func:`run_forecast`, :func:`run_requirements`,
+:func:`run_roster`, :func:`run_evaluation`, :func:`run_simulation`) stay public for notebooks.
+
+Warnings of the `staffing` family issued during a plan reach the caller as usual and are also
+collected into ``PlanResult.notes`` with :func:`staffing.exceptions.collect_warnings`
+(a context variable: safe in worker threads, unlike ``warnings.catch_warnings``).
 
 Choices
 -------
@@ -21,6 +28,7 @@ Choices
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import time
@@ -29,13 +37,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from staffing.config import PlanConfig
+from staffing.erlang import PatienceFit, fit_patience
 from staffing.evaluate import Evaluation, evaluate
-from staffing.exceptions import InputError
+from staffing.exceptions import InputError, collect_warnings
+from staffing.forecast import ForecastResult, forecast
 from staffing.grid import INDEX_NAME
 from staffing.io.plandata import PlanData
+from staffing.requirements import ServiceGoals, compute_requirements
+from staffing.roster import RosterResult, RosterStatus, SolveProgress, solve_roster
 from staffing.simulate import SimulationResult, simulate
 
 log = logging.getLogger(__name__)
@@ -44,10 +57,13 @@ __all__ = [
     "STAGES",
     "PlanData",
     "PlanResult",
+    "Prepared",
+    "Reuse",
     "Stage",
     "StageEvent",
     "load_data",
     "plan",
+    "prepare",
     "run_evaluation",
     "run_forecast",
     "run_requirements",
@@ -72,7 +88,22 @@ class StageEvent:
     kind: str
     elapsed_s: float = 0.0
     detail: str = ""
-    solver: Any = None
+    solver: SolveProgress | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready progress: ``stage``, ``detail`` (kind and text) and, on solver events,
+        ``incumbent``, ``bound`` and ``gap`` (None where not finite); what job runners store."""
+        out: dict[str, Any] = {"stage": self.stage,
+                               "detail": f"{self.kind} {self.detail}".strip()}
+        if self.solver is not None:
+            p = self.solver
+            out.update(incumbent=_finite(p.objective), bound=_finite(p.bound),
+                       gap=_finite(p.gap))
+        return out
+
+
+def _finite(x: float | None) -> float | None:
+    return float(x) if x is not None and np.isfinite(x) else None
 
 
 Progress = Callable[[StageEvent], None]
@@ -87,9 +118,11 @@ class PlanResult:
     config:
         The plan's settings.
     data:
-        Interval history (and call log).
+        Interval history (and call log); None when the plan was given its requirements and
+        needed no data.
     forecast:
-        :class:`staffing.forecast.ForecastResult`.
+        :class:`staffing.forecast.ForecastResult` (with any demand adjustment applied); None
+        when the plan was given its requirements.
     patience:
         :class:`staffing.erlang.PatienceFit` when patience was fitted, else None.
     goals:
@@ -109,12 +142,12 @@ class PlanResult:
     """
 
     config: PlanConfig
-    data: PlanData
-    forecast: Any
-    patience: Any
-    goals: Any
+    data: PlanData | None
+    forecast: ForecastResult | None
+    patience: PatienceFit | None
+    goals: ServiceGoals
     requirements: pd.DataFrame
-    roster: Any
+    roster: RosterResult
     evaluation: Evaluation | None = None
     simulation: SimulationResult | None = None
     timings: dict[str, float] = field(default_factory=dict)
@@ -158,7 +191,7 @@ class PlanResult:
                 "timings_s": {k: round(v, 3) for k, v in self.timings.items()},
                 "notes": list(self.notes),
             },
-            "forecast": self.forecast.summary(),
+            "forecast": self.forecast.summary() if self.forecast is not None else None,
             "requirements": {
                 "agent_intervals_required": float(self.requirements["agents_required"].sum()),
                 "peak_agents_required": int(self.requirements["agents_required"].max()),
@@ -250,7 +283,11 @@ class PlanResult:
         out.mkdir(parents=True, exist_ok=True)
         tz = self.config.tz
         paths: dict[str, Path] = {}
-        fc = self.forecast.frame
+        if self.forecast is None:
+            raise InputError("forecast", None, "a plan that forecast its demand (this one was "
+                             "given its requirements: write the roster's files instead)")
+        fcr = self.forecast
+        fc = fcr.frame
         paths["forecast.csv"] = export.write_csv(fc, out / "forecast.csv", index=True)
         paths["requirements.csv"] = export.write_requirements_csv(
             self.requirements, out / "requirements.csv")
@@ -286,14 +323,15 @@ class PlanResult:
             paths["shifts.ics"] = export.write_ics(
                 shifts, out / "shifts.ics", name=f"roster {self.config.start.isoformat()}")
         if plots:
-            paths["forecast.png"] = plot_forecast(
-                fc, out / "forecast.png", history=self.data.history,
-                level=self.forecast.level, tz=tz,
-                title=f"Forecast ({self.forecast.model}) from {self.config.start}")
-            from staffing.forecast.plots import plot_forecast_check
+            from staffing.forecast.plots import plot_forecast_check  # matplotlib: plots only
 
+            assert self.data is not None  # a plan with a forecast read its data
+            history = self.data.history
+            paths["forecast.png"] = plot_forecast(
+                fc, out / "forecast.png", history=history,
+                level=fcr.level, tz=tz, title=f"Forecast ({fcr.model}) from {self.config.start}")
             paths["forecast_check.png"] = plot_forecast_check(
-                self.forecast, out / "forecast_check.png", history=self.data.history, tz=tz)
+                fcr, out / "forecast_check.png", history=history, tz=tz)
             if len(cov):
                 paths["coverage.png"] = plot_coverage(cov, out / "coverage.png", tz=tz)
                 paths["heatmap.png"] = plot_heatmap(cov, out / "heatmap.png", tz=tz)
@@ -328,10 +366,8 @@ def load_data(config: PlanConfig) -> PlanData:
     return config.load_data()
 
 
-def run_forecast(config: PlanConfig, history: pd.DataFrame) -> Any:
+def run_forecast(config: PlanConfig, history: pd.DataFrame) -> ForecastResult:
     """Forecast the planning horizon (``staffing.forecast.forecast``)."""
-    from staffing.forecast import forecast
-
     last = history.index[-1].tz_convert(config.tz).date()
     first = history.index[0].tz_convert(config.tz).date()
     if config.start <= first:
@@ -346,10 +382,8 @@ def run_forecast(config: PlanConfig, history: pd.DataFrame) -> Any:
                     open_hours=config.open_hours, **config.forecast.kwargs())
 
 
-def fit_patience_from(data: PlanData | None) -> Any:
+def fit_patience_from(data: PlanData | None) -> PatienceFit:
     """Mean patience fitted on the call log's queued calls (:class:`PatienceFit`)."""
-    from staffing.erlang import fit_patience
-
     if data is None or data.call_log is None:
         raise InputError("goals.patience_s", "fit", "a number of seconds (no call log)")
     obs = data.call_log.patience_observations()
@@ -357,10 +391,8 @@ def fit_patience_from(data: PlanData | None) -> Any:
 
 
 def run_requirements(config: PlanConfig, forecast_frame: pd.DataFrame,
-                     patience_s: float | None = None) -> tuple[Any, pd.DataFrame]:
+                     patience_s: float | None = None) -> tuple[ServiceGoals, pd.DataFrame]:
     """Goals (patience resolved) and the requirements frame."""
-    from staffing.requirements import compute_requirements
-
     goals = config.service_goals(patience_s)
     req = compute_requirements(forecast_frame, goals, open_hours=config.open_hours,
                                freq=config.freq)
@@ -368,14 +400,10 @@ def run_requirements(config: PlanConfig, forecast_frame: pd.DataFrame,
 
 
 def run_roster(config: PlanConfig, requirements: pd.DataFrame, *,
-               progress: Callable[[Any], None] | None = None,
+               progress: Callable[[SolveProgress], None] | None = None,
                time_limit_s: float | None = None,
-               cancel: threading.Event | None = None) -> Any:
+               cancel: threading.Event | None = None) -> RosterResult:
     """Solve the roster for ``requirements['agents_required']`` (``cancel`` stops the solve)."""
-    import dataclasses
-
-    from staffing.roster import solve_roster
-
     options = config.solver
     if time_limit_s is not None:
         options = dataclasses.replace(options, time_limit_s=float(time_limit_s))
@@ -383,7 +411,7 @@ def run_roster(config: PlanConfig, requirements: pd.DataFrame, *,
     return solve_roster(required, config.roster, options, progress=progress, cancel=cancel)
 
 
-def run_evaluation(goals: Any, forecast_frame: pd.DataFrame, roster: Any,
+def run_evaluation(goals: ServiceGoals, forecast_frame: pd.DataFrame, roster: RosterResult,
                    tz: str) -> Evaluation | None:
     """Predicted service of the roster's coverage, or None when there is no roster."""
     cov = roster.coverage
@@ -393,8 +421,8 @@ def run_evaluation(goals: Any, forecast_frame: pd.DataFrame, roster: Any,
     return evaluate(forecast_frame, sched.astype(float), goals, tz=tz)
 
 
-def run_simulation(config: PlanConfig, goals: Any, forecast_frame: pd.DataFrame,
-                   evaluation: Evaluation, handle_s: Any) -> SimulationResult:
+def run_simulation(config: PlanConfig, goals: ServiceGoals, forecast_frame: pd.DataFrame,
+                   evaluation: Evaluation, handle_s: np.ndarray | None) -> SimulationResult:
     """Simulate the roster's phone agents against Poisson arrivals at the forecast rate."""
     return simulate(
         forecast_frame,
@@ -424,7 +452,7 @@ class Stage:
         self.emit("start")
         return self
 
-    def emit(self, kind: str, detail: str = "", solver: Any = None) -> None:
+    def emit(self, kind: str, detail: str = "", solver: SolveProgress | None = None) -> None:
         if self.progress is not None:
             self.progress(StageEvent(self.name, kind, time.perf_counter() - self.t0, detail,
                                      solver))
@@ -435,6 +463,87 @@ class Stage:
             self.emit("done", f"{self.timings[self.name]:.1f} s")
 
 
+@dataclass(frozen=True)
+class Reuse:
+    """Stage results a caller keeps between plans (the scenario cache). Each callable gets
+    the function computing the result and returns it, from its store on a hit."""
+
+    data: Callable[[Callable[[], PlanData]], PlanData] | None = None
+    forecast: Callable[[Callable[[], ForecastResult]], ForecastResult] | None = None
+    patience: Callable[[Callable[[], PatienceFit]], PatienceFit] | None = None
+
+
+def _reused(hook: Callable[[Callable[[], Any]], Any] | None, make: Callable[[], Any]) -> Any:
+    return make() if hook is None else hook(make)
+
+
+@dataclass
+class Prepared:
+    """The stages before the roster: data, forecast, patience, goals and requirements.
+    ``demand`` is the frame (``calls``, ``aht_s`` per interval) evaluation and simulation
+    use: the forecast's, or the given requirements'."""
+
+    data: PlanData | None
+    forecast: ForecastResult | None
+    patience: PatienceFit | None
+    goals: ServiceGoals
+    requirements: pd.DataFrame
+    demand: pd.DataFrame
+    timings: dict[str, float] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+def prepare(
+    config: PlanConfig,
+    *,
+    progress: Progress | None = None,
+    reuse: Reuse | None = None,
+    adjust: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
+    requirements: pd.DataFrame | None = None,
+) -> Prepared:
+    """Run the data, forecast and requirements stages of ``config``.
+
+    ``reuse`` supplies cached stage results; ``adjust`` turns the forecast frame into the
+    demand planned for (a scenario's volume/handle-time overrides); ``requirements`` (a frame
+    with ``agents_required``, ``calls`` and ``aht_s``) skips data and forecast (data is still
+    read when ``goals.patience_s = "fit"``).
+    """
+    rs = reuse or Reuse()
+    timings: dict[str, float] = {}
+    notes: list[str] = []
+    data: PlanData | None = None
+    fc: ForecastResult | None = None
+    if requirements is None or config.patience_s == "fit":
+        with Stage("data", progress, timings):
+            data = _reused(rs.data, config.load_data)
+        if data.call_log is not None and any(data.call_log.dropped.values()):
+            parts = ", ".join(f"{n} {k.replace('_', ' ')}"
+                              for k, n in data.call_log.dropped.items() if n)
+            notes.append(f"call log: dropped {parts}")
+    if requirements is None:
+        assert data is not None
+        history = data.history
+        with Stage("forecast", progress, timings) as st:
+            fc = _reused(rs.forecast, lambda: run_forecast(config, history))
+            st.emit("progress", f"model {fc.model}")
+            if adjust is not None:
+                fc = dataclasses.replace(fc, frame=adjust(fc.frame))
+        notes.extend(fc.notes)
+    patience = None
+    with Stage("requirements", progress, timings):
+        if config.patience_s == "fit":
+            patience = _reused(rs.patience, lambda: fit_patience_from(data))
+        pat_s = patience.mean_patience_s if patience is not None else None
+        if fc is not None:
+            goals, req = run_requirements(config, fc.frame, pat_s)
+            demand = fc.frame
+        else:
+            assert requirements is not None
+            goals, req = config.service_goals(pat_s), requirements
+            demand = requirements
+    return Prepared(data, fc, patience, goals, req, demand, timings, notes)
+
+
 def plan(
     config: PlanConfig,
     *,
@@ -442,6 +551,9 @@ def plan(
     time_limit_s: float | None = None,
     simulate: bool | None = None,
     cancel: threading.Event | None = None,
+    reuse: Reuse | None = None,
+    adjust: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
+    requirements: pd.DataFrame | None = None,
 ) -> PlanResult:
     """Run the weekly plan described by ``config``.
 
@@ -451,7 +563,8 @@ def plan(
         :class:`PlanConfig` (e.g. ``PlanConfig.from_toml("data/plan.toml")``).
     progress:
         Called with :class:`StageEvent` at each stage's start and end and with solver progress
-        during the roster stage (from the solver thread; keep it quick).
+        (incumbent, bound, gap in ``event.solver``) during the roster stage (from the solver
+        thread; keep it quick).
     time_limit_s:
         Override of ``[solver] time_limit_s``, seconds.
     simulate:
@@ -459,60 +572,50 @@ def plan(
     cancel:
         Set it (from another thread) to stop: the roster solve stops within about a second with
         status ``cancelled`` (keeping its incumbent, if any) and later stages are skipped.
+    reuse, adjust, requirements:
+        As in :func:`prepare` (cached stage results, a demand adjustment, given requirements).
 
     Returns
     -------
     PlanResult
         With every stage's result; a roster without a solution (infeasible, no incumbent) is a
-        status in ``result.roster`` and leaves ``evaluation``/``simulation`` as None.
+        status in ``result.roster`` and leaves ``evaluation``/``simulation`` as None, as does a
+        cancelled plan.
     """
-    # Warnings (StaffingWarning family) reach the caller as they are issued; the library does
-    # not capture them (warnings.catch_warnings is process-global, unsafe with threaded jobs).
-    # Their content is also collected in PlanResult.notes from each stage's result.
-    timings: dict[str, float] = {}
-    notes: list[str] = []
-    with Stage("data", progress, timings):
-        data = load_data(config)
-    if data.call_log is not None and any(data.call_log.dropped.values()):
-        parts = ", ".join(f"{n} {k.replace('_', ' ')}"
-                          for k, n in data.call_log.dropped.items() if n)
-        notes.append(f"call log: dropped {parts}")
-    with Stage("forecast", progress, timings) as st:
-        fc = run_forecast(config, data.history)
-        st.emit("progress", f"model {fc.model}")
-    notes.extend(fc.notes)
-    patience = None
-    with Stage("requirements", progress, timings):
-        if config.patience_s == "fit":
-            patience = fit_patience_from(data)
-        goals, req = run_requirements(
-            config, fc.frame, patience.mean_patience_s if patience is not None else None)
-    with Stage("roster", progress, timings) as st:
+    with collect_warnings() as caught:
+        prep = prepare(config, progress=progress, reuse=reuse, adjust=adjust,
+                       requirements=requirements)
+        timings, notes = prep.timings, prep.notes
+        with Stage("roster", progress, timings) as st:
 
-        def on_solver(p: Any) -> None:
-            gap = f"{p.gap:.2%}" if p.gap is not None else "n/a"
-            obj = f"{p.objective:,.0f}" if p.objective is not None else "none"
-            st.emit("progress", f"incumbent {obj}, gap {gap}", solver=p)
+            def on_solver(p: SolveProgress) -> None:
+                gap = f"{p.gap:.2%}" if p.gap is not None else "n/a"
+                obj = f"{p.objective:,.0f}" if p.objective is not None else "none"
+                st.emit("progress", f"incumbent {obj}, gap {gap}", solver=p)
 
-        roster = run_roster(config, req, progress=on_solver, time_limit_s=time_limit_s,
-                            cancel=cancel)
-    notes.extend(getattr(roster, "notes", None) or [])
-    evaluation = None
-    sim = None
-    cancelled = cancel is not None and cancel.is_set()
-    if roster.has_roster and not roster.coverage.empty and not cancelled:
-        with Stage("evaluate", progress, timings):
-            evaluation = run_evaluation(goals, fc.frame, roster, config.tz)
-        run_sim = config.simulate if simulate is None else simulate
-        if run_sim and evaluation is not None:
-            with Stage("simulate", progress, timings):
-                sim = run_simulation(config, goals, fc.frame, evaluation, data.handle_s)
-            notes.extend(sim.notes)
-    elif cancelled:
-        notes.append("cancelled: evaluation and simulation skipped")
-    else:
-        notes.append(f"roster status {roster.status.value}: no roster to evaluate"
-                     + (f" ({roster.diagnosis})" if roster.diagnosis else ""))
-    return PlanResult(config=config, data=data, forecast=fc, patience=patience, goals=goals,
-                      requirements=req, roster=roster, evaluation=evaluation, simulation=sim,
-                      timings=timings, notes=notes)
+            roster = run_roster(config, prep.requirements, progress=on_solver,
+                                time_limit_s=time_limit_s, cancel=cancel)
+        notes.extend(roster.notes)
+        evaluation = None
+        sim = None
+        cancelled = (cancel is not None and cancel.is_set()) or (
+            roster.status is RosterStatus.CANCELLED)
+        if roster.has_roster and not roster.coverage.empty and not cancelled:
+            with Stage("evaluate", progress, timings):
+                evaluation = run_evaluation(prep.goals, prep.demand, roster, config.tz)
+            run_sim = config.simulate if simulate is None else simulate
+            if run_sim and evaluation is not None:
+                handle_s = prep.data.handle_s if prep.data is not None else None
+                with Stage("simulate", progress, timings):
+                    sim = run_simulation(config, prep.goals, prep.demand, evaluation, handle_s)
+                notes.extend(sim.notes)
+        elif cancelled:
+            notes.append("cancelled: evaluation and simulation skipped")
+        else:
+            notes.append(f"roster status {roster.status.value}: no roster to evaluate"
+                         + (f" ({roster.diagnosis})" if roster.diagnosis else ""))
+    notes.extend(w for w in caught if w not in notes)
+    return PlanResult(config=config, data=prep.data, forecast=prep.forecast,
+                      patience=prep.patience, goals=prep.goals, requirements=prep.requirements,
+                      roster=roster, evaluation=evaluation, simulation=sim, timings=timings,
+                      notes=notes)

@@ -29,7 +29,6 @@ Choices:
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
 from typing import Any
@@ -40,7 +39,7 @@ import pandas as pd
 from staffing._validate import fraction
 from staffing.erlang import erlang_a_metrics, required_agents
 from staffing.erlang.core import _asa_c, _erlang_b, _erlang_c_from_b, _load, _occ, _sl_c
-from staffing.exceptions import DataQualityWarning, InputError
+from staffing.exceptions import DataQualityWarning, InputError, warn
 from staffing.grid import INDEX_NAME
 from staffing.hours import OpenHours
 
@@ -285,7 +284,7 @@ def compute_requirements(
         busy_closed = closed & (calls > 0)
         if busy_closed.any():
             first = forecast.index[np.flatnonzero(busy_closed)[0]].isoformat()
-            warnings.warn(
+            warn(
                 f"{int(busy_closed.sum())} closed interval(s) have calls (first {first}); "
                 "their Erlang requirement is kept",
                 DataQualityWarning,

@@ -223,3 +223,36 @@ def test_demo_runs_the_bundled_plan(tmp_path):
         assert text in res.output, text
     assert (tmp_path / "demo" / "summary.json").is_file()
     assert (tmp_path / "demo" / "heatmap.png").is_file()
+
+
+def test_cli_roster_runs_through_the_pipeline(tmp_path, base, monkeypatch):
+    """The roster command composes no stages of its own: it is ``pipeline.plan`` given the
+    requirements (simulation off), so its evaluation and notes are the plan's."""
+    import staffing.pipeline as pl
+    from staffing.config import PlanConfig
+    from staffing.io import export
+
+    d = json.loads(json.dumps(base, default=str))
+    d["plan"]["days"] = 1
+    d["goals"]["patience_s"] = 300.0
+    d["data"] = {"path": str(DATA / "anonymous_bank_15min.csv")}
+    cfg_path = _write(tmp_path, d)
+    req = pl.prepare(PlanConfig.from_toml(cfg_path)).requirements
+    req_csv = export.write_requirements_csv(req, tmp_path / "requirements.csv")
+    calls: list[dict] = []
+    real = pl.plan
+
+    def spy(*args, **kwargs):
+        calls.append(kwargs)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pl, "plan", spy)
+    res = runner.invoke(app, ["roster", "-c", str(cfg_path), "--requirements", str(req_csv),
+                              "-o", str(tmp_path / "r")])
+    assert res.exit_code == 0, res.output
+    assert len(calls) == 1 and calls[0]["simulate"] is False
+    given = calls[0]["requirements"]
+    assert (given.index == req.index).all()
+    np.testing.assert_array_equal(given["agents_required"], req["agents_required"])
+    s = json.loads((tmp_path / "r" / "summary.json").read_text())
+    assert s["status"] in ("optimal", "feasible") and 0 < s["service_level"] <= 1

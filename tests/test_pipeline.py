@@ -247,3 +247,39 @@ def test_cancel_stops_the_roster_and_skips_later_stages():
     assert result.evaluation is None and result.simulation is None
     assert "roster" in result.timings and "evaluate" not in result.timings
     assert result.timings["roster"] < 5.0  # not run to the 30 s time limit
+
+
+def test_collected_warnings_stay_in_their_thread():
+    """collect_warnings is per thread (a context variable): two plans in two worker threads
+    each see only their own warnings, deterministically interleaved here."""
+    import threading
+
+    from staffing.exceptions import DataQualityWarning, collect_warnings, warn
+
+    a_ready, b_done = threading.Event(), threading.Event()
+    seen: dict[str, list[str]] = {}
+
+    def job_a() -> None:
+        with collect_warnings() as caught:
+            warn("from A", DataQualityWarning)
+            a_ready.set()
+            b_done.wait(5)
+            warn("from A again", DataQualityWarning)
+        seen["a"] = list(caught)
+
+    def job_b() -> None:
+        a_ready.wait(5)
+        with collect_warnings() as caught:
+            warn("from B", DataQualityWarning)
+        seen["b"] = list(caught)
+        b_done.set()
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        threads = [threading.Thread(target=job_a), threading.Thread(target=job_b)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(10)
+    assert seen["a"] == ["DataQualityWarning: from A", "DataQualityWarning: from A again"]
+    assert seen["b"] == ["DataQualityWarning: from B"]

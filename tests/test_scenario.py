@@ -458,3 +458,95 @@ def test_cli_whatif(tmp_path):
     r = CliRunner().invoke(app, ["whatif", "-c", str(tmp_path / "plan.toml"),
                                  "-s", "bad:volume_scale=-1"])
     assert r.exit_code == 2 and "overrides.volume_scale" in r.output
+
+
+# ----------------------------------------------------------------------------- one composer
+
+@pytest.fixture(scope="module")
+def short_rules_run():
+    """One week's scenario run through the pipeline with solver progress recorded: a
+    weekly-hours rule that drops the 7- and 4-hour template lengths (the roster notes them;
+    notes and progress do not depend on the solve finishing)."""
+    week = PlanConfig.from_dict(_raw(days=7), base_dir=DATA, source=DATA / "plan.toml")
+    events: list = []
+    sc = Scenario("short-weeks", week, {"rules": {"min_weekly_hours": 36}, "time_limit_s": 30,
+                                        "mip_rel_gap": 0.05, "simulate": False})
+    res = run_scenario(sc, cache=False, progress=events.append)
+    return res, events
+
+
+def test_scenario_progress_carries_solver_numbers(short_rules_run):
+    """Drift fixed: scenario jobs reported no incumbent/bound (the events had no numbers)."""
+    res, events = short_rules_run
+    solver = [e for e in events if e.stage == "roster" and e.kind == "progress"]
+    assert solver and all(e.solver is not None for e in solver)
+    last = solver[-1].to_dict()
+    assert set(last) >= {"stage", "detail", "incumbent", "bound", "gap"}
+    assert last["stage"] == "roster" and last["detail"].startswith("progress")
+
+
+def test_scenario_keeps_roster_notes(short_rules_run):
+    """Drift fixed: a scenario dropped the roster's notes."""
+    res, _ = short_rules_run
+    assert any("weekly hours" in n for n in res.roster.notes)
+    assert all(n in res.plan.notes for n in res.roster.notes)
+    assert any("weekly hours" in n for n in res.plan.notes)
+
+
+def test_cancelled_scenario_is_neither_evaluated_nor_cached(base, monkeypatch):
+    """Drift fixed: a scenario evaluated and simulated a cancelled roster. The solve here is
+    the real one; the cancel arrives after its incumbent (status CANCELLED, roster kept)."""
+    import threading
+
+    import staffing.pipeline as pl
+
+    cancel = threading.Event()
+    real = staffing.roster.solve_roster
+
+    def cancelled_after_incumbent(*args, **kwargs):
+        res = real(*args, **{**kwargs, "cancel": None})
+        cancel.set()
+        return dataclasses.replace(res, status=staffing.roster.RosterStatus.CANCELLED)
+
+    monkeypatch.setattr(staffing.roster, "solve_roster", cancelled_after_incumbent)
+    monkeypatch.setattr(pl, "solve_roster", cancelled_after_incumbent, raising=False)
+    store = ScenarioCache()
+    sc = Scenario("c", base, {"time_limit_s": 60, "mip_rel_gap": 0.05})
+    res = run_scenario(sc, cache=store, cancel=cancel)
+    assert res.roster.status is staffing.roster.RosterStatus.CANCELLED
+    assert res.roster.has_roster  # an incumbent exists ...
+    assert res.evaluation is None and res.plan.simulation is None  # ... but is not evaluated
+    assert any("cancelled" in n for n in res.plan.notes)
+    assert store.get(sc.hash) is None
+
+
+def test_scenarios_use_no_process_global_warning_state(base, monkeypatch):
+    """``warnings.catch_warnings`` swaps process-global state (unsafe in worker threads): the
+    scenario and pipeline code never call it; warnings still become notes."""
+    import sys
+
+    callers: list[str] = []
+    real = warnings.catch_warnings
+
+    class Spy(real):  # type: ignore[misc,valid-type]
+        def __init__(self, *a, **k):
+            callers.append(sys._getframe(1).f_globals.get("__name__", ""))
+            super().__init__(*a, **k)
+
+    monkeypatch.setattr(warnings, "catch_warnings", Spy)
+    req = scenario_requirements(Scenario("w", base, {"volume_scale": 1.2}), cache=False)
+    assert len(req)
+    assert not [c for c in callers if c.startswith(("staffing.scenario", "staffing.pipeline"))]
+
+
+def test_warnings_become_plan_notes_even_when_filtered(base):
+    """The call log's data-quality warning (dropped rows) is collected into a scenario plan's
+    notes while Python's filters ignore it (the autouse fixture)."""
+    import staffing.pipeline as pl
+    from staffing.exceptions import collect_warnings
+
+    with collect_warnings() as caught:
+        prep = pl.prepare(Scenario("n", base, {"volume_scale": 1.0}).config)
+    assert any(w.startswith("DataQualityWarning: ") and "dropped 301 rows" in w
+               for w in caught), caught
+    assert len(prep.requirements)

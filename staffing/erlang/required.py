@@ -17,7 +17,6 @@ and bisects between the integer answer and one agent less.
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 import numpy as np
@@ -25,7 +24,7 @@ import numpy as np
 from staffing.erlang import _checks as ck
 from staffing.erlang.core import _asa_c, _erlang_b, _erlang_c_from_b, _occ, _sl_c
 from staffing.erlang.erlang_a import _erlang_a
-from staffing.exceptions import GoalUnreachableWarning, InputError
+from staffing.exceptions import GoalUnreachableWarning, InputError, warn
 
 _EPS = 1e-12
 
@@ -201,7 +200,7 @@ def _warn(capped: np.ndarray, goals: _Goals) -> None:
     count = int(np.count_nonzero(capped))
     if count:
         limit = f"max_agents={goals.max_agents}" if goals.max_agents else "the internal cap"
-        warnings.warn(
+        warn(
             f"service goals cannot be met in {count} interval(s) within {limit}; "
             "those intervals are capped",
             GoalUnreachableWarning,

@@ -14,14 +14,13 @@ negative VRU time are dropped as data errors (counted in :attr:`CallLog.dropped`
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from staffing.exceptions import DataQualityWarning, InputError
+from staffing.exceptions import DataQualityWarning, InputError, warn
 from staffing.grid import INDEX_NAME, IntervalGrid, parse_freq, parse_tz
 from staffing.io.timestamps import _where, parse_timestamps
 
@@ -270,5 +269,5 @@ def _warn_dropped(dropped: dict[str, int], source: str) -> None:
     total = sum(dropped.values())
     if total:
         parts = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in dropped.items() if n)
-        warnings.warn(f"{source}: dropped {total} rows ({parts})", DataQualityWarning,
+        warn(f"{source}: dropped {total} rows ({parts})", DataQualityWarning,
                       stacklevel=3)

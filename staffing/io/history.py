@@ -7,13 +7,12 @@ CSV or Parquet in, a validated frame indexed by tz-aware ``interval_start`` out.
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from staffing.exceptions import InputError, MissingDataWarning
+from staffing.exceptions import InputError, MissingDataWarning, warn
 from staffing.grid import INDEX_NAME, IntervalGrid, parse_freq, parse_tz
 from staffing.io.timestamps import _where, parse_timestamps
 
@@ -132,7 +131,7 @@ def _warn_gaps(frame: pd.DataFrame, source: str, *, stacklevel: int) -> None:
         missing = sum(n for _, _, n in gaps)
         shown = "; ".join(f"{a.isoformat()} .. {b.isoformat()} ({n})" for a, b, n in gaps[:5])
         more = f"; and {len(gaps) - 5} more ranges" if len(gaps) > 5 else ""
-        warnings.warn(
+        warn(
             f"{source}: {missing} missing intervals in {len(gaps)} ranges: {shown}{more}",
             MissingDataWarning,
             stacklevel=stacklevel + 1,

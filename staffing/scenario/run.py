@@ -1,5 +1,6 @@
-"""Running scenarios: data -> forecast (cached) -> demand overrides -> requirements -> roster
--> evaluation -> simulation.
+"""Running scenarios through :func:`staffing.pipeline.plan` (the one composer of stages): the
+scenario cache supplies data, forecast and patience (:class:`staffing.pipeline.Reuse`) and the
+demand overrides adjust the forecast (``adjust``); results are cached by content hash.
 """
 
 from __future__ import annotations
@@ -7,15 +8,15 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
-import warnings
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from staffing.exceptions import InputError, StaffingWarning
-from staffing.pipeline import Stage
+from staffing import pipeline as pl
+from staffing.exceptions import InputError
+from staffing.roster import RosterStatus
 from staffing.scenario.cache import ScenarioCache, _pick_cache
 from staffing.scenario.overrides import _day_key
 from staffing.scenario.result import ScenarioResult, marginal_values
@@ -47,29 +48,17 @@ def adjust_forecast(frame: pd.DataFrame, overrides: Mapping[str, Any], tz: str) 
     return out
 
 
-def _prepare(scenario: Scenario, store: ScenarioCache | None,
-             stage: Callable[[str], Stage]) -> tuple[Any, Any, Any, Any, Any, pd.DataFrame]:
-    """data, forecast, adjusted forecast, patience fit, goals, requirements of a scenario."""
-    from staffing import pipeline as pl
+def _reuse(scenario: Scenario, store: ScenarioCache | None) -> pl.Reuse | None:
+    """The cache's data, forecast and patience of a scenario, keyed by its content hashes."""
+    if store is None:
+        return None
+    return pl.Reuse(data=lambda make: store.data(scenario.data_key, make),
+                    forecast=lambda make: store.forecast(scenario.forecast_key, make),
+                    patience=lambda make: store.patience(scenario.data_key, make))
 
-    cfg = scenario.config
-    with stage("data"):
-        data = (store.data(scenario.data_key, lambda: pl.load_data(cfg))
-                if store is not None else pl.load_data(cfg))
-    with stage("forecast") as st:
-        fc = (store.forecast(scenario.forecast_key, lambda: pl.run_forecast(cfg, data.history))
-              if store is not None else pl.run_forecast(cfg, data.history))
-        st.emit("progress", f"model {fc.model}")
-        fc_adj = dataclasses.replace(fc, frame=adjust_forecast(fc.frame, scenario.overrides,
-                                                               cfg.tz))
-    patience = None
-    with stage("requirements"):
-        if cfg.patience_s == "fit":
-            patience = (store.patience(scenario.data_key, lambda: pl.fit_patience_from(data))
-                        if store is not None else pl.fit_patience_from(data))
-        goals, req = pl.run_requirements(
-            cfg, fc_adj.frame, patience.mean_patience_s if patience is not None else None)
-    return data, fc, fc_adj, patience, goals, req
+
+def _adjust(scenario: Scenario) -> Callable[[pd.DataFrame], pd.DataFrame]:
+    return lambda frame: adjust_forecast(frame, scenario.overrides, scenario.config.tz)
 
 
 def scenario_requirements(scenario: Scenario, *,
@@ -78,9 +67,9 @@ def scenario_requirements(scenario: Scenario, *,
     solving a roster: ``calls, aht_s, erlangs, agents_net, agents_required, ...`` per interval."""
     if not isinstance(scenario, Scenario):
         raise InputError("scenario", type(scenario).__name__, "a Scenario")
-    timings: dict[str, float] = {}
-    *_, req = _prepare(scenario, _pick_cache(cache), lambda n: Stage(n, None, timings))
-    return req
+    prep = pl.prepare(scenario.config, reuse=_reuse(scenario, _pick_cache(cache)),
+                      adjust=_adjust(scenario))
+    return prep.requirements
 
 
 def run_scenario(
@@ -88,11 +77,12 @@ def run_scenario(
     *,
     cache: ScenarioCache | bool = True,
     duals: bool = False,
-    progress: Callable[[Any], None] | None = None,
+    progress: Callable[[pl.StageEvent], None] | None = None,
     cancel: threading.Event | None = None,
 ) -> ScenarioResult:
-    """Run one scenario: data -> forecast (cached by its own hash) -> demand overrides ->
-    requirements -> roster -> evaluation -> simulation (when enabled).
+    """Run one scenario through :func:`staffing.pipeline.plan`: data -> forecast (cached by its
+    own hash) -> demand overrides -> requirements -> roster -> evaluation -> simulation (when
+    enabled).
 
     Parameters
     ----------
@@ -105,7 +95,9 @@ def run_scenario(
         Also compute the LP coverage duals (:func:`marginal_values`).
     progress:
         Called with :class:`staffing.pipeline.StageEvent` objects (stage start/done, solver
-        progress) from the calling thread or the solver's thread.
+        progress with incumbent/bound/gap) from the calling thread or the solver's thread.
+    cancel:
+        Set it to stop the solve; a cancelled scenario is neither evaluated nor cached.
 
     Returns
     -------
@@ -113,9 +105,6 @@ def run_scenario(
         From the cache when a result with the same hash is there (the very same object for
         the in-memory cache); a roster without a solution is a status, not an exception.
     """
-    from staffing import pipeline as pl
-    from staffing.roster import solve_roster
-
     if not isinstance(scenario, Scenario):
         raise InputError("scenario", type(scenario).__name__, "a Scenario")
     store = _pick_cache(cache)
@@ -128,55 +117,20 @@ def run_scenario(
             if hit.name != scenario.name:  # same inputs under another label
                 hit = dataclasses.replace(hit, name=scenario.name)
             return hit
-    cfg = scenario.config
-    ov = scenario.overrides
     t_start = time.perf_counter()
-    timings: dict[str, float] = {}
-    notes: list[str] = []
-
-    def stage(name: str) -> Stage:
-        return Stage(name, progress, timings)
-
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", StaffingWarning)
-        data, fc, fc_adj, patience, goals, req = _prepare(scenario, store, stage)
-        frame = fc_adj.frame
-        with stage("roster") as st:
-
-            def on_solver(p: Any) -> None:
-                gap = f"{p.gap:.2%}" if p.gap is not None else "n/a"
-                obj = f"{p.objective:,.0f}" if p.objective is not None else "none"
-                st.emit("progress", f"incumbent {obj}, gap {gap}")
-
-            roster = solve_roster(req["agents_required"].astype(float), cfg.roster, cfg.solver,
-                                  progress=on_solver if progress else None, cancel=cancel)
-        evaluation = sim = None
-        if roster.has_roster and not roster.coverage.empty:
-            with stage("evaluate"):
-                evaluation = pl.run_evaluation(goals, frame, roster, cfg.tz)
-            if cfg.simulate and evaluation is not None:
-                with stage("simulate"):
-                    sim = pl.run_simulation(cfg, goals, frame, evaluation, data.handle_s)
-                notes.extend(sim.notes)
-        else:
-            notes.append(f"roster status {roster.status.value}: no roster to evaluate"
-                         + (f" ({roster.diagnosis})" if roster.diagnosis else ""))
-    for w in caught:
-        if issubclass(w.category, StaffingWarning):
-            text = f"{w.category.__name__}: {w.message}"
-            if text not in notes:
-                notes.append(text)
-        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-    notes.extend(n for n in fc.notes if n not in notes)
-    plan = pl.PlanResult(config=cfg, data=pl.PlanData(data.history, None), forecast=fc_adj,
-                         patience=patience, goals=goals, requirements=req, roster=roster,
-                         evaluation=evaluation, simulation=sim, timings=timings, notes=notes)
+    plan = pl.plan(scenario.config, progress=progress, cancel=cancel,
+                   reuse=_reuse(scenario, store), adjust=_adjust(scenario))
+    if plan.data is not None and plan.data.call_log is not None:
+        # results are cached (and pickled): keep the intervals, not the whole call log
+        plan = dataclasses.replace(plan, data=pl.PlanData(plan.data.history, None,
+                                                          plan.data.source))
     result = ScenarioResult(name=scenario.name, hash=scenario.hash,
-                            overrides=dict(ov), plan=plan, forecast_key=scenario.forecast_key,
+                            overrides=dict(scenario.overrides), plan=plan,
+                            forecast_key=scenario.forecast_key,
                             runtime_s=time.perf_counter() - t_start)
     if duals:
         marginal_values(result)
-    if store is not None and roster.status.value != "cancelled":
+    if store is not None and plan.roster.status is not RosterStatus.CANCELLED:
         store.put(scenario.hash, result)
     return result
 
