@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import staffing.pipeline
 import staffing.roster
 import staffing.scenario.spec as sc_mod
 from staffing.config import PlanConfig
@@ -261,7 +262,7 @@ def test_cache_hit_returns_the_result_without_solving(base, cache, monkeypatch):
         calls.append(1)
         return real(*a, **k)
 
-    monkeypatch.setattr(staffing.roster, "solve_roster", counting)
+    monkeypatch.setattr(staffing.pipeline, "solve_roster", counting)  # the composer's solver
     s = Scenario("cached", base, {**FAST, "mip_rel_gap": 0.03})
     hits = cache.hits
     first = run_scenario(s, cache=cache)
@@ -498,8 +499,7 @@ def test_cancelled_scenario_is_neither_evaluated_nor_cached(base, monkeypatch):
     the real one; the cancel arrives after its incumbent (status CANCELLED, roster kept)."""
     import threading
 
-    import staffing.pipeline as pl
-
+    pl = staffing.pipeline
     cancel = threading.Event()
     real = staffing.roster.solve_roster
 
@@ -508,8 +508,7 @@ def test_cancelled_scenario_is_neither_evaluated_nor_cached(base, monkeypatch):
         cancel.set()
         return dataclasses.replace(res, status=staffing.roster.RosterStatus.CANCELLED)
 
-    monkeypatch.setattr(staffing.roster, "solve_roster", cancelled_after_incumbent)
-    monkeypatch.setattr(pl, "solve_roster", cancelled_after_incumbent, raising=False)
+    monkeypatch.setattr(pl, "solve_roster", cancelled_after_incumbent)
     store = ScenarioCache()
     sc = Scenario("c", base, {"time_limit_s": 60, "mip_rel_gap": 0.05})
     res = run_scenario(sc, cache=store, cancel=cancel)
@@ -536,6 +535,9 @@ def test_scenarios_use_no_process_global_warning_state(base, monkeypatch):
     monkeypatch.setattr(warnings, "catch_warnings", Spy)
     req = scenario_requirements(Scenario("w", base, {"volume_scale": 1.2}), cache=False)
     assert len(req)
+    res = run_scenario(Scenario("w", base, {"time_limit_s": 0.5, "simulate": False}),
+                       cache=False)
+    assert any("DataQualityWarning: " in n for n in res.plan.notes)
     assert not [c for c in callers if c.startswith(("staffing.scenario", "staffing.pipeline"))]
 
 
