@@ -4,7 +4,11 @@ Sections (all keys optional unless marked *required*)::
 
     [data]        path* (call log or interval history CSV, relative to the TOML file;
                   not needed when the data is passed in memory: ``from_dict(d, data=frame)``),
-                  kind = "auto" | "call_log" | "history"
+                  kind = "auto" | "call_log" | "history",
+                  offered = "queue" | "system" (calls that reached the agent queue, or every
+                  call at system entry incl. menu hang-ups; see staffing.io.calllog),
+                  wrap_s = 0 (after-call work added to handle time, s, or "estimate" from the
+                  call log's agent idle gaps)
     [site]        tz* (IANA zone), interval = "15min"
     [plan]        start* (first local day of the planning week, "YYYY-MM-DD"), days = 7
     [forecast]    models = [...], model, level = 0.8,
@@ -196,6 +200,11 @@ class PlanConfig:
     data:
         The data in memory (:class:`~staffing.io.PlanData`) when it was given as an object
         rather than a path (``from_dict(d, data=...)``, :meth:`with_data`); None otherwise.
+    offered:
+        Demand definition of a call log: ``"queue"`` (calls that reached the agent queue, at
+        queue entry; the default) or ``"system"`` (every call at system entry).
+    wrap_s:
+        After-call work (s) added to every served call's handle time, or ``"estimate"``.
     """
 
     data_path: Path | None
@@ -215,6 +224,8 @@ class PlanConfig:
     source: Path | None = None
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False)
     data: PlanData | None = field(default=None, repr=False)
+    offered: Literal["queue", "system"] = "queue"
+    wrap_s: float | Literal["estimate"] = 0.0
 
     @property
     def grid(self) -> IntervalGrid:
@@ -245,12 +256,17 @@ class PlanConfig:
 
     def load_data(self) -> PlanData:
         """The plan's data: the in-memory data, else the file read onto the site's grid
-        (an interval history's missing intervals give a MissingDataWarning)."""
+        (an interval history's missing intervals give a MissingDataWarning), under the
+        demand definitions ``offered`` and ``wrap_s``."""
+        from staffing.io.plandata import with_demand
+
         if self.data is not None:
             self.data.warn_gaps()
-            return self.data
-        assert self.data_path is not None
-        return read_plan_data(self.data_path, self.data_kind, self.grid)
+            base = self.data
+        else:
+            assert self.data_path is not None
+            base = read_plan_data(self.data_path, self.data_kind, self.grid)
+        return with_demand(base, self.grid, offered=self.offered, wrap_s=self.wrap_s)
 
     def service_goals(self, patience_s: float | None = None) -> ServiceGoals:
         """The :class:`~staffing.requirements.ServiceGoals`; ``patience_s`` (s) is used when the
@@ -285,7 +301,7 @@ class PlanConfig:
 
         # [data]
         data_t = _table(d, "data")
-        only_keys(data_t, "data", {"path", "kind"})
+        only_keys(data_t, "data", {"path", "kind", "offered", "wrap_s"})
         kind = data_t.get("kind", "auto")
         if kind not in ("auto", "call_log", "history"):
             raise InputError("data.kind", kind, "'auto', 'call_log' or 'history'")
@@ -298,6 +314,15 @@ class PlanConfig:
             data_path = _data_path(data_t, base)
         data_kind: DataKind = (sniff_kind(data_path) if data_path is not None and kind == "auto"
                                else "history" if kind == "auto" else kind)
+        offered = data_t.get("offered", "queue")
+        if offered not in ("queue", "system"):
+            raise InputError("data.offered", offered,
+                             "'queue' (calls that reached the agent queue) or 'system' (every "
+                             "call at system entry, menu hang-ups included)")
+        wrap_s = data_t.get("wrap_s", 0.0)
+        if wrap_s != "estimate":
+            wrap_s = _number(wrap_s, "data.wrap_s", "a number of seconds >= 0 or \"estimate\"",
+                             lo=0)
 
         # [site]
         site = _table(d, "site")
@@ -313,6 +338,9 @@ class PlanConfig:
             if kind != "auto" and kind != loaded.kind:
                 raise InputError("data.kind", kind, f"'{loaded.kind}' (the data given)")
             data_kind = loaded.kind
+        if wrap_s == "estimate" and data_kind != "call_log":
+            raise InputError("data.wrap_s", wrap_s, "a number of seconds (estimating "
+                             "after-call work needs a call log)")
 
         # [plan]
         plan = _table(d, "plan")
@@ -371,7 +399,8 @@ class PlanConfig:
             data_path=data_path, data_kind=data_kind, tz=grid.tz, freq=grid.freq, start=start,
             days=days, forecast=forecast, goals=goals, patience_s=patience,
             open_hours=open_hours, roster=roster, solver=solver, simulate=enabled,
-            simulation=simulation, source=source, raw=dict(d), data=loaded,
+            simulation=simulation, source=source, raw=dict(d), data=loaded, offered=offered,
+            wrap_s=wrap_s,
         )
         cfg.service_goals(1.0 if patience == "fit" else None)  # validate [goals] now
         return cfg

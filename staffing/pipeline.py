@@ -361,6 +361,24 @@ def coverage_frame(roster: Any, evaluation: Evaluation | None) -> pd.DataFrame:
 
 # ----------------------------------------------------------------------------- stages
 
+def _demand_notes(config: PlanConfig, data: PlanData) -> list[str]:
+    """Demand definitions in use and the open-hours coverage check (issue 15)."""
+    from staffing.review.hours_check import check_open_hours
+
+    out: list[str] = []
+    log_ = data.call_log
+    if log_ is not None:
+        s = log_.summary()
+        text = (f"demand: offered = {config.offered} ({s['reached_queue']} calls reached the "
+                f"agent queue, {s['menu_hangups']} menu hang-ups")
+        text += " reported apart)" if config.offered == "queue" else " counted as offered)"
+        wrap = f"{log_.wrap_s:.1f} s" + (" estimated from agent idle gaps"
+                                        if log_.wrap is not None else "")
+        out.append(f"{text}; handle time = talk + after-call work {wrap}")
+    check_open_hours(data.history, config.open_hours)  # a DataQualityWarning (collected)
+    return out
+
+
 def load_data(config: PlanConfig) -> PlanData:
     """The plan's data on the site's grid: in memory, or read from ``[data] path``."""
     return config.load_data()
@@ -520,6 +538,7 @@ def prepare(
             parts = ", ".join(f"{n} {k.replace('_', ' ')}"
                               for k, n in data.call_log.dropped.items() if n)
             notes.append(f"call log: dropped {parts}")
+        notes.extend(_demand_notes(config, data))
     if requirements is None:
         assert data is not None
         history = data.history

@@ -1,21 +1,35 @@
-"""Per-call logs aggregated to interval history.
+"""Per-call logs aggregated to interval history, under stated demand definitions.
 
 Two layouts are read:
 
-* the Anonymous Bank (Technion SEE lab) layout: ``date`` (yymmdd), ``vru_entry``, ``q_start``,
-  ``q_time``, ``outcome`` (AGENT/HANG/PHANTOM), ``ser_time`` ... (see ``data/README.md``);
+* the Anonymous Bank (Technion SEE lab) layout: ``date`` (yymmdd), ``vru_entry``, ``vru_time``,
+  ``q_start``, ``q_time``, ``outcome`` (AGENT/HANG/PHANTOM), ``ser_time``, optionally ``server``
+  (the agent's name) ... (see ``data/README.md``);
 * a generic layout: ``arrival`` (ISO 8601), ``wait_s``, ``outcome`` (served/abandoned),
-  ``handle_s``.
+  ``handle_s``, optionally ``server`` (agent id) and ``wrap_s`` per call.
 
-The arrival time of a call is its system entry (``vru_entry``). PHANTOM calls and rows with a
-negative VRU time are dropped as data errors (counted in :attr:`CallLog.dropped`, with a
-:class:`~staffing.exceptions.DataQualityWarning`).
+PHANTOM calls and rows with a negative VRU time are dropped as data errors (counted in
+:attr:`CallLog.dropped`, with a :class:`~staffing.exceptions.DataQualityWarning`).
+
+Demand definitions
+------------------
+- A call *reached the agent queue* when it was queued or served (Anonymous Bank: ``q_start``
+  set, or outcome AGENT). Callers who hung up in the phone menu (VRU) before that are **menu
+  hang-ups**: reported apart (``menu_hangups``), never offered to agents.
+- ``offered="queue"`` (the default) plans on calls that reached the queue, each arriving at its
+  **queue entry** (``vru_entry + vru_time``); ``offered="system"`` counts every call at its
+  system entry (``vru_entry``), menu hang-ups included as abandoned (the published
+  definition of the data set; it overstates the agents' work).
+- Handle time = talk time (``ser_time``) + after-call work ``wrap_s``: a fixed number of
+  seconds, or ``"estimate"`` = :func:`estimate_wrap` from the agents' idle gaps (needs the
+  ``server`` column).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -27,6 +41,44 @@ from staffing.io.timestamps import _where, parse_timestamps
 BANK_COLUMNS = ("date", "vru_entry", "vru_time", "q_start", "q_time", "outcome", "ser_time")
 GENERIC_COLUMNS = ("arrival", "wait_s", "outcome", "handle_s")
 _BANK_OUTCOMES = {"AGENT": "served", "HANG": "abandoned", "PHANTOM": "phantom"}
+#: Values of the Anonymous Bank ``server`` column that name no agent.
+NO_SERVER = ("", "NO_SERVER")
+Offered = Literal["queue", "system"]
+OFFERED = ("queue", "system")
+#: Idle gaps longer than this (s) are breaks or other work, not after-call work.
+MAX_WRAP_GAP_S = 300.0
+
+
+@dataclass(frozen=True)
+class WrapEstimate:
+    """After-call work estimated from the agents' idle gaps (:func:`estimate_wrap`).
+
+    Attributes
+    ----------
+    wrap_s:
+        The estimate: mean gap (s) between an agent's end of call and their next call start,
+        over gaps that began while at least one call was waiting in the queue and were at most
+        ``max_gap_s`` long.
+    median_s:
+        Median of the same gaps (s).
+    gaps:
+        Number of gaps used.
+    excluded:
+        Gaps while calls waited that were longer than ``max_gap_s`` (breaks, other work).
+    max_gap_s:
+        The cut-off used (s).
+    """
+
+    wrap_s: float
+    median_s: float
+    gaps: int
+    excluded: int
+    max_gap_s: float
+
+    def summary(self) -> dict[str, float | int]:
+        """Plain numbers."""
+        return {"wrap_s": round(self.wrap_s, 2), "median_s": round(self.median_s, 2),
+                "gaps": self.gaps, "excluded": self.excluded, "max_gap_s": self.max_gap_s}
 
 
 @dataclass(frozen=True)
@@ -36,28 +88,75 @@ class CallLog:
     Attributes
     ----------
     calls:
-        One row per call: ``arrival`` (tz-aware), ``outcome`` ("served"/"abandoned"),
-        ``queued`` (entered the agent queue), ``wait_s`` (queue wait, s), ``handle_s``
-        (talk/handle time of served calls, s; 0 otherwise), plus ``type`` and ``priority``
-        where the log has them.
+        One row per call: ``arrival`` (tz-aware queue entry; for a menu hang-up the moment it
+        left the menu), ``system_entry`` (tz-aware first contact, e.g. VRU entry),
+        ``reached_queue`` (bool: queued or served; False = menu hang-up), ``outcome``
+        ("served"/"abandoned"), ``queued`` (waited in the agent queue), ``wait_s`` (queue
+        wait, s), ``talk_s`` (talk time of served calls, s), ``handle_s`` (talk + ``wrap_s``
+        for served calls, s; 0 otherwise), ``server`` (agent, "" when none), plus ``type`` and
+        ``priority`` where the log has them.
     tz:
         Site IANA zone.
     dropped:
         Number of rows dropped per reason.
+    offered:
+        Demand definition of :meth:`to_intervals` (``"queue"`` or ``"system"``, module doc).
+    wrap_s:
+        After-call work added to every served call's handle time (s).
+    wrap:
+        The estimate behind ``wrap_s`` when it was estimated, else None.
     """
 
     calls: pd.DataFrame
     tz: str
     dropped: dict[str, int] = field(default_factory=dict)
+    offered: Offered = "queue"
+    wrap_s: float = 0.0
+    wrap: WrapEstimate | None = None
 
     def __len__(self) -> int:
         return len(self.calls)
+
+    @property
+    def menu_hangups(self) -> int:
+        """Calls that hung up in the phone menu before reaching the agent queue."""
+        return int((~self.calls["reached_queue"]).sum())
+
+    @property
+    def has_servers(self) -> bool:
+        """True when the log names the agent of served calls (``server`` column)."""
+        served = self.calls["outcome"].eq("served")
+        return bool(served.any() and self.calls.loc[served, "server"].ne("").any())
+
+    def with_definitions(self, *, offered: Offered | None = None,
+                         wrap_s: float | Literal["estimate"] | None = None) -> CallLog:
+        """The same log under another demand definition or after-call work (module doc)."""
+        log = self
+        if offered is not None:
+            log = replace(log, offered=_check_offered(offered))
+        if wrap_s is not None:
+            log = _apply_wrap(log, wrap_s)
+        return log
+
+    def offered_calls(self, offered: Offered | None = None) -> pd.DataFrame:
+        """Calls counted as offered under ``offered`` (default :attr:`offered`), with the
+        column ``time``: the moment the definition counts them (queue entry or system entry)."""
+        how = _check_offered(offered or self.offered)
+        c = self.calls
+        if how == "queue":
+            out = c[c["reached_queue"]].copy()
+            out["time"] = out["arrival"]
+        else:
+            out = c.copy()
+            out["time"] = out["system_entry"]
+        return out
 
     def to_intervals(
         self,
         freq: str | pd.Timedelta = "15min",
         *,
         full_days: bool = True,
+        offered: Offered | None = None,
     ) -> pd.DataFrame:
         """Aggregate to an interval history.
 
@@ -68,21 +167,22 @@ class CallLog:
         full_days:
             Cover every interval of each local day from the first to the last call's day, so
             closed hours appear as zero volume (not as missing data).
+        offered:
+            Demand definition (default :attr:`offered`; see the module doc).
 
         Returns
         -------
         Frame indexed by ``interval_start`` with ``calls`` (offered), ``answered``,
-        ``abandoned``, ``aht_s`` (mean handle time of served calls, s; NaN without any) and
-        ``asa_s`` (mean queue wait of served calls, s).
+        ``abandoned``, ``aht_s`` (mean handle time of served calls incl. ``wrap_s``, s; NaN
+        without any), ``asa_s`` (mean queue wait of served calls, s) and ``menu_hangups``
+        (menu hang-ups by system entry; counted in ``calls`` too under ``"system"``).
+        ``attrs`` hold ``freq``, ``tz``, ``offered`` and ``wrap_s``.
         """
         step = parse_freq(freq)
+        how = _check_offered(offered or self.offered)
         grid = IntervalGrid(self.tz, step)
-        c = self.calls
-        start = c["arrival"].dt.floor(step, ambiguous="NaT", nonexistent="shift_forward")
-        # floor() works in local wall time; re-derive from UTC when DST made it ambiguous
-        if start.isna().any():
-            utc = c["arrival"].dt.tz_convert("UTC")
-            start = start.fillna(utc.dt.floor(step).dt.tz_convert(self.tz))
+        c = self.offered_calls(how)
+        start = floor_local(c["time"], step, self.tz)
         served = c["outcome"].eq("served")
         g = pd.DataFrame(
             {
@@ -94,13 +194,17 @@ class CallLog:
                 INDEX_NAME: start,
             }
         ).groupby(INDEX_NAME).sum()
-        if full_days and len(c):
-            first = c["arrival"].min()
-            last = c["arrival"].max()
-            days = (last.tz_convert(self.tz).normalize().date() - first.date()).days + 1
-            index = grid.range(first, days)
+        menu = self.calls.loc[~self.calls["reached_queue"], "system_entry"]
+        menu_counts = floor_local(menu, step, self.tz).value_counts()
+        all_times = self.calls["system_entry"]
+        if full_days and len(self.calls):
+            first = min(all_times.min(), self.calls["arrival"].min())
+            last = max(all_times.max(), self.calls["arrival"].max())
+            days = (last.tz_convert(self.tz).normalize().date()
+                    - first.tz_convert(self.tz).date()).days + 1
+            index = grid.range(first.tz_convert(self.tz).date(), days)
         else:
-            index = pd.DatetimeIndex(g.index, name=INDEX_NAME)
+            index = pd.DatetimeIndex(g.index.union(menu_counts.index), name=INDEX_NAME)
         g = g.reindex(index, fill_value=0)
         out = pd.DataFrame(index=index)
         out["calls"] = g["calls"].astype(int)
@@ -109,9 +213,12 @@ class CallLog:
         with np.errstate(invalid="ignore", divide="ignore"):
             out["aht_s"] = np.where(out["answered"] > 0, g["handle_sum"] / out["answered"], np.nan)
             out["asa_s"] = np.where(out["answered"] > 0, g["wait_sum"] / out["answered"], np.nan)
+        out["menu_hangups"] = menu_counts.reindex(index, fill_value=0).astype(int).to_numpy()
         out.index.name = INDEX_NAME
         out.attrs["freq"] = step
         out.attrs["tz"] = self.tz
+        out.attrs["offered"] = how
+        out.attrs["wrap_s"] = self.wrap_s
         return out
 
     def patience_observations(self) -> pd.DataFrame:
@@ -131,21 +238,49 @@ class CallLog:
         )
 
     def summary(self) -> dict[str, object]:
-        """Counts and means for a quick look (calls, served, abandoned, mean handle time s)."""
+        """Counts and means for a quick look (calls, reached queue, menu hang-ups, served,
+        abandoned in queue, mean talk and handle time s, wrap, definitions)."""
         c = self.calls
         served = c["outcome"].eq("served")
+        n = len(c)
         return {
-            "calls": int(len(c)),
+            "calls": int(n),
+            "reached_queue": int(c["reached_queue"].sum()),
+            "menu_hangups": self.menu_hangups,
+            "menu_hangup_share": self.menu_hangups / n if n else None,
             "served": int(served.sum()),
             "abandoned": int(c["outcome"].eq("abandoned").sum()),
-            "first_arrival": c["arrival"].min().isoformat() if len(c) else None,
-            "last_arrival": c["arrival"].max().isoformat() if len(c) else None,
+            "abandoned_in_queue": int((c["outcome"].eq("abandoned") & c["reached_queue"]).sum()),
+            "first_arrival": c["system_entry"].min().isoformat() if n else None,
+            "last_arrival": c["system_entry"].max().isoformat() if n else None,
+            "mean_talk_s": float(c.loc[served, "talk_s"].mean()) if served.any() else None,
             "mean_handle_s": float(c.loc[served, "handle_s"].mean()) if served.any() else None,
+            "offered": self.offered,
+            "wrap_s": self.wrap_s,
+            "wrap": self.wrap.summary() if self.wrap is not None else None,
             "dropped": dict(self.dropped),
         }
 
 
-def read_call_log(path: str | Path, *, tz: str) -> CallLog:
+def floor_local(times: pd.Series, step: pd.Timedelta, tz: str) -> pd.Series:
+    """Interval start (local wall-clock grid of ``step``) of each tz-aware time."""
+    start = times.dt.floor(step, ambiguous="NaT", nonexistent="shift_forward")
+    # floor() works in local wall time; re-derive from UTC when DST made it ambiguous
+    if start.isna().any():
+        utc = times.dt.tz_convert("UTC")
+        start = start.fillna(utc.dt.floor(step).dt.tz_convert(tz))
+    return start
+
+
+def _check_offered(offered: Any) -> Offered:
+    if offered not in OFFERED:
+        raise InputError("offered", offered, "'queue' (calls that reached the agent queue) or "
+                         "'system' (every call at system entry)")
+    return offered  # type: ignore[no-any-return]
+
+
+def read_call_log(path: str | Path, *, tz: str, offered: Offered = "queue",
+                  wrap_s: float | Literal["estimate"] = 0.0) -> CallLog:
     """Read a per-call log (Anonymous Bank or generic layout, see module doc).
 
     Parameters
@@ -154,31 +289,98 @@ def read_call_log(path: str | Path, *, tz: str) -> CallLog:
         CSV file.
     tz:
         Site IANA zone; the log's clock times are local and naive, so it is required.
+    offered:
+        Demand definition: ``"queue"`` (calls that reached the agent queue, at queue entry) or
+        ``"system"`` (every call at system entry, menu hang-ups included).
+    wrap_s:
+        After-call work added to each served call's handle time: seconds, or ``"estimate"``
+        (from the agents' idle gaps, :func:`estimate_wrap`; needs a ``server`` column).
     """
     p = Path(path)
     if not p.exists():
         raise InputError("path", str(p), "an existing call-log file")
     raw = pd.read_csv(p, dtype=str, keep_default_na=False, skipinitialspace=True)
     raw.columns = [str(c).strip() for c in raw.columns]
-    return parse_call_log(raw, tz=tz, source=p.name)
+    return parse_call_log(raw, tz=tz, source=p.name, offered=offered, wrap_s=wrap_s)
 
 
-def parse_call_log(raw: pd.DataFrame, *, tz: str, source: str = "call log") -> CallLog:
+def parse_call_log(raw: pd.DataFrame, *, tz: str, source: str = "call log",
+                   offered: Offered = "queue",
+                   wrap_s: float | Literal["estimate"] = 0.0) -> CallLog:
     """Validate and clean an in-memory call log (string columns as read from CSV)."""
     tz = parse_tz(tz)
+    how = _check_offered(offered)
     if all(c in raw.columns for c in BANK_COLUMNS):
-        return _parse_bank(raw, tz, source)
-    if all(c in raw.columns for c in GENERIC_COLUMNS):
-        return _parse_generic(raw, tz, source)
-    missing_bank = [c for c in BANK_COLUMNS if c not in raw.columns]
-    missing_gen = [c for c in GENERIC_COLUMNS if c not in raw.columns]
-    missing = missing_gen if len(missing_gen) <= len(missing_bank) else missing_bank
-    raise InputError(
-        missing[0], sorted(raw.columns),
-        f"call-log columns {list(GENERIC_COLUMNS)} or the Anonymous Bank layout "
-        f"{list(BANK_COLUMNS)}",
-        source,
-    )
+        log = _parse_bank(raw, tz, source)
+    elif all(c in raw.columns for c in GENERIC_COLUMNS):
+        log = _parse_generic(raw, tz, source)
+    else:
+        missing_bank = [c for c in BANK_COLUMNS if c not in raw.columns]
+        missing_gen = [c for c in GENERIC_COLUMNS if c not in raw.columns]
+        missing = missing_gen if len(missing_gen) <= len(missing_bank) else missing_bank
+        raise InputError(
+            missing[0], sorted(raw.columns),
+            f"call-log columns {list(GENERIC_COLUMNS)} or the Anonymous Bank layout "
+            f"{list(BANK_COLUMNS)}",
+            source,
+        )
+    return _apply_wrap(replace(log, offered=how), wrap_s)
+
+
+def _apply_wrap(log: CallLog, wrap_s: float | Literal["estimate"]) -> CallLog:
+    est: WrapEstimate | None = None
+    if isinstance(wrap_s, str):
+        if wrap_s != "estimate":
+            raise InputError("wrap_s", wrap_s, "a number of seconds >= 0 or 'estimate'")
+        est = estimate_wrap(log)
+        value = est.wrap_s
+    else:
+        if isinstance(wrap_s, bool) or not isinstance(wrap_s, int | float | np.number) or not (
+                np.isfinite(wrap_s) and wrap_s >= 0):
+            raise InputError("wrap_s", wrap_s, "a number of seconds >= 0 or 'estimate'")
+        value = float(wrap_s)
+    calls = log.calls.copy()
+    served = calls["outcome"].eq("served")
+    calls["handle_s"] = np.where(served, calls["talk_s"] + value, 0.0)
+    return replace(log, calls=calls, wrap_s=value, wrap=est)
+
+
+def estimate_wrap(log: CallLog, *, max_gap_s: float = MAX_WRAP_GAP_S) -> WrapEstimate:
+    """After-call work from the agents' idle gaps.
+
+    For every agent (``server``), the gap between the end of one call (answer + talk) and the
+    start of their next call is taken when it began while at least one call was waiting in the
+    queue (an agent with work waiting who does not take it is finishing the last call) and is
+    at most ``max_gap_s`` (s; longer gaps are breaks or other work). The estimate is their mean
+    (s). Raises :class:`InputError` when the log names no agents.
+    """
+    c = log.calls
+    served = c["outcome"].eq("served") & c["server"].ne("")
+    if not served.any():
+        raise InputError("wrap_s", "estimate",
+                         "a fixed number of seconds (the call log has no 'server' column "
+                         "naming the agent of each call)")
+    start = c["arrival"] + pd.to_timedelta(c["wait_s"], unit="s")
+    end = start + pd.to_timedelta(c["talk_s"], unit="s")
+    a = pd.DataFrame({"server": c.loc[served, "server"], "start": start[served],
+                      "end": end[served]}).sort_values(["server", "start"], kind="stable")
+    nxt = a.groupby("server", sort=False)["start"].shift(-1)
+    gap = (nxt - a["end"]).dt.total_seconds().to_numpy()
+    waiting = c["queued"] & (c["wait_s"] > 0)
+    ins = np.sort(c.loc[waiting, "arrival"].to_numpy("datetime64[ns]"))
+    outs = np.sort((c.loc[waiting, "arrival"]
+                    + pd.to_timedelta(c.loc[waiting, "wait_s"], unit="s")
+                    ).to_numpy("datetime64[ns]"))
+    t = a["end"].to_numpy("datetime64[ns]")
+    n_wait = np.searchsorted(ins, t, side="right") - np.searchsorted(outs, t, side="right")
+    ok = np.isfinite(gap) & (gap >= 0) & (n_wait > 0)
+    used = gap[ok & (gap <= max_gap_s)]
+    if not len(used):
+        raise InputError("wrap_s", "estimate",
+                         "a fixed number of seconds (no agent idle gap while calls waited)")
+    return WrapEstimate(wrap_s=float(used.mean()), median_s=float(np.median(used)),
+                        gaps=int(len(used)), excluded=int((ok & (gap > max_gap_s)).sum()),
+                        max_gap_s=float(max_gap_s))
 
 
 def _int_col(raw: pd.DataFrame, name: str, source: str, *, negative_ok: bool = False) -> np.ndarray:
@@ -193,6 +395,13 @@ def _int_col(raw: pd.DataFrame, name: str, source: str, *, negative_ok: bool = F
         raise InputError(name, raw[name].iloc[pos], "a non-negative number of seconds",
                          _where(source, pos))
     return arr
+
+
+def _servers(raw: pd.DataFrame) -> np.ndarray:
+    if "server" not in raw.columns:
+        return np.full(len(raw), "", dtype=object)
+    s = raw["server"].astype(str).str.strip()
+    return np.asarray(s.where(~s.str.upper().isin(NO_SERVER), ""), dtype=object)
 
 
 def _parse_bank(raw: pd.DataFrame, tz: str, source: str) -> CallLog:
@@ -217,7 +426,7 @@ def _parse_bank(raw: pd.DataFrame, tz: str, source: str) -> CallLog:
                          _where(source, pos))
     naive = date + clock
     iso = pd.Series(naive.dt.strftime("%Y-%m-%dT%H:%M:%S"), index=raw.index)
-    arrival = parse_timestamps(iso, tz=tz, field="vru_entry", source=source)
+    entry = parse_timestamps(iso, tz=tz, field="vru_entry", source=source)
 
     keep = (outcome_raw != "PHANTOM").to_numpy() & (vru_time >= 0)
     dropped = {
@@ -226,13 +435,20 @@ def _parse_bank(raw: pd.DataFrame, tz: str, source: str) -> CallLog:
     }
     _warn_dropped(dropped, source)
     outcome = outcome_raw.map(_BANK_OUTCOMES).to_numpy()
+    queued = (raw["q_start"].str.strip() != "0:00:00").to_numpy()
+    entry_ix = pd.DatetimeIndex(entry)
+    arrival = entry_ix + pd.to_timedelta(np.where(vru_time >= 0, vru_time, 0), unit="s")
     calls = pd.DataFrame(
         {
             "arrival": arrival,
+            "system_entry": entry_ix,
+            "reached_queue": queued | (outcome == "served"),
             "outcome": outcome,
-            "queued": (raw["q_start"].str.strip() != "0:00:00").to_numpy(),
+            "queued": queued,
             "wait_s": q_time,
+            "talk_s": np.where(outcome == "served", ser_time, 0.0),
             "handle_s": np.where(outcome == "served", ser_time, 0.0),
+            "server": _servers(raw),
             "type": raw["type"].to_numpy() if "type" in raw else "",
             "priority": raw["priority"].to_numpy() if "priority" in raw else "",
         }
@@ -252,13 +468,18 @@ def _parse_generic(raw: pd.DataFrame, tz: str, source: str) -> CallLog:
     wait = _int_col(raw, "wait_s", source)
     handle = _int_col(raw, "handle_s", source)
     served = (outcome == "served").to_numpy()
+    arr = pd.DatetimeIndex(arrival)
     calls = pd.DataFrame(
         {
-            "arrival": arrival,
+            "arrival": arr,
+            "system_entry": arr,
+            "reached_queue": np.ones(len(raw), dtype=bool),
             "outcome": outcome.to_numpy(),
             "queued": (wait > 0) | ~served,
             "wait_s": wait,
+            "talk_s": np.where(served, handle, 0.0),
             "handle_s": np.where(served, handle, 0.0),
+            "server": _servers(raw),
         }
     )
     calls = calls.sort_values("arrival", kind="stable").reset_index(drop=True)
@@ -270,4 +491,4 @@ def _warn_dropped(dropped: dict[str, int], source: str) -> None:
     if total:
         parts = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in dropped.items() if n)
         warn(f"{source}: dropped {total} rows ({parts})", DataQualityWarning,
-                      stacklevel=3)
+             stacklevel=4)

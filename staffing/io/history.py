@@ -1,4 +1,5 @@
-"""Interval history files: ``interval_start, calls[, aht_s, abandoned, queue]``.
+"""Interval history files: ``interval_start, calls[, answered, abandoned, aht_s, asa_s,
+menu_hangups, queue]``.
 
 CSV or Parquet in, a validated frame indexed by tz-aware ``interval_start`` out. Bad rows raise
 :class:`~staffing.exceptions.InputError` naming line, column and value; gaps on the grid raise a
@@ -16,9 +17,10 @@ from staffing.exceptions import InputError, MissingDataWarning, warn
 from staffing.grid import INDEX_NAME, IntervalGrid, parse_freq, parse_tz
 from staffing.io.timestamps import _where, parse_timestamps
 
-HISTORY_COLUMNS = ("calls", "aht_s", "abandoned", "queue")
+HISTORY_COLUMNS = ("calls", "answered", "abandoned", "aht_s", "asa_s", "menu_hangups", "queue")
 REQUIRED_COLUMNS = (INDEX_NAME, "calls")
-NUMERIC_COLUMNS = {"calls": "count", "aht_s": "seconds", "abandoned": "count"}
+NUMERIC_COLUMNS = {"calls": "count", "answered": "count", "aht_s": "seconds",
+                   "abandoned": "count", "asa_s": "seconds", "menu_hangups": "count"}
 
 
 def _read_table(path: Path) -> pd.DataFrame:
@@ -45,7 +47,9 @@ def read_history(
     ----------
     path:
         CSV or Parquet file with columns ``interval_start`` (ISO 8601), ``calls`` (offered calls
-        per interval) and optionally ``aht_s`` (mean handle time, s), ``abandoned``, ``queue``.
+        per interval) and optionally ``answered``, ``abandoned``, ``aht_s`` (mean handle time,
+        s), ``asa_s`` (mean wait of answered calls, s), ``menu_hangups`` (callers lost in the
+        phone menu, not in ``calls``), ``queue``.
     tz:
         Site IANA time zone. Offsets in the file are converted to it; naive timestamps are
         localised in it.

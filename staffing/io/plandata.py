@@ -25,7 +25,7 @@ from staffing.grid import IntervalGrid
 from staffing.io.calllog import CallLog, read_call_log
 from staffing.io.history import read_history, validate_history, warn_gaps
 
-__all__ = ["DataKind", "PlanData", "as_plan_data", "read_plan_data"]
+__all__ = ["DataKind", "PlanData", "as_plan_data", "read_plan_data", "with_demand"]
 
 DataKind = Literal["call_log", "history"]
 
@@ -134,6 +134,27 @@ def _history(frame: pd.DataFrame, grid: IntervalGrid, source: str) -> pd.DataFra
 def _from_call_log(log: CallLog, grid: IntervalGrid, source: str) -> PlanData:
     if log.tz != grid.tz:
         calls = log.calls.copy()
-        calls["arrival"] = calls["arrival"].dt.tz_convert(grid.tz)
+        for col in ("arrival", "system_entry"):
+            if col in calls:
+                calls[col] = calls[col].dt.tz_convert(grid.tz)
         log = dataclasses.replace(log, calls=calls, tz=grid.tz)
     return PlanData(log.to_intervals(grid.freq), log, source)
+
+
+def with_demand(data: PlanData, grid: IntervalGrid, *, offered: Literal["queue", "system"],
+                wrap_s: float | Literal["estimate"]) -> PlanData:
+    """``data`` under the plan's demand definitions (``[data] offered``, ``wrap_s``; see
+    :mod:`staffing.io.calllog`): a call log is re-aggregated with them; an interval history's
+    ``aht_s`` (talk time) gets a fixed ``wrap_s`` added."""
+    if data.call_log is not None:
+        log = data.call_log
+        if log.offered == offered and (wrap_s == "estimate" and log.wrap is not None
+                                       or log.wrap_s == wrap_s):
+            return data
+        log = log.with_definitions(offered=offered, wrap_s=wrap_s)
+        return PlanData(log.to_intervals(grid.freq), log, data.source)
+    if isinstance(wrap_s, float | int) and wrap_s > 0 and "aht_s" in data.history.columns:
+        hist = data.history.copy()
+        hist["aht_s"] = hist["aht_s"] + float(wrap_s)  # talk + after-call work
+        return PlanData(hist, None, data.source)
+    return data
