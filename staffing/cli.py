@@ -756,3 +756,100 @@ def demo(
                   title=f"Anonymous Bank: weekly plan from {cfg.start}")
     except (StaffingError, ValueError, OSError) as exc:
         _fail(exc)
+
+
+# ------------------------------------------------------------------ review (issue 15)
+
+@app.command("review")
+def review_cmd(
+    config: Path = CONFIG_OPT,
+    actuals: Path | None = typer.Option(
+        None, "--actuals", help="Call log or interval history of the period (default: the "
+                                "config's \\[data] path)."),
+    plan_dir: Path | None = typer.Option(
+        None, "--plan", help="Output directory of the plan that covered the period "
+                             "(forecast.csv, coverage.csv)."),
+    start: str | None = typer.Option(None, help="First local day (default: the plan's)."),
+    days: int | None = typer.Option(None, help="Days reviewed (default: the plan's, else all)."),
+    abandons: str = typer.Option("counted", help="SL denominator: counted | short_excluded | "
+                                                 "excluded."),
+    short_abandon_s: float = typer.Option(5.0, "--short-abandon-s",
+                                          help="Abandons within this many seconds are short."),
+    accuracy_log: Path | None = typer.Option(
+        None, "--accuracy-log", help="CSV of forecast accuracy per week to update (and plot)."),
+    out: Path | None = typer.Option(None, "--out", "-o", help="Write the report here."),
+    misses: int = typer.Option(10, help="Missed intervals to list."),
+    plots: bool = typer.Option(True, "--plots/--no-plots", help="Write review.png."),
+    verbose: int = VERBOSE_OPT,
+) -> None:
+    """How did a past period really go, and against the plan? Actual offered (menu hang-ups
+    apart), answered, abandoned, SL, ASA, AHT, occupancy and agents staffed per interval, day
+    and week; with --plan the forecast accuracy (WAPE, bias, band coverage), scheduled vs
+    staffed and the cause of every interval that missed the goal.
+
+    Example: staffing review -c data/plan.toml --plan out/plan --out out/review
+    """
+    _setup(verbose)
+    from staffing.review import (
+        PlanInputs,
+        ServiceDefinition,
+        goals_for,
+        load_actuals,
+        review,
+        update_accuracy_log,
+    )
+
+    try:
+        cfg = _load(config)
+        first = None
+        if start is not None:
+            try:
+                first = dt.date.fromisoformat(start)
+            except ValueError as exc:
+                raise InputError("--start", start, "a date 'YYYY-MM-DD'") from exc
+        if days is not None and not 1 <= days <= 366:
+            raise InputError("--days", days, "1..366 days")
+        data = load_actuals(cfg, actuals)
+        goals = goals_for(cfg, data)
+        definition = ServiceDefinition(answer_s=goals.answer_s, abandons=abandons,  # type: ignore[arg-type]
+                                       short_abandon_s=short_abandon_s)
+        plan_in = PlanInputs.from_dir(plan_dir, tz=cfg.tz) if plan_dir is not None else None
+        result = review(data, goals=goals, definition=definition, plan=plan_in,
+                        freq=cfg.freq if plan_in is None else None, start=first, days=days)
+        log_frame = update_accuracy_log(accuracy_log, result) if accuracy_log else None
+    except (StaffingError, ValueError, OSError) as exc:
+        _fail(exc)
+    console.print(result.text(), highlight=False)
+    table = Table(title="per day")
+    cols = [("offered", "{:,.0f}"), ("menu_hangups", "{:,.0f}"), ("service_level", "{:.1%}"),
+            ("asa_s", "{:.1f}"), ("abandon_rate", "{:.1%}"), ("aht_s", "{:.0f}"),
+            ("agents_staffed", "{:.2f}"), ("occupancy", "{:.1%}")]
+    if result.has_plan and "forecast_calls" in result.days:
+        cols += [("forecast_calls", "{:,.0f}"), ("wape", "{:.1%}"), ("bias", "{:+.1%}")]
+    if "predicted_sl" in result.days:
+        cols += [("predicted_sl", "{:.1%}"), ("share_met", "{:.0%}")]
+    table.add_column("day")
+    for c, _ in cols:
+        table.add_column(c, justify="right")
+    import pandas as pd
+
+    for day, row in result.days.iterrows():
+        table.add_row(f"{pd.Timestamp(day):%a %d %b}",  # type: ignore[arg-type]
+                      *[_cell(row.get(c), f) for c, f in cols])
+    console.print(table)
+    if misses > 0 and "cause" in result.misses.columns and len(result.misses):
+        mt = Table(title=f"intervals that missed the goal ({len(result.misses)}), first {misses}")
+        for c in ("interval (local)", "cause", "numbers"):
+            mt.add_column(c)
+        for ts, row in result.misses.head(misses).iterrows():
+            mt.add_row(f"{ts:%a %d %b %H:%M}", str(row["cause"]), str(row["cause_detail"]))
+        console.print(mt)
+    if out is not None:
+        paths = result.write(out, plots=plots)
+        if log_frame is not None and plots and len(log_frame):
+            from staffing.review.plots import plot_accuracy_log
+
+            paths["accuracy.png"] = plot_accuracy_log(log_frame, out / "accuracy.png")
+        _print_written(paths, out)
+    if log_frame is not None:
+        console.print(f"accuracy log {accuracy_log}: {len(log_frame)} weeks")

@@ -75,11 +75,10 @@ def test_bundled_history_reads_clean(history_15min):
     assert len(h) == 28 * 96
     assert h.index.is_monotonic_increasing
     assert str(h.index.tz) == TZ
-    # calls that reached the agent queue; the 1,941 menu hang-ups in their own column
-    assert int(h["calls"].sum()) == 31102
-    assert int(h["menu_hangups"].sum()) == 1941
+    # the published definition: every clean call at VRU entry
+    assert int(h["calls"].sum()) == 33043
     # answered and asa_s are kept (issue 15)
-    assert int(h["answered"].sum()) + int(h["abandoned"].sum()) == 31102
+    assert int(h["answered"].sum()) + int(h["abandoned"].sum()) == 33043
     assert h["asa_s"].notna().sum() > 1000
 
 
