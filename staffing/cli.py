@@ -118,6 +118,10 @@ def ingest(
     tz: str = typer.Option("Asia/Jerusalem", help="Site IANA time zone."),
     freq: str = typer.Option("15min", help="Interval length: 5/15/30/60min."),
     out: Path | None = typer.Option(None, help="Write the interval history CSV here."),
+    offered: str = typer.Option("queue", help="Demand definition: queue (calls that reached "
+                                              "the agent queue) | system (every call)."),
+    wrap_s: str = typer.Option("0", "--wrap-s", help="After-call work added to handle time: "
+                                                     "seconds or 'estimate'."),
     verbose: int = VERBOSE_OPT,
 ) -> None:
     """Aggregate a call log to interval history and print a summary.
@@ -128,13 +132,24 @@ def ingest(
     from staffing.io import read_call_log, write_history
 
     try:
-        log = read_call_log(path, tz=tz)
+        wrap: float | str = wrap_s
+        if wrap_s != "estimate":
+            try:
+                wrap = float(wrap_s)
+            except ValueError as exc:
+                raise InputError("--wrap-s", wrap_s, "seconds or 'estimate'") from exc
+        log = read_call_log(path, tz=tz, offered=offered, wrap_s=wrap)  # type: ignore[arg-type]
         hist = log.to_intervals(freq)
     except StaffingError as exc:
         _fail(exc)
     s = log.summary()
     console.print(f"calls {s['calls']}, served {s['served']}, abandoned {s['abandoned']}, "
                   f"mean handle {s['mean_handle_s']:.1f} s, dropped {s['dropped']}")
+    console.print(f"offered = {s['offered']}: {s['reached_queue']} reached the agent queue, "
+                  f"{s['menu_hangups']} menu hang-ups ({s['menu_hangup_share']:.1%}); "
+                  f"talk {s['mean_talk_s']:.1f} s + wrap {s['wrap_s']:.1f} s"
+                  + (f" (estimated from {log.wrap.gaps} agent idle gaps, median "
+                     f"{log.wrap.median_s:.0f} s)" if log.wrap is not None else ""))
     console.print(f"{len(hist)} intervals of {freq} from {hist.index[0]} to {hist.index[-1]}")
     if out:
         write_history(hist, out)

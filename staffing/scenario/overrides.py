@@ -198,6 +198,7 @@ def _synced_raw(base: PlanConfig) -> dict[str, Any]:
     raw = copy.deepcopy(dict(base.raw))
     raw["data"] = ({"kind": base.data_kind} if base.data is not None
                    else {"path": str(base.data_path), "kind": base.data_kind})
+    raw["data"].update(offered=base.offered, wrap_s=base.wrap_s)
     minutes = base.freq.total_seconds() / 60
     raw["site"] = {"tz": base.tz, "interval": f"{minutes:g}min"}
     raw["plan"] = {"start": base.start, "days": base.days}

@@ -37,7 +37,8 @@ class Scenario:
         cfg, raw = _build_config(self.base, ov)
         data_hash = data_sha256(cfg)
         raw_h = {k: v for k, v in raw.items()}
-        raw_h["data"] = {"sha256": data_hash, "kind": cfg.data_kind}
+        raw_h["data"] = {"sha256": data_hash, "kind": cfg.data_kind, "offered": cfg.offered,
+                         "wrap_s": cfg.wrap_s}
         vers = versions()
         key = _digest({"schema": 1, "config": raw_h, "overrides": ov, "versions": vers})
         hours = raw_h.get("open_hours")
@@ -60,10 +61,10 @@ class Scenario:
 
     @property
     def data_key(self) -> str:
-        """Hash of the loaded data (file bytes, kind, zone, interval)."""
+        """Hash of the loaded data (file bytes, kind, demand definitions, zone, interval)."""
         c = self.config
         return _digest({"data": data_sha256(c), "kind": c.data_kind, "tz": c.tz,
-                        "freq": c.freq})
+                        "freq": c.freq, "offered": c.offered, "wrap_s": c.wrap_s})
 
     def with_overrides(self, name: str | None = None, **overrides: Any) -> Scenario:
         """A new scenario on the same base with ``overrides`` merged over these ones."""
