@@ -24,6 +24,7 @@ from api import errors, schemas, web
 from api.jobs import JobStore, WorkerPool
 from api.routers import forecasts, health, plans, requirements, roster_jobs, samples, scenarios
 from api.routers import jobs as job_list
+from api.routers import review as review_routes
 from api.settings import Settings
 
 log = logging.getLogger("api")
@@ -84,6 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router)
     app.include_router(job_list.router)
     app.include_router(samples.router)
+    app.include_router(review_routes.router)  # /v1/review, /v1/intraday (issue 15)
     web.install(app)  # the web view at / and /docs, /redoc from vendored files
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app

@@ -228,8 +228,94 @@ ax2.legend(loc="upper right")
 ax.set_title(f"Coverage and marginal value of one more agent, {base.start}");'''),
 ]
 
+REVIEW = [
+    ("md", """\
+# Review: how did last week really go against the plan?
+
+The bank's real service in the last week of February 1999, beside a plan for that week made
+from the first three weeks: forecast accuracy, scheduled vs staffed, and why each interval that
+missed 80/20 missed it. Then the accuracy log and an intraday re-forecast at noon."""),
+    ("code", SETUP),
+    ("md", """\
+## Demand definitions
+
+Offered = calls that reached the agent queue (at queue entry); menu hang-ups are reported apart.
+Handle time = talk + after-call work, estimated from the agents' idle gaps."""),
+    ("code", '''\
+from staffing.config import PlanConfig
+from staffing.io import read_call_log
+
+plan = PlanConfig.from_toml(DATA / "plan.toml")
+log = read_call_log(DATA / "anonymous_bank_feb1999_calls.csv", tz=TZ, wrap_s="estimate")
+{k: log.summary()[k] for k in ("calls", "reached_queue", "menu_hangups", "mean_talk_s",
+                               "wrap_s", "mean_handle_s")}'''),
+    ("md", "## A plan for the last week, from the first three weeks"),
+    ("code", '''\
+import datetime as dt
+
+from staffing.forecast import forecast
+from staffing.requirements import compute_requirements
+from staffing.review import PlanInputs
+
+start = dt.date(1999, 2, 22)
+history = log.to_intervals("15min")
+train = history[history.index < pd.Timestamp(start, tz=TZ)]
+fc = forecast(train, start=start, days=7, open_hours=plan.open_hours,
+              models=["seasonal_naive", "historical_average", "poisson_glm"])
+goals = plan.service_goals(345.0)           # mean patience (s), as fitted by `staffing plan`
+req = compute_requirements(fc.frame, goals, open_hours=plan.open_hours, freq="15min")
+# the requirement as the schedule (staffing plan would solve a roster for it)
+coverage = pd.DataFrame({"scheduled": req["agents_required"].astype(float)})
+week_plan = PlanInputs(forecast=fc.frame, coverage=coverage)
+print(fc.model, round(fc.frame["calls"].sum()), "calls forecast")'''),
+    ("md", "## Review the week"),
+    ("code", '''\
+from staffing.review import review
+
+result = review(log, goals=goals, plan=week_plan)
+print(result.text())
+result.days[["offered", "menu_hangups", "service_level", "predicted_sl", "asa_s",
+             "abandon_rate", "aht_s", "forecast_aht_s", "wape", "bias", "agents_staffed",
+             "occupancy"]].round(3)'''),
+    ("code", '''\
+result.misses["cause"].value_counts()'''),
+    ("code", '''\
+result.misses[["offered", "forecast_calls", "service_level", "cause", "cause_detail"]].head(8)'''),
+    ("code", '''\
+fig, ax = plt.subplots(figsize=(10, 3.5))
+tod = result.time_of_day[result.time_of_day["offered"] > 20]
+ax.bar(tod.index, tod["bias"])
+ax.axhline(0, color="gray")
+ax.set_xticks(tod.index[::4])
+ax.tick_params(axis="x", rotation=90)
+ax.set_ylabel("(forecast - actual) / actual")
+ax.set_title("Forecast bias by time of day, last week");'''),
+    ("md", "## Accuracy over time: one row per reviewed week"),
+    ("code", '''\
+import tempfile
+
+from staffing.review import update_accuracy_log
+
+acc_path = Path(tempfile.mkdtemp()) / "accuracy.csv"
+acc = update_accuracy_log(acc_path, result)
+acc[["week", "offered", "forecast_calls", "wape", "bias", "service_level", "predicted_sl"]]'''),
+    ("md", "## Intraday: at noon on Tuesday, re-forecast the rest of the day"),
+    ("code", '''\
+from staffing.review.intraday import intraday
+
+now = pd.Timestamp("1999-02-23 12:00", tz=TZ)
+so_far = log.calls[log.calls["arrival"] < now]
+import dataclasses
+
+today = dataclasses.replace(log, calls=so_far).to_intervals("15min")
+day = intraday(fc.frame, coverage["scheduled"], today, now, goals, open_hours=plan.open_hours)
+print(day.text())
+day.rest[["plan_calls", "calls", "scheduled", "agents_required", "service_level",
+          "action"]].head(12)'''),
+]
+
 NOTEBOOKS = {"quickstart.ipynb": QUICKSTART, "whatif.ipynb": WHATIF,
-             "cost_vs_service.ipynb": CURVE}
+             "cost_vs_service.ipynb": CURVE, "review.ipynb": REVIEW}
 
 
 def build(cells: list[tuple[str, str]], stem: str) -> nbformat.NotebookNode:

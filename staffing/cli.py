@@ -868,3 +868,83 @@ def review_cmd(
         _print_written(paths, out)
     if log_frame is not None:
         console.print(f"accuracy log {accuracy_log}: {len(log_frame)} weeks")
+
+
+@app.command("intraday")
+def intraday_cmd(
+    config: Path = CONFIG_OPT,
+    plan_dir: Path = typer.Option(..., "--plan", help="Output directory of today's plan "
+                                                      "(forecast.csv, coverage.csv)."),
+    now: str = typer.Option(..., "--now", help="Local time of the cut-off, e.g. "
+                                               "'1999-02-23 12:00'."),
+    actuals: Path | None = typer.Option(
+        None, "--actuals", help="Today's call log or interval actuals (default: the config's "
+                                "\\[data] path); only what arrived before --now is used."),
+    prior_calls: float | None = typer.Option(
+        None, "--prior-calls", help="Shrinkage toward the plan, in calls (default 100)."),
+    out: Path | None = typer.Option(None, "--out", "-o", help="Write intraday.csv and "
+                                                              "summary.json here."),
+    show: int = typer.Option(12, help="Rest-of-day intervals to list."),
+    verbose: int = VERBOSE_OPT,
+) -> None:
+    """Re-forecast the rest of today from the actuals so far and re-check the roster: the
+    plan's profile scaled by observed/expected calls (shrunk toward the plan), predicted SL for
+    the rest of the day, intervals at risk with agents short (overtime, move a break) or spare
+    (voluntary time off).
+
+    Example: staffing intraday -c data/plan.toml --plan out/plan --now '1999-03-02 12:00'
+    """
+    _setup(verbose)
+    import dataclasses as dc
+
+    import pandas as pd
+
+    from staffing.io import CallLog
+    from staffing.review import PlanInputs, goals_for, load_actuals
+    from staffing.review.intraday import PRIOR_CALLS, intraday
+
+    try:
+        cfg = _load(config)
+        try:
+            ts = pd.Timestamp(now)
+        except ValueError as exc:
+            raise InputError("--now", now, "a local time like '1999-03-02 12:00'") from exc
+        ts = ts.tz_convert(cfg.tz) if ts.tzinfo else ts.tz_localize(cfg.tz)
+        data = load_actuals(cfg, actuals)
+        goals = goals_for(cfg, data)
+        plan_in = PlanInputs.from_dir(plan_dir, tz=cfg.tz)
+        if plan_in.forecast is None or plan_in.coverage is None:
+            raise InputError("--plan", str(plan_dir), "a plan directory with forecast.csv and "
+                             "coverage.csv")
+        if isinstance(data, CallLog):
+            data = dc.replace(data, calls=data.calls[data.calls["arrival"] < ts])
+            frame = data.to_intervals(cfg.freq)
+        else:
+            frame = data
+        res = intraday(plan_in.forecast, plan_in.coverage["scheduled"], frame, ts, goals,
+                       tz=cfg.tz, open_hours=cfg.open_hours,
+                       prior_calls=PRIOR_CALLS if prior_calls is None else prior_calls)
+    except (StaffingError, ValueError, OSError) as exc:
+        _fail(exc)
+    console.print(res.text(), highlight=False)
+    rest = res.rest
+    rest = rest[(rest["calls"] > 0) | (rest["scheduled"] > 0)]
+    table = Table(title=f"rest of day (first {show} intervals; * = at risk)")
+    for col in ("interval", "plan calls", "re-forecast", "scheduled", "required", "SL plan",
+                "SL now", "action"):
+        table.add_column(col, justify="left" if col in ("interval", "action") else "right")
+    for t, row in rest.head(show).iterrows():
+        table.add_row(f"{t:%H:%M}" + (" *" if row["at_risk"] else ""),
+                      f"{row['plan_calls']:.1f}", f"{row['calls']:.1f}",
+                      f"{row['scheduled']:.0f}", f"{row['agents_required']:.0f}",
+                      f"{row['plan_sl']:.1%}", f"{row['service_level']:.1%}", str(row["action"]))
+    console.print(table)
+    if len(res.at_risk):
+        console.print("at risk: " + ", ".join(
+            f"{t:%H:%M} ({r['action']})" for t, r in res.at_risk.iterrows()), highlight=False)
+    if out is not None:
+        from staffing.io.export import write_csv, write_summary_json
+
+        paths = {"intraday.csv": write_csv(res.intervals, out / "intraday.csv", index=True),
+                 "summary.json": write_summary_json(res.summary(), out / "summary.json")}
+        _print_written(paths, out)

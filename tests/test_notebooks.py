@@ -14,7 +14,7 @@ import pytest
 
 from .conftest import ROOT
 
-NOTEBOOKS = ("quickstart.ipynb", "whatif.ipynb", "cost_vs_service.ipynb")
+NOTEBOOKS = ("quickstart.ipynb", "whatif.ipynb", "cost_vs_service.ipynb", "review.ipynb")
 DIR = ROOT / "notebooks"
 
 nbformat = pytest.importorskip("nbformat")

@@ -40,7 +40,8 @@ def plan_config(body: schemas.PlanCreate, workdir: Path) -> Any:
     cfg = dict(body.config)
     data_section = cfg.get("data", {})
     if not isinstance(data_section, Mapping):
-        raise InputError("config.data", data_section, "a table with at most 'kind'")
+        raise InputError("config.data", data_section,
+                         "a table with at most 'kind', 'offered', 'wrap_s'")
     if "path" in data_section:
         raise InputError("config.data.path", data_section["path"],
                          "no server paths: send the data as 'history' rows or 'data.csv' text")
@@ -57,7 +58,9 @@ def plan_config(body: schemas.PlanCreate, workdir: Path) -> Any:
         path = workdir / _safe_name(body.data.filename)
         path.write_text(body.data.csv, encoding="utf-8")
         kind = data_section.get("kind", "auto")
-    cfg["data"] = {"path": str(path), "kind": kind}
+    # the demand definitions ([data] offered, wrap_s) travel with the uploaded data
+    cfg["data"] = {**{k: v for k, v in data_section.items() if k in ("offered", "wrap_s")},
+                   "path": str(path), "kind": kind}
     try:
         return PlanConfig.from_dict(cfg, base_dir=workdir)
     except InputError as exc:
