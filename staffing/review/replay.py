@@ -90,10 +90,10 @@ def replay(log: CallLog, scheduled: pd.Series, *, shrinkage: float = 0.0, answer
     pool_all = handle[served]
     if not len(pool_all):
         raise InputError("call_log", "no served calls", "served calls in the replayed period")
-    for i in np.flatnonzero(~served):
-        same = served & (slot == slot[i])
+    for m in np.flatnonzero(~served).tolist():
+        same = served & (slot == slot[m])
         pool = handle[same] if same.any() else pool_all
-        handle[i] = pool[rng.integers(0, len(pool))]
+        handle[m] = pool[rng.integers(0, len(pool))]
     extra = (rng.exponential(patience_s, len(c)) if patience_s is not None
              else np.full(len(c), np.inf))
     patience = np.where(served, wait_obs + extra, wait_obs)

@@ -122,7 +122,9 @@ class ReviewResult:
 
     def summary(self) -> dict[str, Any]:
         """Period figures as plain numbers (non-finite as None) plus the definition."""
-        out: dict[str, Any] = {k: _plain(v) for k, v in self.period.items()}
+        from staffing.io.export import jsonable
+
+        out: dict[str, Any] = {k: jsonable(v) for k, v in self.period.items()}
         out["definition"] = self.definition
         out["goal_service_level"] = self.goals.service_level
         out["answer_s"] = self.goals.answer_s
@@ -194,14 +196,6 @@ class ReviewResult:
 
             paths["review.png"] = plot_review(self, out / "review.png")
         return paths
-
-
-def _plain(v: Any) -> Any:
-    if isinstance(v, float | np.floating):
-        return None if not math.isfinite(float(v)) else float(v)
-    if isinstance(v, np.integer):
-        return int(v)
-    return v
 
 
 def _pct(v: Any, spec: str = ".1%") -> str:

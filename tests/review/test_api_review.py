@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import warnings
-
-import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
 from api.main import create_app
 from api.settings import Settings
-from staffing.io.export import write_coverage_csv, write_csv
-from staffing.requirements import ServiceGoals, compute_requirements
+from staffing.requirements import ServiceGoals
 from tests.conftest import DATA
+from tests.review.conftest import write_plan_dir
 
 
 @pytest.fixture(scope="module")
@@ -25,19 +22,7 @@ def client(tmp_path_factory):
 @pytest.fixture(scope="module")
 def plan_files(call_log, tmp_path_factory):
     """forecast.csv and coverage.csv of a seasonal-naive plan for the last bundled week."""
-    path = tmp_path_factory.mktemp("plan")
-    h = call_log.to_intervals("15min")
-    f = h.loc["1999-02-15":"1999-02-21", ["calls", "aht_s"]].copy()
-    f.index = f.index + pd.Timedelta(days=7)
-    f["aht_s"] = f["aht_s"].fillna(200.0)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        req = compute_requirements(f, ServiceGoals(shrinkage=0.25), freq="15min")
-    write_csv(f, path / "forecast.csv", index=True)
-    cov = pd.DataFrame({"interval_start": f.index, "required": req["agents_required"].to_numpy(),
-                        "scheduled": req["agents_required"].to_numpy(), "under": 0, "over": 0,
-                        "service_level": float("nan")})
-    write_coverage_csv(cov, path / "coverage.csv")
+    path = write_plan_dir(call_log, ServiceGoals(shrinkage=0.25), tmp_path_factory.mktemp("p"))
     return {"forecast": (path / "forecast.csv").read_bytes(),
             "coverage": (path / "coverage.csv").read_bytes()}
 

@@ -2,40 +2,19 @@
 
 from __future__ import annotations
 
-import warnings
-
 import pandas as pd
 from typer.testing import CliRunner
 
 from staffing.cli import app
-from staffing.io.export import write_coverage_csv, write_csv
-from staffing.requirements import ServiceGoals, compute_requirements
+from staffing.requirements import ServiceGoals
 from tests.conftest import DATA
+from tests.review.conftest import write_plan_dir
 
 runner = CliRunner()
 
 
-def _plan_dir(call_log, path):
-    """forecast.csv + coverage.csv of a seasonal-naive plan for the last bundled week."""
-    h = call_log.to_intervals("15min")
-    f = h.loc["1999-02-15":"1999-02-21", ["calls", "aht_s"]].copy()
-    f.index = f.index + pd.Timedelta(days=7)
-    f["aht_s"] = f["aht_s"].fillna(200.0)
-    goals = ServiceGoals(service_level=0.8, answer_s=20, shrinkage=0.25)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        req = compute_requirements(f, goals, freq="15min")
-    path.mkdir()
-    write_csv(f, path / "forecast.csv", index=True)
-    cov = pd.DataFrame({"interval_start": f.index, "required": req["agents_required"].to_numpy(),
-                        "scheduled": req["agents_required"].to_numpy(), "under": 0, "over": 0,
-                        "service_level": float("nan")})
-    write_coverage_csv(cov, path / "coverage.csv")
-    return path
-
-
 def test_review_with_plan_writes_report(call_log, tmp_path):
-    plan = _plan_dir(call_log, tmp_path / "plan")
+    plan = write_plan_dir(call_log, ServiceGoals(shrinkage=0.25), tmp_path / "plan")
     out = tmp_path / "rev"
     acc = tmp_path / "acc.csv"
     res = runner.invoke(app, ["review", "-c", str(DATA / "plan.toml"), "--plan", str(plan),

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -11,12 +9,12 @@ from typer.testing import CliRunner
 
 from staffing.cli import app
 from staffing.exceptions import InputError
-from staffing.io.export import write_coverage_csv, write_csv
-from staffing.requirements import ServiceGoals, compute_requirements
+from staffing.requirements import ServiceGoals
 from staffing.review import ServiceDefinition, actuals_from_log, aggregate
 from staffing.review.intraday import intraday, reforecast
 from staffing.review.replay import replay
 from tests.conftest import DATA, TZ
+from tests.review.conftest import seasonal_plan, write_plan_dir
 
 GOALS = ServiceGoals(service_level=0.8, answer_s=20, shrinkage=0.25, patience_s=345.0)
 
@@ -40,14 +38,8 @@ def test_reforecast_shrinks_toward_the_plan():
 @pytest.fixture(scope="module")
 def plan(call_log):
     """Seasonal-naive plan for the last bundled week (week 3's calls), staffed to Erlang A."""
-    h = call_log.to_intervals("15min")
-    f = h.loc["1999-02-15":"1999-02-21", ["calls", "aht_s"]].copy()
-    f.index = f.index + pd.Timedelta(days=7)
-    f["aht_s"] = f["aht_s"].fillna(200.0)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        req = compute_requirements(f, GOALS, freq="15min")
-    return f, req["agents_required"].astype(float)
+    f, sched = seasonal_plan(call_log, GOALS)
+    return f[["calls", "aht_s"]], sched
 
 
 def test_intraday_on_a_real_day(call_log, plan):
@@ -96,15 +88,8 @@ def test_replay_uses_real_arrivals(call_log, plan):
     assert rp.period["service_level"] > real["service_level"]  # the plan staffs more
 
 
-def test_cli_intraday(call_log, plan, tmp_path):
-    f, sched = plan
-    d = tmp_path / "plan"
-    d.mkdir()
-    write_csv(f, d / "forecast.csv", index=True)
-    cov = pd.DataFrame({"interval_start": f.index, "required": sched.to_numpy(),
-                        "scheduled": sched.to_numpy(), "under": 0, "over": 0,
-                        "service_level": float("nan")})
-    write_coverage_csv(cov, d / "coverage.csv")
+def test_cli_intraday(call_log, tmp_path):
+    d = write_plan_dir(call_log, GOALS, tmp_path / "plan")
     res = CliRunner().invoke(app, ["intraday", "-c", str(DATA / "plan.toml"), "--plan", str(d),
                                    "--now", "1999-02-23 12:00", "--out", str(tmp_path / "o")])
     assert res.exit_code == 0, res.output

@@ -19,6 +19,7 @@ from staffing.review import (
     update_accuracy_log,
 )
 from tests.conftest import TZ
+from tests.review.conftest import seasonal_plan
 
 GOALS = ServiceGoals(service_level=0.8, answer_s=20, shrinkage=0.25, patience_s=345.0)
 WEEK3 = slice("1999-02-15", "1999-02-21")
@@ -33,18 +34,8 @@ def log(call_log):
 @pytest.fixture(scope="module")
 def plan(log) -> PlanInputs:
     """A seasonal-naive plan for week 4: week 3's calls and AHT, staffed to Erlang A."""
-    h = log.to_intervals("15min")
-    f = h.loc[WEEK3, ["calls", "aht_s"]].copy()
-    f.index = f.index + pd.Timedelta(days=7)
-    f["aht_s"] = f["aht_s"].fillna(200.0)
-    f["calls_lower"] = f["calls"] * 0.7
-    f["calls_upper"] = f["calls"] * 1.3
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        req = compute_requirements(f, GOALS, freq="15min")
-    cov = pd.DataFrame({"scheduled": req["agents_required"].astype(float),
-                        "required": req["agents_required"].astype(float)}, index=f.index)
-    return PlanInputs(forecast=f, coverage=cov)
+    f, sched = seasonal_plan(log, GOALS)
+    return PlanInputs(forecast=f, coverage=pd.DataFrame({"scheduled": sched, "required": sched}))
 
 
 @pytest.fixture(scope="module")
