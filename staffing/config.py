@@ -41,7 +41,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from staffing._validate import only_keys
+from staffing._validate import fraction, number, only_keys, whole
 from staffing.exceptions import InputError
 from staffing.forecast import COMBOS, BacktestConfig, SpecialDays, available_models
 from staffing.forecast.options import KEYS, parse_extras
@@ -77,21 +77,6 @@ def _table(d: Mapping[str, Any], name: str) -> Mapping[str, Any]:
     return raw
 
 
-def _int(value: Any, key: str, lo: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < lo:
-        raise InputError(key, value, f"a whole number >= {lo}")
-    return value
-
-
-def _number(value: Any, key: str, expected: str, lo: float | None = None,
-            hi: float | None = None, strict: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InputError(key, value, expected)
-    v = float(value)
-    if v != v or (lo is not None and (v <= lo if strict else v < lo)) or (
-            hi is not None and v > hi):
-        raise InputError(key, value, expected)
-    return v
 
 
 def _date(value: Any, key: str) -> dt.date:
@@ -349,7 +334,7 @@ class PlanConfig:
             raise InputError("plan.start", None, "the first day of the planning week "
                              "'YYYY-MM-DD' (required)")
         start = _date(plan["start"], "plan.start")
-        days = _int(plan.get("days", 7), "plan.days", 1)
+        days = whole("plan.days", plan.get("days", 7), lo=1)
         if days > 28:
             raise InputError("plan.days", days, "at most 28 days")
 
@@ -360,8 +345,10 @@ class PlanConfig:
         only_keys(goals, "goals", set(ServiceGoals.__dataclass_fields__))
         patience = goals.pop("patience_s", None)
         if patience is not None and patience != "fit":
-            patience = _number(patience, "goals.patience_s",
-                               "a number of seconds > 0 or \"fit\"", lo=0, strict=True)
+            try:
+                patience = number("goals.patience_s", patience, lo=0, lo_open=True, unit="s")
+            except InputError as exc:
+                raise InputError(exc.field, exc.value, f'{exc.expected} or "fit"') from exc
         if patience == "fit" and data_kind != "call_log":
             raise InputError("goals.patience_s", "fit",
                              "a number of seconds (fitting patience needs a call log)")
@@ -443,10 +430,7 @@ def _forecast_options(f: Mapping[str, Any]) -> ForecastOptions:
     model = f.get("model")
     if model is not None and model not in [*known, *COMBOS]:
         raise InputError("forecast.model", model, f"one of {[*known, *COMBOS]}")
-    level = _number(f.get("level", 0.8), "forecast.level", "a coverage in (0, 1), e.g. 0.8",
-                    lo=0, hi=1, strict=True)
-    if level >= 1:
-        raise InputError("forecast.level", level, "a coverage in (0, 1), e.g. 0.8")
+    level = fraction("forecast.level", f.get("level", 0.8), low_open=True, high_open=True)
     bt = f.get("backtest", {})
     if not isinstance(bt, Mapping):
         raise InputError("forecast.backtest", bt, "a table of backtest settings")

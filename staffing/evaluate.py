@@ -30,7 +30,7 @@ import pandas as pd
 
 from staffing.erlang import asa, erlang_a_metrics, occupancy, service_level
 from staffing.exceptions import InputError
-from staffing.grid import INDEX_NAME, local_dates
+from staffing.grid import INDEX_NAME, by_interval, interval_of, local_dates
 from staffing.requirements import ServiceGoals
 
 __all__ = ["Evaluation", "evaluate"]
@@ -131,9 +131,7 @@ def evaluate(
         if "scheduled" not in scheduled.columns:
             raise InputError("scheduled", sorted(map(str, scheduled.columns)),
                              "a Series or a coverage frame with a 'scheduled' column")
-        cov = (scheduled.set_index(INDEX_NAME) if INDEX_NAME in scheduled.columns
-               else scheduled)
-        scheduled = cov["scheduled"].astype(float)
+        scheduled = by_interval(scheduled)["scheduled"].astype(float)
     if isinstance(scheduled, pd.Series):
         s = scheduled.reindex(index)
         if s.isna().any():
@@ -148,11 +146,7 @@ def evaluate(
     if not np.all(np.isfinite(sched) & (sched >= 0)):
         raise InputError("scheduled", sched[~(np.isfinite(sched) & (sched >= 0))][0],
                          "finite agents >= 0")
-    step = pd.Timedelta(freq) if freq is not None else (
-        pd.Timedelta(forecast.attrs["freq"]) if forecast.attrs.get("freq") is not None
-        else (pd.Timedelta((index[1:] - index[:-1]).min()) if len(index) > 1 else None))
-    if step is None:
-        raise InputError("freq", None, "an interval length (pass freq= for one interval)")
+    step = interval_of(forecast, freq)
     interval_s = float(step.total_seconds())
 
     calls = forecast["calls"].to_numpy(float)

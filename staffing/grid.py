@@ -69,6 +69,48 @@ def local_dates(index: pd.DatetimeIndex, tz: str | None = None) -> np.ndarray:
     return np.asarray(index.tz_convert(zone).date)
 
 
+def interval_of(frame: pd.DataFrame | pd.DatetimeIndex,
+                freq: str | pd.Timedelta | dt.timedelta | int | None = None) -> pd.Timedelta:
+    """The interval length of a per-interval frame: ``freq`` when given (int: seconds), else
+    the frame's ``attrs['freq']`` (set by the readers and stages), else the smallest step
+    between its interval starts (absolute time, so DST days are fine). InputError ``freq`` when
+    none exists (one interval, no length given) or the length is not positive."""
+    if freq is None and isinstance(frame, pd.DataFrame) and frame.attrs.get("freq") is not None:
+        freq = frame.attrs["freq"]
+    if freq is None:
+        index = frame if isinstance(frame, pd.DatetimeIndex) else frame.index
+        if len(index) < 2:
+            raise InputError("freq", None, "an interval length (pass freq= for one interval)")
+        ordered = pd.DatetimeIndex(index).sort_values()
+        freq = pd.Timedelta((ordered[1:] - ordered[:-1]).min())
+    try:
+        td = pd.Timedelta(seconds=freq) if isinstance(freq, int) else pd.Timedelta(freq)
+    except (TypeError, ValueError) as exc:
+        raise InputError("freq", freq, "an interval length like '15min' or 900 (s)") from exc
+    if pd.isna(td) or td <= pd.Timedelta(0):
+        raise InputError("freq", freq, "a positive interval length")
+    return td
+
+
+def by_interval(frame: pd.DataFrame) -> pd.DataFrame:
+    """The one shape of per-interval frames (coverage, requirements, forecast): indexed by
+    ``interval_start``. A frame carrying ``interval_start`` as a column gets it as index."""
+    if INDEX_NAME in frame.columns:
+        out = frame.set_index(INDEX_NAME)
+        out.index = pd.DatetimeIndex(out.index, name=INDEX_NAME)
+        return out
+    out = frame.copy()
+    out.index.name = INDEX_NAME
+    return out
+
+
+def with_interval_column(frame: pd.DataFrame) -> pd.DataFrame:
+    """The file shape of a per-interval frame: ``interval_start`` as the first column."""
+    if INDEX_NAME in frame.columns:
+        return frame.reset_index(drop=True)
+    return by_interval(frame).reset_index()
+
+
 @dataclass(frozen=True)
 class IntervalGrid:
     """A site's interval grid.

@@ -45,7 +45,7 @@ from staffing.erlang import PatienceFit, fit_patience
 from staffing.evaluate import Evaluation, evaluate
 from staffing.exceptions import InputError, collect_warnings
 from staffing.forecast import ForecastResult, forecast
-from staffing.grid import INDEX_NAME
+from staffing.grid import INDEX_NAME, by_interval, with_interval_column
 from staffing.io.plandata import PlanData
 from staffing.requirements import ServiceGoals, compute_requirements
 from staffing.roster import RosterResult, RosterStatus, SolveProgress, solve_roster
@@ -304,7 +304,7 @@ class PlanResult:
             "requirements": self.requirements,
             "shifts": shifts,
             "tours": self.roster.tours,
-            "coverage": cov.set_index(INDEX_NAME) if INDEX_NAME in cov else cov,
+            "coverage": by_interval(cov),
         }
         if self.evaluation is not None:
             sheets["days"] = self.evaluation.days
@@ -349,8 +349,7 @@ def coverage_frame(roster: Any, evaluation: Evaluation | None) -> pd.DataFrame:
     if cov.empty:
         return pd.DataFrame(columns=[INDEX_NAME, "required", "scheduled", "under", "over",
                                      "service_level"])
-    if INDEX_NAME not in cov.columns:
-        cov = cov.rename_axis(INDEX_NAME).reset_index()
+    cov = with_interval_column(cov)
     if evaluation is not None:
         sl = evaluation.intervals["service_level"]
         cov["service_level"] = sl.reindex(pd.DatetimeIndex(cov[INDEX_NAME])).to_numpy()
@@ -435,7 +434,7 @@ def run_evaluation(goals: ServiceGoals, forecast_frame: pd.DataFrame, roster: Ro
     cov = roster.coverage
     if cov is None or cov.empty:
         return None
-    sched = cov.set_index(INDEX_NAME)["scheduled"] if INDEX_NAME in cov else cov["scheduled"]
+    sched = by_interval(cov)["scheduled"]
     return evaluate(forecast_frame, sched.astype(float), goals, tz=tz)
 
 

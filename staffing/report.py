@@ -25,7 +25,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from staffing.exceptions import InputError
-from staffing.grid import INDEX_NAME, parse_tz
+from staffing.grid import INDEX_NAME, by_interval, parse_tz
 
 __all__ = ["coverage_figure", "forecast_figure", "format_summary", "heatmap_figure",
            "plot_coverage", "plot_forecast", "plot_heatmap", "plot_service", "service_figure",
@@ -43,7 +43,7 @@ def _save(fig: Figure, path: str | Path) -> Path:
 def _zone(index: pd.DatetimeIndex, tz: str | None) -> tzinfo | None:
     """The site's zone: ``tz`` if given, else the index's own (None for naive indexes)."""
     if tz:
-        return ZoneInfo(tz)
+        return ZoneInfo(parse_tz(tz))
     return index.tz
 
 
@@ -91,8 +91,7 @@ def _finish_timeline(fig: Figure, ax: Axes, title: str, index: pd.DatetimeIndex,
 
 def _indexed(frame: pd.DataFrame) -> pd.DataFrame:
     if INDEX_NAME in frame.columns:
-        frame = frame.set_index(INDEX_NAME)
-        frame.index = pd.DatetimeIndex(frame.index)
+        frame = by_interval(frame)
     return frame
 
 

@@ -28,7 +28,6 @@ Choices:
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
 from typing import Any
@@ -36,11 +35,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from staffing._validate import fraction
+from staffing._validate import fraction, number
 from staffing.erlang import erlang_a_metrics, required_agents
 from staffing.erlang.core import _asa_c, _erlang_b, _erlang_c_from_b, _load, _occ, _sl_c
 from staffing.exceptions import DataQualityWarning, InputError, warn
-from staffing.grid import INDEX_NAME
+from staffing.grid import INDEX_NAME, interval_of
 from staffing.hours import OpenHours
 
 REQUIREMENT_COLUMNS = (
@@ -55,15 +54,24 @@ REQUIREMENT_COLUMNS = (
 )
 
 
+GOAL_FRACTIONS: dict[str, tuple[bool, bool]] = {
+    "service_level": (True, True),   # (0, 1)
+    "max_occupancy": (True, False),  # (0, 1]
+    "abandon_rate": (True, True),    # (0, 1)
+    "shrinkage": (False, True),      # [0, 1)
+}
+"""The goals that are fractions, with (low bound open, high bound open): the one definition
+the goals, the plan config and scenario overrides check against."""
+
+
+def goal_fraction(name: str, value: Any) -> float:
+    """Check goal ``name`` (a key of :data:`GOAL_FRACTIONS`) as its fraction."""
+    low_open, high_open = GOAL_FRACTIONS[name.rpartition(".")[2]]
+    return fraction(name, value, low_open=low_open, high_open=high_open)
+
+
 def _seconds(name: str, value: Any, *, allow_zero: bool) -> float:
-    expected = f"a finite number of seconds {'>=' if allow_zero else '>'} 0"
-    try:
-        v = float(value)
-    except (TypeError, ValueError) as exc:
-        raise InputError(name, value, expected) from exc
-    if not (math.isfinite(v) and (v >= 0 if allow_zero else v > 0)):
-        raise InputError(name, value, expected)
-    return v
+    return number(name, value, lo=0, lo_open=not allow_zero, unit="s")
 
 
 @dataclass(frozen=True)
@@ -104,14 +112,14 @@ class ServiceGoals:
 
     def __post_init__(self) -> None:
         if self.service_level is not None:
-            fraction("service_level", self.service_level, low_open=True, high_open=True)
+            goal_fraction("service_level", self.service_level)
         _seconds("answer_s", self.answer_s, allow_zero=True)
         if self.asa_s is not None:
             _seconds("asa_s", self.asa_s, allow_zero=False)
         if self.max_occupancy is not None:
-            fraction("max_occupancy", self.max_occupancy, low_open=True, high_open=False)
+            goal_fraction("max_occupancy", self.max_occupancy)
         if self.abandon_rate is not None:
-            fraction("abandon_rate", self.abandon_rate, low_open=True, high_open=True)
+            goal_fraction("abandon_rate", self.abandon_rate)
             if self.patience_s is None:
                 raise InputError(
                     "abandon_rate",
@@ -120,7 +128,7 @@ class ServiceGoals:
                 )
         if self.patience_s is not None:
             _seconds("patience_s", self.patience_s, allow_zero=False)
-        fraction("shrinkage", self.shrinkage, low_open=False, high_open=True)
+        goal_fraction("shrinkage", self.shrinkage)
         for name, minimum in (("concurrency", 1), ("max_agents", 1)):
             v = getattr(self, name)
             if v is None and name == "max_agents":
@@ -169,26 +177,6 @@ class ServiceGoals:
             "concurrency": self.concurrency,
             "max_agents": self.max_agents,
         }
-
-
-def _freq_of(forecast: pd.DataFrame, freq: pd.Timedelta | None) -> pd.Timedelta:
-    if freq is not None:
-        try:
-            td = pd.Timedelta(freq)
-        except (TypeError, ValueError) as exc:
-            raise InputError("freq", freq, "an interval length like '15min'") from exc
-    elif forecast.attrs.get("freq") is not None:
-        td = pd.Timedelta(forecast.attrs["freq"])
-    else:
-        idx = forecast.index
-        if len(idx) < 2:
-            raise InputError("freq", None, "an interval length (pass freq= for short frames)")
-        # smallest step between interval starts (absolute time, so DST days are fine)
-        ordered = idx.sort_values()
-        td = pd.Timedelta((ordered[1:] - ordered[:-1]).min())
-    if td <= pd.Timedelta(0):
-        raise InputError("freq", td, "a positive interval length")
-    return td
 
 
 def _check_frame(forecast: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -252,7 +240,7 @@ def compute_requirements(
     if not isinstance(goals, ServiceGoals):
         raise InputError("goals", type(goals).__name__, "a ServiceGoals")
     calls, aht = _check_frame(forecast)
-    step = _freq_of(forecast, freq)
+    step = interval_of(forecast, freq)
     interval_s = float(step.total_seconds())
     aht_calc = np.where(calls > 0, aht, 1.0)
 

@@ -54,8 +54,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from staffing._validate import fraction
 from staffing.exceptions import InputError
-from staffing.grid import INDEX_NAME, local_dates
+from staffing.grid import INDEX_NAME, interval_of, local_dates
 
 HandleTimes = Literal["empirical", "exponential"]
 METRICS = ("service_level", "asa_s", "abandon_rate")
@@ -96,9 +97,7 @@ class SimulationOptions:
         if self.handle_times not in ("empirical", "exponential"):
             raise InputError("simulation.handle_times", self.handle_times,
                              "'empirical' or 'exponential'")
-        c = self.confidence
-        if isinstance(c, bool) or not isinstance(c, int | float) or not 0 < c < 1:
-            raise InputError("simulation.confidence", c, "a fraction in (0, 1)")
+        fraction("simulation.confidence", self.confidence, low_open=True, high_open=True)
 
 
 @dataclass(frozen=True)
@@ -164,11 +163,7 @@ def _plain(v: Any) -> Any:
 
 
 def _interval_seconds(index: pd.DatetimeIndex, freq: Any) -> float:
-    if freq is not None:
-        return float(pd.Timedelta(freq).total_seconds())
-    if len(index) >= 2:
-        return float(pd.Series(index).diff().min().total_seconds())
-    raise InputError("freq", None, "an interval length (cannot infer it from one interval)")
+    return float(interval_of(index, freq).total_seconds())
 
 
 def _check_inputs(

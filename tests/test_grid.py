@@ -142,3 +142,36 @@ def test_only_tz_database_names_pass(bad):
 def test_iana_names_pass(good):
     assert parse_tz(good) == good
     assert IntervalGrid.of(good).tz == good
+
+
+# ----------------------------------------------------------------------------- one home
+
+def test_interval_of_prefers_freq_then_attrs_then_the_index():
+    from staffing.grid import interval_of
+
+    g = IntervalGrid.of("Europe/London", "15min")
+    idx = g.range("2024-03-31", 1)  # spring forward: 92 quarter-hours, steps stay 15 min
+    frame = pd.DataFrame({"calls": range(len(idx))}, index=idx)
+    assert interval_of(frame) == pd.Timedelta("15min")
+    frame.attrs["freq"] = pd.Timedelta("30min")
+    assert interval_of(frame) == pd.Timedelta("30min")
+    assert interval_of(frame, 3600) == pd.Timedelta("1h")
+    one = frame.iloc[:1].copy()
+    one.attrs = {}
+    with pytest.raises(InputError) as exc:
+        interval_of(one)
+    assert exc.value.field == "freq"
+    with pytest.raises(InputError):
+        interval_of(frame, "-5min")
+
+
+def test_per_interval_frames_have_one_shape():
+    from staffing.grid import INDEX_NAME, by_interval, with_interval_column
+
+    idx = IntervalGrid.of("UTC", "15min").range("2024-01-01", 1)[:3]
+    indexed = pd.DataFrame({"scheduled": [1, 2, 3]}, index=idx.rename(None))
+    column = with_interval_column(indexed)
+    assert list(column.columns) == [INDEX_NAME, "scheduled"]
+    back = by_interval(column)
+    assert back.index.name == INDEX_NAME and (back.index == idx).all()
+    assert by_interval(back).equals(back) and with_interval_column(column).equals(column)

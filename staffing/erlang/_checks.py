@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from staffing._validate import expected_number, number
 from staffing._validate import fraction as fraction  # re-exported as ck.fraction
 from staffing.exceptions import InputError
 
@@ -82,7 +83,8 @@ def positive(name: str, value: Any, unit: str = "s") -> np.ndarray:
     """A finite value > 0 (scalar or array)."""
     arr = as_array(name, value)
     with np.errstate(invalid="ignore"):
-        check(name, arr, np.isfinite(arr) & (arr > 0), f"a finite value > 0 ({unit})")
+        check(name, arr, np.isfinite(arr) & (arr > 0),
+              expected_number(lo=0, lo_open=True, unit=unit))
     return arr
 
 
@@ -90,7 +92,7 @@ def non_negative(name: str, value: Any, unit: str = "s") -> np.ndarray:
     """A finite value >= 0 (scalar or array)."""
     arr = as_array(name, value)
     with np.errstate(invalid="ignore"):
-        check(name, arr, np.isfinite(arr) & (arr >= 0), f"a finite value >= 0 ({unit})")
+        check(name, arr, np.isfinite(arr) & (arr >= 0), expected_number(lo=0, unit=unit))
     return arr
 
 
@@ -103,24 +105,12 @@ def positive_int(name: str, value: Any, *, minimum: int = 1) -> int:
 
 def scalar_positive(name: str, value: Any, unit: str = "s") -> float:
     """A finite scalar > 0."""
-    try:
-        v = float(value)
-    except (TypeError, ValueError) as exc:
-        raise InputError(name, value, f"a finite value > 0 ({unit})") from exc
-    if not (np.isfinite(v) and v > 0):
-        raise InputError(name, value, f"a finite value > 0 ({unit})")
-    return v
+    return number(name, value, lo=0, lo_open=True, unit=unit)
 
 
 def scalar_non_negative(name: str, value: Any, unit: str = "s") -> float:
     """A finite scalar >= 0."""
-    try:
-        v = float(value)
-    except (TypeError, ValueError) as exc:
-        raise InputError(name, value, f"a finite value >= 0 ({unit})") from exc
-    if not (np.isfinite(v) and v >= 0):
-        raise InputError(name, value, f"a finite value >= 0 ({unit})")
-    return v
+    return number(name, value, lo=0, unit=unit)
 
 
 def agents_array(agents: Any) -> np.ndarray:

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from staffing.exceptions import InputError, MissingDataWarning, warn
-from staffing.grid import INDEX_NAME, IntervalGrid, parse_freq, parse_tz
+from staffing.grid import INDEX_NAME, IntervalGrid, interval_of, parse_freq, parse_tz
 from staffing.io.timestamps import _where, parse_timestamps
 
 HISTORY_COLUMNS = ("calls", "answered", "abandoned", "aht_s", "asa_s", "menu_hangups", "queue")
@@ -166,10 +166,10 @@ def _numeric(col: pd.Series, name: str, source: str, *, allow_blank: bool) -> np
 
 
 def _infer_freq(index: pd.DatetimeIndex, source: str) -> pd.Timedelta:
-    if len(index) < 2:
-        raise InputError("freq", None, "an explicit interval length for a one-row history", source)
-    step = pd.Series(index).diff().min()
-    return parse_freq(step)
+    try:
+        return parse_freq(interval_of(index))
+    except InputError as exc:
+        raise InputError(exc.field, exc.value, exc.expected, source) from exc
 
 
 def find_gaps(

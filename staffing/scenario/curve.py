@@ -8,11 +8,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from staffing._validate import fraction
 from staffing.config import PlanConfig
 from staffing.exceptions import InputError
 from staffing.grid import INDEX_NAME
+from staffing.requirements import GOAL_FRACTIONS
 from staffing.scenario.cache import ScenarioCache
-from staffing.scenario.overrides import _number, _whole, normalize_overrides
+from staffing.scenario.overrides import _whole, normalize_overrides
 from staffing.scenario.result import marginal_values
 from staffing.scenario.run import run_scenario
 from staffing.scenario.spec import Scenario
@@ -67,8 +69,9 @@ def cost_service_curve(
     if targets is not None:
         if not isinstance(targets, Sequence) or not targets:
             raise InputError("targets", targets, "a non-empty list of service levels")
+        sl_lo, sl_hi = GOAL_FRACTIONS["service_level"]
         for i, t in enumerate(targets):
-            v = _number(f"targets[{i}]", t, "a fraction in (0, 1)", lo=0, hi=1, strict_lo=True)
+            v = fraction(f"targets[{i}]", t, low_open=sl_lo, high_open=sl_hi)
             points.append(("service_level", v, {"service_level": v}))
     else:
         assert headcount is not None

@@ -7,17 +7,16 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import math
 import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
+from staffing._validate import number, whole
 from staffing.config import PlanConfig
 from staffing.exceptions import InputError
 from staffing.hours import DAYS, _expand_days
+from staffing.requirements import GOAL_FRACTIONS, goal_fraction
 from staffing.scenario.hashing import _canonical
 
 GOAL_KEYS = ("service_level", "answer_s", "asa_s", "max_occupancy", "abandon_rate",
@@ -38,22 +37,14 @@ _INT_KEYS = {"concurrency", "max_agents", "threads", "min_staff"}
 
 # ----------------------------------------------------------------------------- overrides
 
-def _number(key: str, value: Any, expected: str, *, lo: float | None = None,
-            hi: float | None = None, strict_lo: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
-        raise InputError(f"overrides.{key}", value, expected)
-    v = float(value)
-    if not math.isfinite(v) or (lo is not None and (v < lo or (strict_lo and v == lo))) or (
-            hi is not None and v > hi):
-        raise InputError(f"overrides.{key}", value, expected)
-    return v
+def _number(key: str, value: Any, *, lo: float | None = None, hi: float | None = None,
+            lo_open: bool = False, hi_open: bool = False, unit: str | None = None) -> float:
+    return number(f"overrides.{key}", value, lo=lo, hi=hi, lo_open=lo_open, hi_open=hi_open,
+                  unit=unit)
 
 
 def _whole(key: str, value: Any, lo: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer | float) or (
-            isinstance(value, float) and not value.is_integer()) or value < lo:
-        raise InputError(f"overrides.{key}", value, f"a whole number >= {lo}")
-    return int(value)
+    return whole(f"overrides.{key}", value, lo=lo)
 
 
 def _day_key(key: str, raw: Any) -> tuple[str, Any]:
@@ -89,12 +80,10 @@ def normalize_overrides(overrides: Mapping[str, Any] | None,
         v = overrides[key]
         if key not in OVERRIDE_KEYS:
             raise InputError(f"overrides.{key}", v, f"one of {sorted(OVERRIDE_KEYS)}")
-        if key == "volume_scale":
-            out[key] = _number(key, v, "a factor > 0, e.g. 1.1", lo=0, strict_lo=True)
-        elif key == "aht_scale":
-            out[key] = _number(key, v, "a factor > 0, e.g. 1.05", lo=0, strict_lo=True)
+        if key == "volume_scale" or key == "aht_scale":
+            out[key] = _number(key, v, lo=0, lo_open=True)
         elif key == "aht_delta_s":
-            out[key] = _number(key, v, "seconds added to the handle time, e.g. 15")
+            out[key] = _number(key, v, unit="s")
         elif key == "volume_by_day":
             if not isinstance(v, Mapping) or not v:
                 raise InputError("overrides.volume_by_day", v,
@@ -103,7 +92,7 @@ def normalize_overrides(overrides: Mapping[str, Any] | None,
             for k, f in v.items():
                 field_ = f"volume_by_day.{k}"
                 _day_key(field_, k)
-                by[str(k).strip().lower()] = _number(field_, f, "a factor >= 0", lo=0)
+                by[str(k).strip().lower()] = _number(field_, f, lo=0)
             out[key] = dict(sorted(by.items()))
         elif key in GOAL_KEYS:
             if v is None:
@@ -115,15 +104,10 @@ def normalize_overrides(overrides: Mapping[str, Any] | None,
                 out[key] = "fit"
             elif key in _INT_KEYS:
                 out[key] = _whole(key, v, 1)
-            elif key in ("service_level", "max_occupancy", "abandon_rate"):
-                out[key] = _number(key, v, "a fraction in (0, 1]", lo=0, hi=1, strict_lo=True)
-            elif key == "shrinkage":
-                out[key] = _number(key, v, "a fraction in [0, 1)", lo=0, hi=1)
-                if out[key] >= 1:
-                    raise InputError("overrides.shrinkage", v, "a fraction in [0, 1)")
+            elif key in GOAL_FRACTIONS:
+                out[key] = goal_fraction(f"overrides.{key}", v)
             else:  # answer_s, asa_s, patience_s
-                out[key] = _number(key, v, "seconds >= 0" if key == "answer_s"
-                                   else "seconds > 0", lo=0, strict_lo=key != "answer_s")
+                out[key] = _number(key, v, lo=0, lo_open=key != "answer_s", unit="s")
         elif key == "open_hours":
             if not isinstance(v, Mapping):
                 raise InputError("overrides.open_hours", v,
@@ -162,9 +146,9 @@ def normalize_overrides(overrides: Mapping[str, Any] | None,
                     raise InputError(f"overrides.rules.{k}", v[k], f"one of {list(RULE_KEYS)}")
             out[key] = _canonical(dict(v))  # values are checked by the roster config
         elif key == "time_limit_s":
-            out[key] = _number(key, v, "seconds > 0", lo=0, strict_lo=True)
+            out[key] = _number(key, v, lo=0, lo_open=True, unit="s")
         elif key == "mip_rel_gap":
-            out[key] = _number(key, v, "a relative gap in [0, 1)", lo=0, hi=1)
+            out[key] = _number(key, v, lo=0, hi=1, hi_open=True)
         elif key == "threads":
             out[key] = _whole(key, v, 1)
         elif key == "simulate":
