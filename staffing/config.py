@@ -306,8 +306,10 @@ class PlanConfig:
                              "call at system entry, menu hang-ups included)")
         wrap_s = data_t.get("wrap_s", 0.0)
         if wrap_s != "estimate":
-            wrap_s = _number(wrap_s, "data.wrap_s", "a number of seconds >= 0 or \"estimate\"",
-                             lo=0)
+            try:
+                wrap_s = number("data.wrap_s", wrap_s, lo=0, unit="s")
+            except InputError as exc:
+                raise InputError(exc.field, exc.value, f'{exc.expected} or "estimate"') from exc
 
         # [site]
         site = _table(d, "site")
