@@ -23,7 +23,7 @@ def plan_config(**solver: Any) -> dict[str, Any]:
     cfg["goals"]["patience_s"] = 120.0
     cfg["simulation"] = {"enabled": False}
     cfg["forecast"] = {"model": "historical_average", "backtest": {"folds": 1}}
-    cfg["solver"] = {"time_limit_s": 20, "mip_rel_gap": 0.02, "threads": 1, **solver}
+    cfg["solver"] = {"time_limit_s": 60, "mip_rel_gap": 0.02, "threads": 1, **solver}  # a cap
     return cfg
 
 
