@@ -66,7 +66,7 @@ function drawGantt(el, sel, P, day, color) {
     return fa.template.localeCompare(fb.template) || fa.start - fb.start || a.localeCompare(b);
   });
   const ticks = [];
-  const hourStep = span > 2 * 86400 ? 12 * 3600 : 3600;
+  const hourStep = span > 2 * 86400 ? 12 * 3600 : 2 * 3600;  // room for the day label
   const midnight = t0 - localMinutes(t0, tz) * 60;  // local midnight of the first day
   for (let t = midnight; t <= t1; t += hourStep) if (t >= t0) ticks.push(t);
   const isMidnight = (t) => localMinutes(t, tz) === 0;
