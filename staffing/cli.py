@@ -354,6 +354,8 @@ def agents_cmd(
     published: Path | None = typer.Option(
         None, "--published", help="Re-plan: the published schedule of this horizon; changes "
         "are penalised and listed in agent_changes.csv."),
+    cyclic: bool = typer.Option(False, "--cyclic", help="Plan a rotation: the horizon's last "
+                                "day is followed by its first (not with --previous)."),
     out: Path = typer.Option(..., "--out", "-o", help="Output directory."),
     time_limit: float | None = typer.Option(None, "--time-limit",
                                             help="Override \\[solver] time_limit_s (seconds)."),
@@ -398,7 +400,8 @@ def agents_cmd(
         with console.status(f"scheduling {len(people)} agents"):
             result = schedule_agents(req["agents_required"].astype(float), tpls, people,
                                      penalties=setup.penalties, options=opts, previous=prev,
-                                     published=pub, weekend_days=setup.weekend_days)
+                                     published=pub, weekend_days=setup.weekend_days,
+                                     cyclic=cyclic)
         if setup.activities:
             result = place_activities(result, setup.activities)
         paths = write_agent_files(result, out)

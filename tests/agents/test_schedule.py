@@ -199,6 +199,13 @@ def test_cli_agents(setup, tmp_path: Path) -> None:  # type: ignore[no-untyped-d
     for name in ("agent_shifts.csv", "agent_schedule.xlsx", "agent_calendars.zip",
                  "agent_summary.csv", "penalties.txt"):
         assert (out / name).is_file()
+    rot = CliRunner().invoke(app, [
+        "agents", "-c", str(DATA / "plan.toml"), "--agents", str(tmp_path / "agents.csv"),
+        "--contracts", str(DATA / "agents_contracts.toml"), "--cyclic",
+        "--requirements", str(tmp_path / "requirements.csv"), "-o", str(tmp_path / "rot"),
+        "--time-limit", "600"])
+    assert rot.exit_code == 0, rot.output
+    assert (tmp_path / "rot" / "agent_shifts.csv").is_file()
     bad = CliRunner().invoke(app, [
         "agents", "-c", str(DATA / "plan.toml"), "--agents", str(tmp_path / "agents.csv"),
         "--contracts", str(tmp_path / "missing.toml"), "-o", str(out)])
