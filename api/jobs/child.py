@@ -47,6 +47,18 @@ def context() -> Any:
         return _CONTEXT
 
 
+def _noop() -> None:
+    """Target of the warm-up process."""
+
+
+def warm_up() -> None:
+    """Start the fork server now (it imports the library once, seconds on a busy machine),
+    so the first job's process, and a cancel of it, do not wait for that."""
+    proc = context().Process(target=_noop, name="staffing-job-warmup", daemon=True)
+    proc.start()
+    proc.join(120)
+
+
 def _die_with_parent() -> None:
     """Linux: end this process when its parent (the fork server, which ends with the
     server) dies, so a killed server leaves no job running."""

@@ -1,19 +1,23 @@
 """Plan jobs: the whole weekly pipeline (``staffing.pipeline.plan``) for a request.
 
-Submission (:func:`check_plan`) builds the ``PlanConfig`` (422 naming the request path, e.g.
-``config.goals.service_level``), parses the data (422 naming the CSV line) and estimates the
-roster model's size (422 over the server's caps), so a job that is accepted can only fail for
-reasons the data cannot show up front.
+The request's data is parsed in memory (``PlanConfig.from_dict(..., data=...)``: no file is
+written). Submission (:func:`check_plan`) builds the ``PlanConfig`` (422 naming the request
+path, e.g. ``config.goals.service_level``), which parses the data (422 naming the CSV line),
+and estimates the roster model's size (422 over the server's caps), so a job that is accepted
+can only fail for reasons the data cannot show up front.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+
+import pandas as pd
 
 from api import convert, schemas
 from api.jobs.context import Cancelled, JobContext, Outcome, media_type
@@ -22,19 +26,75 @@ from api.jobs.roster import config_field
 from staffing.exceptions import InputError
 
 
-def _safe_name(name: str) -> str:
-    base = re.sub(r"[^A-Za-z0-9_.-]", "_", Path(name).name)[:80].lstrip(".") or "data"
-    return base if base.lower().endswith(".csv") else base + ".csv"
-
-
 def data_label(body: schemas.PlanCreate) -> str:
     """What the client calls its data: the uploaded file name, or ``history`` (rows)."""
     return body.data.filename if body.data is not None else "history"
 
 
-def plan_config(body: schemas.PlanCreate, workdir: Path) -> Any:
-    """Write the plan's data into ``workdir`` and build the ``PlanConfig`` (InputError named
-    by the request path, e.g. ``config.goals.service_level``)."""
+def _csv_frame(text: str, label: str) -> pd.DataFrame:
+    """The uploaded CSV as string columns (as the library's file readers read it)."""
+    try:
+        raw = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
+                          skipinitialspace=True)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeError) as exc:
+        raise InputError("data.csv", "unparseable CSV", f"a CSV file ({exc})", label) from exc
+    raw.columns = [str(c).strip() for c in raw.columns]
+    return raw
+
+
+def _kind(raw: pd.DataFrame, kind: str) -> str:
+    if kind != "auto":
+        return kind
+    header = {c.lower() for c in raw.columns}
+    if "interval_start" in header:
+        return "history"
+    if {"vru_entry", "q_time"} <= header or {"arrival", "wait_s"} <= header:
+        return "call_log"
+    raise InputError("config.data.kind", "auto",
+                     "'call_log' or 'history' (the CSV header matches neither layout)")
+
+
+def _site(cfg: Mapping[str, Any]) -> tuple[Any, Any]:
+    site = cfg.get("site")
+    site = site if isinstance(site, Mapping) else {}
+    return site.get("tz"), site.get("interval")
+
+
+def plan_data(body: schemas.PlanCreate, cfg: Mapping[str, Any]) -> Any:
+    """The request's data as a library object, parsed in memory (no file is written): the
+    ``history`` rows as a frame, a history CSV validated as an interval history, a call-log
+    CSV as a ``CallLog``. Errors name the request (``history[5].calls``, ``data.csv`` with
+    ``line N of <file name>``)."""
+    from staffing.io import validate_history
+    from staffing.io.calllog import parse_call_log
+
+    if (body.history is None) == (body.data is None):
+        raise InputError("history", None, "exactly one of 'history' (rows) or 'data' (CSV)")
+    if body.history is not None:
+        convert.check_years([r.interval_start for r in body.history], "history")
+        return convert.rows_frame(body.history)
+    assert body.data is not None
+    label = data_label(body)
+    raw = _csv_frame(body.data.csv, label)
+    data_section = cfg.get("data", {})
+    kind = _kind(raw, str(data_section.get("kind", "auto")))
+    tz, freq = _site(cfg)
+    if not isinstance(tz, str):
+        return raw  # from_dict names the missing/invalid config.site.tz
+    try:
+        if kind == "call_log":
+            return parse_call_log(raw, tz=tz, source=label)
+        return validate_history(raw, tz=tz, freq=freq if isinstance(freq, str) else None,
+                                source=label, warn_gaps=False)
+    except InputError as exc:
+        if exc.field == "tz":
+            raise InputError("config.site.tz", exc.value, exc.expected) from exc
+        raise data_error(exc, body) from exc
+
+
+def plan_config(body: schemas.PlanCreate) -> Any:
+    """The ``PlanConfig`` of a request with its data in memory (InputError named by the
+    request path, e.g. ``config.goals.service_level``, ``data.csv.calls``)."""
     from staffing.config import PlanConfig
 
     cfg = dict(body.config)
@@ -45,28 +105,15 @@ def plan_config(body: schemas.PlanCreate, workdir: Path) -> Any:
     if "path" in data_section:
         raise InputError("config.data.path", data_section["path"],
                          "no server paths: send the data as 'history' rows or 'data.csv' text")
-    if (body.history is None) == (body.data is None):
-        raise InputError("history", None, "exactly one of 'history' (rows) or 'data' (CSV)")
-    if body.history is not None:
-        convert.check_years([r.interval_start for r in body.history], "history")
-        frame = convert.rows_frame(body.history)
-        path = workdir / "history.csv"
-        frame.to_csv(path, index=False)
-        kind = "history"
-    else:
-        assert body.data is not None
-        path = workdir / _safe_name(body.data.filename)
-        path.write_text(body.data.csv, encoding="utf-8")
-        kind = data_section.get("kind", "auto")
-    # the demand definitions ([data] offered, wrap_s) travel with the uploaded data
-    cfg["data"] = {**{k: v for k, v in data_section.items() if k in ("offered", "wrap_s")},
-                   "path": str(path), "kind": kind}
+    data = plan_data(body, cfg)
+    # the kind and the demand definitions ([data] offered, wrap_s) travel with the data
+    cfg["data"] = {k: v for k, v in data_section.items() if k in ("kind", "offered", "wrap_s")}
     try:
-        return PlanConfig.from_dict(cfg, base_dir=workdir)
+        return PlanConfig.from_dict(cfg, data=data)
     except InputError as exc:
+        if exc.field == "data" or exc.field.startswith("data.") or "line " in (exc.where or ""):
+            raise data_error(exc, body) from exc
         fld = exc.field if exc.field.startswith("config") else f"config.{exc.field}"
-        if exc.field.startswith("data.path"):
-            fld = "history" if body.history is not None else "data.csv"
         raise InputError(fld, exc.value, exc.expected, exc.where) from exc
 
 
@@ -91,24 +138,12 @@ def _rows_where(where: str | None) -> str | None:
     return f"line {m.group(1)} of history" if m else None
 
 
-def load_plan_data(cfg: Any, body: schemas.PlanCreate) -> Any:
-    """``staffing.pipeline.load_data`` with data errors named by the request."""
-    from staffing.pipeline import load_data
-
-    try:
-        return load_data(cfg)
-    except InputError as exc:
-        raise data_error(exc, body) from exc
-
-
 def check_plan(body: schemas.PlanCreate, *, max_variables: int | None,
                max_nonzeros: int | None) -> Any:
     """Validate a plan request now: config, data rows, roster model size. Returns the
-    ``PlanConfig`` (its data path is gone once this returns)."""
-    with tempfile.TemporaryDirectory(prefix="staffing-plan-check-") as tmp:
-        cfg = plan_config(body, Path(tmp))
-        load_plan_data(cfg, body)
-        check_plan_size(cfg, max_variables=max_variables, max_nonzeros=max_nonzeros)
+    ``PlanConfig`` (data in memory)."""
+    cfg = plan_config(body)
+    check_plan_size(cfg, max_variables=max_variables, max_nonzeros=max_nonzeros)
     return cfg
 
 
@@ -147,18 +182,17 @@ def run_plan(request: Mapping[str, Any], ctx: JobContext) -> Outcome:
                         bound=convert.num(ev.solver.bound), gap=convert.num(ev.solver.gap))
         ctx.report(info, force=ev.kind != "progress")
 
+    cfg = plan_config(body)  # the data's notes (dropped rows...) come back in result.notes
+    try:
+        result = plan(cfg, progress=on_stage, time_limit_s=ctx.time_limit_s, cancel=ctx.cancel)
+    except Cancelled:
+        return Outcome(JobStatus.CANCELLED, notes=["cancelled between plan stages"])
+    except InputError as exc:
+        if exc.field.startswith("data") or "line " in (exc.where or ""):
+            raise data_error(exc, body) from exc
+        raise
     with tempfile.TemporaryDirectory(prefix="staffing-plan-") as tmp:
         work = Path(tmp)
-        cfg = plan_config(body, work)
-        try:
-            result = plan(cfg, progress=on_stage, time_limit_s=ctx.time_limit_s,
-                          cancel=ctx.cancel)
-        except Cancelled:
-            return Outcome(JobStatus.CANCELLED, notes=["cancelled between plan stages"])
-        except InputError as exc:
-            if exc.field.startswith("data") or "line " in (exc.where or ""):
-                raise data_error(exc, body) from exc
-            raise
         paths = result.write(work / "out", plots=True)
         artifacts = {name: (media_type(name), Path(p).read_bytes())
                      for name, p in paths.items()}
@@ -167,7 +201,7 @@ def run_plan(request: Mapping[str, Any], ctx: JobContext) -> Outcome:
         if isinstance(summary.get("plan"), dict):
             summary["plan"]["data"] = data_label(body)
             summary["plan"]["config"] = None
-        # the server's temporary paths say nothing to the client (and must not leak)
+        # no server path may reach the client (the output folder is a temp dir)
         text = json.dumps(summary, indent=2).replace(f"{work}/", "").replace(str(work), "")
         notes = [n.replace(f"{work}/", "").replace(str(work), "") for n in result.notes]
     artifacts["summary.json"] = ("application/json", text.encode())

@@ -7,24 +7,22 @@ and optionally a cost-vs-service curve; the job's time limit applies to each sol
 from __future__ import annotations
 
 import json
-import tempfile
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from api.jobs.context import CSV, JobContext, Outcome
 from api.jobs.models import JobStatus
-from api.jobs.plan import check_plan_size, load_plan_data, plan_config
+from api.jobs.plan import check_plan_size, plan_config
 from api.schemas import MAX_SCENARIO_SOLVES, ScenariosCreate
 from staffing.exceptions import InputError
 
 
-def scenarios_of(body: ScenariosCreate, workdir: Path, limit_s: float) -> tuple[Any, list[Any]]:
+def scenarios_of(body: ScenariosCreate, limit_s: float) -> tuple[Any, list[Any]]:
     """(base PlanConfig, scenarios); InputError fields are request paths, e.g.
     ``scenarios[1].overrides.volume_scale``."""
     from staffing.scenario import Scenario
 
-    base = plan_config(body, workdir)
+    base = plan_config(body)
     items = []
     for i, spec in enumerate(body.scenarios):
         if "time_limit_s" in spec.overrides:
@@ -58,15 +56,12 @@ def solves_of(body: ScenariosCreate) -> int:
 def check_scenarios(body: ScenariosCreate, limit_s: float, *, max_variables: int | None,
                     max_nonzeros: int | None) -> None:
     """Validate now: the plan, its data, every scenario's overrides, the base model's size."""
-    with tempfile.TemporaryDirectory(prefix="staffing-scenarios-check-") as tmp:
-        base, items = scenarios_of(body, Path(tmp), limit_s)
-        load_plan_data(base, body)
-        names = [s.name for s in body.scenarios]
-        for sc in items:
-            field = (f"scenarios[{names.index(sc.name)}]" if sc.name in names
-                     else "config.templates")
-            check_plan_size(sc.config, max_variables=max_variables, max_nonzeros=max_nonzeros,
-                            field=field)
+    _, items = scenarios_of(body, limit_s)
+    names = [s.name for s in body.scenarios]
+    for sc in items:
+        field = f"scenarios[{names.index(sc.name)}]" if sc.name in names else "config.templates"
+        check_plan_size(sc.config, max_variables=max_variables, max_nonzeros=max_nonzeros,
+                        field=field)
 
 
 def run_scenarios(request: Mapping[str, Any], ctx: JobContext) -> Outcome:
@@ -77,30 +72,29 @@ def run_scenarios(request: Mapping[str, Any], ctx: JobContext) -> Outcome:
 
     body = ScenariosCreate.model_validate(request)
     results = []
-    with tempfile.TemporaryDirectory(prefix="staffing-scenarios-") as tmp:
-        base, items = scenarios_of(body, Path(tmp), ctx.time_limit_s)
-        for k, sc in enumerate(items):
-            if ctx.cancel.is_set():
-                break
+    base, items = scenarios_of(body, ctx.time_limit_s)
+    for k, sc in enumerate(items):
+        if ctx.cancel.is_set():
+            break
 
-            def on_stage(ev: Any, name: str = sc.name, k: int = k) -> None:
-                info: dict[str, Any] = {
-                    "stage": f"scenario {k + 1}/{len(items)} {ev.stage}",
-                    "detail": f"{name}: {ev.kind} {ev.detail}".strip()}
-                solver = getattr(ev, "solver", None)
-                if solver is not None:
-                    info.update(incumbent=solver.objective, bound=solver.bound, gap=solver.gap)
-                ctx.report(info, force=ev.kind != "progress")
+        def on_stage(ev: Any, name: str = sc.name, k: int = k) -> None:
+            info: dict[str, Any] = {
+                "stage": f"scenario {k + 1}/{len(items)} {ev.stage}",
+                "detail": f"{name}: {ev.kind} {ev.detail}".strip()}
+            solver = getattr(ev, "solver", None)
+            if solver is not None:
+                info.update(incumbent=solver.objective, bound=solver.bound, gap=solver.gap)
+            ctx.report(info, force=ev.kind != "progress")
 
-            res = run_scenario(sc, progress=on_stage, cancel=ctx.cancel)
-            if res.roster.status is RosterStatus.CANCELLED:
-                break
-            results.append(res)
-        curve = None
-        if body.curve and not ctx.cancel.is_set():
-            ctx.report({"stage": "curve", "detail": f"{len(body.curve)} targets"}, force=True)
-            curve = cost_service_curve(base, body.curve,
-                                       overrides={"time_limit_s": ctx.time_limit_s})
+        res = run_scenario(sc, progress=on_stage, cancel=ctx.cancel)
+        if res.roster.status is RosterStatus.CANCELLED:
+            break
+        results.append(res)
+    curve = None
+    if body.curve and not ctx.cancel.is_set():
+        ctx.report({"stage": "curve", "detail": f"{len(body.curve)} targets"}, force=True)
+        curve = cost_service_curve(base, body.curve,
+                                   overrides={"time_limit_s": ctx.time_limit_s})
     notes = list(dict.fromkeys(n for r in results for n in r.plan.notes))
     if not results:
         return Outcome(JobStatus.CANCELLED, notes=["cancelled before the first scenario"])

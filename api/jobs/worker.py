@@ -30,7 +30,7 @@ from concurrent.futures import wait as wait_futures
 from dataclasses import dataclass, field
 from typing import Any
 
-from api.jobs.child import context, run_child
+from api.jobs.child import context, run_child, warm_up
 from api.jobs.context import Outcome
 from api.jobs.models import Job, JobStatus
 from api.jobs.runners import INTERNAL
@@ -87,6 +87,15 @@ class WorkerPool:
         self._beat = threading.Thread(target=self._heartbeat_loop, name="staffing-heartbeat",
                                       daemon=True)
         self._beat.start()
+        self._warm = threading.Thread(target=self._warm_up, name="staffing-warmup",
+                                      daemon=True)
+        self._warm.start()
+
+    def _warm_up(self) -> None:
+        try:
+            warm_up()
+        except Exception:  # the first job will start the fork server itself
+            log.exception("starting the job fork server failed")
 
     @property
     def running(self) -> int:
@@ -134,6 +143,7 @@ class WorkerPool:
 
     # ------------------------------------------------------------------ one job
     def _run(self, job_id: str) -> None:
+        self._warm.join()  # jobs stay queued (cancelled at once) until the fork server is up
         if self._closing or not self.store.claim(job_id):
             return  # cancelled while queued, or taken by another server
         job = self.store.get(job_id)
@@ -174,6 +184,8 @@ class WorkerPool:
         proc = mp.Process(target=run_child, name=f"staffing-job-{job.id[:8]}", daemon=True,
                           args=(job.kind, job.request, job.id, job.time_limit_s, child,
                                 opts.max_job_memory_mb))
+        if run.cancel.is_set():
+            return Outcome(JobStatus.CANCELLED), {}
         proc.start()
         child.close()
         t0 = time.monotonic()
@@ -217,11 +229,14 @@ class WorkerPool:
                     run.cancel.set()
                 if run.cancel.is_set() and asked_at is None:
                     asked_at = now
+                    log.info("job %s: cancel sent to its process", job.id)
                     with contextlib.suppress(BrokenPipeError, OSError):
                         parent.send("cancel")
                 if asked_at is not None and now - asked_at > opts.cancel_grace_s:
                     proc.kill()
                     proc.join(5)
+                    log.info("job %s: process ended %.2f s after the cancel", job.id,
+                             time.monotonic() - asked_at)
                     notes.append(f"the job's process did not stop within "
                                  f"{opts.cancel_grace_s:g} s of the cancel (model build or "
                                  f"presolve) and was ended; no result kept")

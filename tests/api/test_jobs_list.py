@@ -3,9 +3,6 @@ example plans as ``POST /v1/plans`` bodies)."""
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 from fastapi.testclient import TestClient
 
 from api.jobs.plan import plan_config
@@ -56,7 +53,7 @@ def test_bundled_sample_is_a_valid_plan_body(client: TestClient) -> None:
     assert body["data"]["csv"] == (DATA / "anonymous_bank_feb1999_calls.csv").read_text(
         encoding="utf-8-sig")
     plan = PlanCreate.model_validate({"config": body["config"], "data": body["data"]})
-    with tempfile.TemporaryDirectory() as tmp:
-        cfg = plan_config(plan, Path(tmp))
+    cfg = plan_config(plan)  # the data parsed in memory
+    assert cfg.data is not None and cfg.data.call_log is not None
     assert cfg.start.isoformat() == "1999-03-01" and cfg.days == 7
     assert client.get("/v1/samples/nope").status_code == 422
