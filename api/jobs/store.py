@@ -103,7 +103,8 @@ class JobStore:
                notes: list[str] | None = None) -> Job:
         """Insert a queued job."""
         job = Job(kind=kind, request=dict(request), time_limit_s=float(time_limit_s),
-                  status=JobStatus.QUEUED.value, notes=notes or [])
+                  status=JobStatus.QUEUED.value, notes=notes or [], owner=self.owner,
+                  heartbeat_at=utcnow())
         with self.session() as s:
             s.add(job)
         return job
@@ -202,11 +203,13 @@ class JobStore:
         return bool(row[0]) or row[1] != JobStatus.RUNNING.value or row[2] != self.owner
 
     def heartbeat(self) -> int:
-        """Refresh ``heartbeat_at`` of every running job of this process; returns how many."""
+        """Refresh ``heartbeat_at`` of every queued or running job of this process; returns
+        how many."""
         with self.session() as s:
-            res = s.execute(update(Job).where(Job.owner == self.owner,
-                                              Job.status == JobStatus.RUNNING.value)
-                            .values(heartbeat_at=utcnow()))
+            res = s.execute(update(Job).where(
+                Job.owner == self.owner,
+                Job.status.in_([JobStatus.QUEUED.value, JobStatus.RUNNING.value]))
+                .values(heartbeat_at=utcnow()))
             return int(getattr(res, "rowcount", 0) or 0)
 
     def fail_orphans(self, orphan_after_s: float) -> list[str]:
@@ -226,12 +229,21 @@ class JobStore:
             log.warning("job %s failed: its server stopped sending heartbeats", job_id)
         return ids
 
-    def queued_ids(self, older_than_s: float = 0.0) -> list[str]:
-        """Queued jobs, oldest first (only those queued at least ``older_than_s`` ago)."""
-        cutoff = utcnow() - dt.timedelta(seconds=older_than_s)
+    def queued_ids(self) -> list[str]:
+        """Queued jobs, oldest first."""
+        with self.sessions() as s:
+            return list(s.scalars(select(Job.id).where(Job.status == JobStatus.QUEUED.value)
+                                  .order_by(Job.created_at)).all())
+
+    def orphaned_queued(self, orphan_after_s: float) -> list[str]:
+        """Queued jobs whose submitting server stopped its heartbeat (or that a stopping
+        server put back), oldest first: another server may run them."""
+        cutoff = utcnow() - dt.timedelta(seconds=orphan_after_s)
         with self.sessions() as s:
             return list(s.scalars(select(Job.id).where(
-                Job.status == JobStatus.QUEUED.value, Job.created_at <= cutoff)
+                Job.status == JobStatus.QUEUED.value,
+                or_(Job.heartbeat_at < cutoff,
+                    Job.heartbeat_at.is_(None) & (Job.created_at < cutoff)))
                 .order_by(Job.created_at)).all())
 
     def finish(self, job_id: str, status: JobStatus, *, result: Mapping[str, Any] | None = None,

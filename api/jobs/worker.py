@@ -133,7 +133,7 @@ class WorkerPool:
             try:
                 self.store.heartbeat()
                 self.store.fail_orphans(opts.orphan_after_s)
-                for job_id in self.store.queued_ids(older_than_s=opts.orphan_after_s):
+                for job_id in self.store.orphaned_queued(opts.orphan_after_s):
                     with self._lock:
                         known = job_id in self._submitted
                     if not known:  # queued on a server that died before running it

@@ -83,7 +83,7 @@ def hard_roster_body(time_limit_s: float = 60) -> dict[str, Any]:
 
 
 def wait_for(get: Any, url: str, statuses: tuple[str, ...] = FINISHED,
-             timeout: float = 60.0) -> dict[str, Any]:
+             timeout: float = 180.0) -> dict[str, Any]:
     """Poll ``url`` until the job's status is one of ``statuses``."""
     end = time.monotonic() + timeout
     while True:

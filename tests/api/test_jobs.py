@@ -4,14 +4,16 @@ PostgreSQL, schema upgrade, ownership."""
 from __future__ import annotations
 
 import ast
+import datetime as dt
 import subprocess
 import sys
 from pathlib import Path
 
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine, inspect, text, update
 
-from api.jobs import JobKind, JobStatus, JobStore
+from api.jobs import Job, JobKind, JobStatus, JobStore
 from api.jobs.context import XLSX
+from api.jobs.models import utcnow
 from api.jobs.store import RESTART_REASON
 from tests.api.helpers import ROOT, tiny_roster_body
 
@@ -85,3 +87,21 @@ def test_a_job_failed_as_orphan_cannot_be_finished_later(db_url: str) -> None:
     finally:
         slow.close()
         other.close()
+
+
+def test_queued_jobs_of_a_dead_server_are_adopted(db_url: str) -> None:
+    dead, live = JobStore(db_url, owner="dead"), JobStore(db_url, owner="live")
+    try:
+        lost = dead.create("roster", tiny_roster_body(), 10)
+        mine = live.create("roster", tiny_roster_body(), 10)
+        assert live.orphaned_queued(60) == []  # both heartbeats fresh
+        with live.session() as s:  # the dead server's last heartbeat was 2 minutes ago
+            s.execute(update(Job).where(Job.id.in_([lost.id, mine.id])).values(
+                heartbeat_at=utcnow() - dt.timedelta(seconds=120)))
+        assert live.heartbeat() == 1  # refreshes its own queued job only
+        assert live.orphaned_queued(60) == [lost.id]
+        assert live.claim(lost.id) and live.get(lost.id).owner == "live"
+        assert mine.id in live.queued_ids()
+    finally:
+        dead.close()
+        live.close()
