@@ -15,6 +15,12 @@ is not used, so this script measures the roster alone), zero outside the centre'
    ``pyworkforce.scheduling.MinRequiredResources`` has none of these), cost = paid hours.
    Both minimise agent-hours; prints agent-hours and seconds for each.
 
+3. **Build vs first incumbent** (issue 11): the model build with the old path (Pyomo model loaded
+   through APPSI ``set_instance``, as before issue 11) and the new one (Pyomo model compiled by
+   Pyomo's public ``LinearStandardFormCompiler``, loaded with ``passModel``), and the builder's
+   rows loaded directly for reference, each against the time HiGHS takes to its first incumbent
+   on the same model, in the same run (after one warm-up solve, so imports are not counted).
+
 Run: ``.venv/bin/python benchmarks/bench_roster.py``.
 """
 
@@ -148,6 +154,77 @@ def run_daily(req: pd.Series) -> None:
           f"({len(shifts)} shifts x 7 days)")
 
 
+def run_build_ratio(req: pd.Series, cfg: RosterConfig, repeats: int = 3) -> None:
+    from staffing.roster.build import build_model, make_horizon
+    from staffing.roster.highs import compile_pyomo, load
+
+    try:
+        from pyomo.contrib.appsi.solvers.highs import Highs as AppsiHighs
+    except ImportError:  # pragma: no cover - appsi ships with Pyomo 6.x
+        AppsiHighs = None
+
+    def first_incumbent_s() -> float | None:
+        first: list[float] = []
+
+        def on(p: SolveProgress) -> None:
+            if not first and p.objective is not None:
+                first.append(p.elapsed_s)
+
+        solve_roster(req, cfg, SolverOptions(time_limit_s=60, mip_rel_gap=0.01), progress=on)
+        return first[0] if first else None
+
+    first_incumbent_s()  # warm-up: imports, HiGHS scheduler
+    rows: dict[str, list[float]] = {"before: Pyomo + APPSI set_instance": [],
+                                    "after: Pyomo + standard-form compiler + passModel": [],
+                                    "reference: builder rows + passModel (no Pyomo)": []}
+    firsts = []
+    for _ in range(repeats):
+        horizon = make_horizon(req, cfg)
+        t0 = time.perf_counter()
+        built = build_model(horizon, cfg)
+        t_model = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        load(compile_pyomo(built.model, built.n_cols))
+        rows["after: Pyomo + standard-form compiler + passModel"].append(
+            t_model + time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        load(built.form)
+        rows["reference: builder rows + passModel (no Pyomo)"].append(
+            t_model - t_pyomo(built) + time.perf_counter() - t0)
+        if AppsiHighs is not None:
+            opt = AppsiHighs()
+            opt.config.stream_solver = False
+            t0 = time.perf_counter()
+            opt.set_instance(built.model)
+            rows["before: Pyomo + APPSI set_instance"].append(t_model + time.perf_counter() - t0)
+        firsts.append(first_incumbent_s())
+    ok = [f for f in firsts if f is not None]
+    first = float(np.median(ok)) if ok else float("nan")
+    print(f"build vs first incumbent (median of {repeats}; HiGHS first incumbent "
+          f"{first:.2f} s after its start, gap 1 %):")
+    for name, ts in rows.items():
+        if not ts:
+            continue
+        b = float(np.median(ts))
+        print(f"  {name}: build {b:.3f} s, build / first incumbent {b / first:.1%}, "
+              f"build / (build + first incumbent) {b / (b + first):.1%}")
+
+
+def t_pyomo(built: object) -> float:
+    """Seconds the Pyomo part of the build took (timed by rebuilding it from the rows)."""
+    from staffing.roster import build as b
+
+    form = built.form  # type: ignore[attr-defined]
+    fam: dict[str, list] = {name: [] for name in b.FAMILIES}
+    for r in range(form.n_rows):
+        lo, hi = form.indptr[r], form.indptr[r + 1]
+        fam[form.row_family[r]].append((form.indices[lo:hi], form.data[lo:hi],
+                                        form.row_lb[r], form.row_ub[r]))
+    t1 = time.perf_counter()
+    b._pyomo_model(form, fam, None)
+    return time.perf_counter() - t1
+
+
 def main() -> None:
     print(f"machine: {os.cpu_count()} cores, {platform.machine()}, Python "
           f"{platform.python_version()}")
@@ -159,6 +236,7 @@ def main() -> None:
     cfg = full_config(hours)
     run_full(req, cfg, 60.0)
     run_daily(req)
+    run_build_ratio(req, cfg)
 
 
 if __name__ == "__main__":

@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import threading
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -56,9 +57,24 @@ from pyomo.core.expr.numeric_expr import LinearExpression
 
 from staffing.exceptions import InputError
 from staffing.grid import INDEX_NAME
+from staffing.roster.highs import StandardForm
 from staffing.roster.templates import RosterConfig, ShiftTemplate
 
-__all__ = ["BuiltModel", "Horizon", "build_model", "make_horizon"]
+__all__ = ["FAMILIES", "BuildCancelled", "BuiltModel", "Horizon", "build_model",
+           "make_horizon"]
+
+#: Constraint families, in the order the model declares them (one Pyomo component each).
+FAMILIES = ("coverage", "min_staff", "breaks", "tours", "people")
+Row = tuple[np.ndarray, np.ndarray, float, float]  # columns, coefficients, lb, ub
+
+
+class BuildCancelled(Exception):
+    """The cancel event was set while the model was being built."""
+
+
+def _check(cancel: threading.Event | None) -> None:
+    if cancel is not None and cancel.is_set():
+        raise BuildCancelled
 
 _DAY_ABBR = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -195,6 +211,7 @@ class BuiltModel:
     diagnosis: str | None = None
     integer: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
     notes: tuple[str, ...] = ()
+    form: StandardForm | None = None  # the rows the Pyomo model was built from
 
 
 def _patterns(n_days: int, workdays: int, min_off_block: int, allowed: set[int]) -> np.ndarray:
@@ -245,13 +262,15 @@ def _check_grid(cfg: RosterConfig, fmin: int) -> None:
 
 
 def build_model(h: Horizon, cfg: RosterConfig, *, relax: bool = False,
-                band_step_min: int | None = None) -> BuiltModel:
+                band_step_min: int | None = None,
+                cancel: threading.Event | None = None) -> BuiltModel:
     """Build the roster model for a horizon.
 
     ``relax=True`` makes every variable continuous (the LP relaxation, used for duals).
     ``band_step_min`` spaces the start bands (default: each template's start step, exact).
-    Returns a :class:`BuiltModel`; ``diagnosis`` is set (and the model empty) when a hard
-    rule provably cannot be met (minimum staff outside every template's reach).
+    Returns a :class:`BuiltModel`; ``diagnosis`` is set when a hard rule provably cannot be
+    met (minimum staff outside every template's reach). ``cancel`` is checked between build
+    steps and constraint families; when set, :class:`BuildCancelled` is raised.
     """
     fmin = h.freq_min
     _check_grid(cfg, fmin)
@@ -336,8 +355,9 @@ def build_model(h: Horizon, cfg: RosterConfig, *, relax: bool = False,
     under0 = alloc(n, False)
     over0 = alloc(n, False)
 
-    rows: list[tuple[np.ndarray, np.ndarray, float, float]] = []  # cols, coefs, lb, ub
+    by_family: dict[str, list[Row]] = {name: [] for name in FAMILIES}
     inf = float("inf")
+    _check(cancel)
 
     # ---- coverage rows (vectorised: one triplet list, then split by row) ----------------
     r_idx: list[np.ndarray] = []
@@ -368,17 +388,21 @@ def build_model(h: Horizon, cfg: RosterConfig, *, relax: bool = False,
     R, C, V = R[order], C[order], V[order]
     # one row per interval (a column appears once per row: spans are at most one day)
     bounds = np.searchsorted(R, np.arange(n + 1))
+    rows = by_family["coverage"]
     for i in range(n):
         a, b = bounds[i], bounds[i + 1]
         rows.append((C[a:b], V[a:b], float(h.required[i]), float(h.required[i])))
     coverage_rows = n
+    _check(cancel)
 
     # ---- minimum staff: under - over <= required - floor ------------------------------
+    rows = by_family["min_staff"]
     for i in np.nonzero(need & reach)[0].tolist():
         rows.append((np.array([under0 + i, over0 + i]), np.array([1.0, -1.0]), -inf,
                      float(h.required[i] - h.min_staff[i])))
 
     # ---- implicit breaks: prefix chains and forward/backward ---------------------------
+    rows = by_family["breaks"]
     for g in groups:
         if not g.breaks:
             continue
@@ -407,7 +431,9 @@ def build_model(h: Horizon, cfg: RosterConfig, *, relax: bool = False,
                     rows.append((np.array([fam.c0 + first[i] - 1, g.s0 + i - 1]),
                                  np.array([1.0, -1.0]), -inf, 0.0))
 
+    _check(cancel)
     # ---- tours: linking shifts to people per day ---------------------------------------
+    rows = by_family["tours"]
     by_key: dict[tuple[int, int], list[TourClass]] = {}
     for c in classes:
         by_key.setdefault((c.template, c.length_min), []).append(c)
@@ -449,6 +475,7 @@ def build_model(h: Horizon, cfg: RosterConfig, *, relax: bool = False,
             rows.append((cols, vals, 0.0, 0.0))
 
     # ---- headcount and part-time share ------------------------------------------------
+    rows = by_family["people"]
     for ti, tpl in enumerate(cfg.templates):
         if tpl.max_headcount is None:
             continue
@@ -474,39 +501,74 @@ def build_model(h: Horizon, cfg: RosterConfig, *, relax: bool = False,
     cost[over0:over0 + n] = cfg.penalties.over_per_agent_interval
 
     is_int = np.concatenate(integer) if integer else np.zeros(0, bool)
-    model = _pyomo_model(ncol, is_int, rows, cost, coverage_rows)
+    form = _standard_form(ncol, is_int, by_family, cost)
+    _check(cancel)
+    model = _pyomo_model(form, by_family, cancel)
     return BuiltModel(model, h, cfg, groups, classes, ncol, under0, over0, coverage_rows,
-                      diagnosis, is_int, tuple(excluded))
+                      diagnosis, is_int, tuple(excluded), form)
 
 
-def _pyomo_model(ncol: int, is_int: np.ndarray,
-                 rows: list[tuple[np.ndarray, np.ndarray, float, float]], cost: np.ndarray,
-                 coverage_rows: int) -> pyo.ConcreteModel:
+def _standard_form(ncol: int, is_int: np.ndarray, fam: dict[str, list[Row]],
+                   cost: np.ndarray) -> StandardForm:
+    """The rows as a CSR matrix, family by family (the order the Pyomo model declares them)."""
+    cols_l: list[np.ndarray] = []
+    vals_l: list[np.ndarray] = []
+    lb: list[float] = []
+    ub: list[float] = []
+    names: list[str] = []
+    index: list[int] = []
+    for name, rows in fam.items():
+        for k, (cols, vals, lo, hi) in enumerate(rows):
+            order = np.argsort(cols, kind="stable")
+            cols_l.append(np.asarray(cols, dtype=np.int64)[order])
+            vals_l.append(np.asarray(vals, dtype=float)[order])
+            lb.append(lo)
+            ub.append(hi)
+            names.append(name)
+            index.append(k)
+    lens = np.fromiter((len(c) for c in cols_l), dtype=np.int64, count=len(cols_l))
+    indptr = np.concatenate([[0], np.cumsum(lens)]).astype(np.int64)
+    indices = np.concatenate(cols_l) if cols_l else np.zeros(0, np.int64)
+    data = np.concatenate(vals_l) if vals_l else np.zeros(0)
+    return StandardForm(cost.astype(float), np.zeros(ncol), np.full(ncol, float("inf")),
+                        is_int.astype(bool), indptr, indices, data, np.array(lb, dtype=float),
+                        np.array(ub, dtype=float), np.array(names, dtype=object),
+                        np.array(index, dtype=np.int64))
+
+
+def _pyomo_model(form: StandardForm, fam: dict[str, list[Row]],
+                 cancel: threading.Event | None) -> pyo.ConcreteModel:
+    """The Pyomo model: one indexed variable ``v`` and one indexed constraint per family
+    (``coverage``, ``min_staff``, ``breaks``, ``tours``, ``people``); cancel is checked
+    between families."""
+    ncol = form.n_cols
     m = pyo.ConcreteModel(name="roster")
     m.C = pyo.RangeSet(0, ncol - 1)
-    int_flags = is_int.tolist()
+    int_flags = form.integer.tolist()
     m.v = pyo.Var(m.C, bounds=(0, None),
                   within=lambda _m, j: pyo.NonNegativeIntegers if int_flags[j]
                   else pyo.NonNegativeReals)
     v = [m.v[j] for j in range(ncol)]
+    cost = form.cost
     nz = np.nonzero(cost)[0]
     m.obj = pyo.Objective(expr=LinearExpression(
         constant=0.0, linear_coefs=cost[nz].tolist(), linear_vars=[v[j] for j in nz]),
         sense=pyo.minimize)
 
-    def rule(_m: pyo.ConcreteModel, r: int) -> object:
-        cols, vals, lb, ub = rows[r]
-        expr = LinearExpression(constant=0.0, linear_coefs=vals.tolist(),
-                                linear_vars=[v[j] for j in cols.tolist()])
-        if lb == ub:
-            return expr == lb
-        if lb == float("-inf"):
-            return expr <= ub
-        return (lb, expr, ub)
+    for name, rows in fam.items():
+        _check(cancel)
 
-    m.R = pyo.RangeSet(0, len(rows) - 1)
-    m.rows = pyo.Constraint(m.R, rule=rule)
-    m.coverage_rows = coverage_rows
+        def rule(_m: pyo.ConcreteModel, r: int, rows: list[Row] = rows) -> object:
+            cols, vals, lb, ub = rows[r]
+            expr = LinearExpression(constant=0.0, linear_coefs=vals.tolist(),
+                                    linear_vars=[v[j] for j in cols.tolist()])
+            if lb == ub:
+                return expr == lb
+            if lb == float("-inf"):
+                return expr <= ub
+            return (lb, expr, ub)
+
+        m.add_component(name, pyo.Constraint(range(len(rows)), rule=rule))
     return m
 
 

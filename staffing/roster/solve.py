@@ -1,20 +1,19 @@
-"""Solve the roster model with HiGHS: options, progress callbacks, cancellation, status.
+"""Solve the roster model with HiGHS: time limit, progress, cancellation, status.
 
 How the solver is reached
 -------------------------
-The model is a Pyomo ``ConcreteModel`` (:mod:`staffing.roster.build`). It is loaded into HiGHS
-with Pyomo's APPSI interface (``pyomo.contrib.appsi.solvers.Highs.set_instance``), and the
-*underlying* ``highspy.Highs`` object of that interface is then run directly, because Pyomo's
-``solve()`` offers no hook for HiGHS callbacks. Options are set on that object
-(``time_limit``, ``mip_rel_gap``, ``threads`` and anything in ``SolverOptions.extra``), and:
+The model is a Pyomo ``ConcreteModel`` (:mod:`staffing.roster.build`). The one adapter,
+:mod:`staffing.roster.highs`, compiles it with Pyomo's public ``LinearStandardFormCompiler``
+and loads it into ``highspy.Highs`` with ``passModel``; no private attribute of Pyomo or highspy
+is used. Options are set on that object (``time_limit``, ``mip_rel_gap``, ``threads`` and
+anything in ``SolverOptions.extra``), and:
 
-- ``cbMipImprovingSolution`` reports each new incumbent to ``progress``;
-- ``cbMipInterrupt`` / ``cbSimplexInterrupt`` / ``cbIpmInterrupt`` poll ``cancel`` (a
-  ``threading.Event``) and report ``progress`` at most every 0.5 s; when ``cancel`` is set they
-  interrupt HiGHS, which returns ``kInterrupt`` -> ``RosterStatus.CANCELLED`` with the incumbent.
-
-Values are read back through APPSI's variable-to-column map, so the Pyomo model is the single
-source of truth for the formulation.
+- the build counts against ``time_limit_s``: HiGHS gets what is left of it;
+- ``cancel`` (a ``threading.Event``) is checked between build steps and constraint families, and
+  during the run every 20 ms by the calling thread; HiGHS's interrupt callbacks stop it at
+  their next check, and if HiGHS is inside a phase without checks (presolve, root LP, a
+  sub-MIP) the call still returns within ~0.3 s with ``CANCELLED`` and the best incumbent seen;
+- ``progress`` gets each new incumbent and, at most every 0.5 s, the current bound.
 """
 
 from __future__ import annotations
@@ -23,14 +22,13 @@ import dataclasses
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
 
-import highspy
 import numpy as np
 import pandas as pd
 
-from staffing.exceptions import InputError, SolverUnavailableError
-from staffing.roster.build import BuiltModel, build_model, make_horizon
+from staffing.exceptions import InputError
+from staffing.roster.build import BuildCancelled, BuiltModel, build_model, make_horizon
+from staffing.roster.highs import HighsRun, StandardForm, compile_pyomo, load, solve_lp
 from staffing.roster.result import (
     PenaltyTerm,
     RosterResult,
@@ -42,84 +40,20 @@ from staffing.roster.result import (
 )
 from staffing.roster.templates import RosterConfig, SolverOptions
 
-__all__ = ["coverage_duals", "solve_roster"]
+__all__ = ["coverage_duals", "solve_roster", "standard_form"]
 
 
-def _highs_interface() -> Any:
+def standard_form(built: BuiltModel) -> tuple[StandardForm, str | None]:
+    """The matrix HiGHS gets: the Pyomo model compiled by Pyomo's public standard-form
+    compiler; if that compiler is unavailable or fails (a Pyomo release without it), the rows
+    the model was built from, with a note saying so."""
     try:
-        import highspy  # noqa: F401
-        from pyomo.contrib.appsi.solvers.highs import Highs
-    except ImportError as exc:  # pragma: no cover - dependency is declared
-        raise SolverUnavailableError(f"HiGHS is not available: {exc}") from exc
-    opt = Highs()
-    if not opt.available():  # pragma: no cover
-        raise SolverUnavailableError("HiGHS (highspy) is not available to Pyomo")
-    opt.config.stream_solver = False
-    opt.config.load_solution = False
-    return opt
-
-
-# APPSI's set_instance redirects the process's stdout/stderr file descriptors while it loads
-# (to capture HiGHS's banner); loads are serialised so concurrent solves (API job threads) never
-# interleave those redirections.
-_LOAD_LOCK = threading.Lock()
-
-
-# HiGHS runs its parallel parts on one process-wide scheduler whose thread count is fixed by the
-# first solve; a later ``run()`` asking for another count fails at once with kError. We reset the
-# scheduler when a different count is asked for and no other solve is running; while one is, the
-# running count is kept and the result notes that the request was not honoured.
-_SCHED_LOCK = threading.Lock()
-_SCHED: dict[str, int | None] = {"threads": None, "active": 0}
-
-
-def _enter_scheduler(requested: int | None) -> tuple[int | None, str | None]:
-    """Register a solve; return the thread count to set (None: leave HiGHS's default) and a note."""
-    with _SCHED_LOCK:
-        current = _SCHED["threads"]
-        note = None
-        threads = None
-        if requested is not None:
-            if not _SCHED["active"]:
-                # Other HiGHS runs (LP duals, diagnosis, other libraries) may have started the
-                # scheduler with another count, so reset whenever no solve of ours is running.
-                highspy.Highs.resetGlobalScheduler(True)
-                _SCHED["threads"] = threads = requested
-            elif requested == current:
-                threads = requested
-            else:
-                note = (f"threads={requested} not applied: a concurrent solve holds HiGHS's "
-                        f"process-wide scheduler at {current or 'its default'} threads")
-        _SCHED["active"] = int(_SCHED["active"] or 0) + 1
-        return threads, note
-
-
-def _interrupt(event: Any) -> None:
-    """Ask HiGHS to stop from inside a callback (``interrupt()`` in newer highspy; older
-    releases, 1.8 among them, take the flag on ``data_in``)."""
-    if hasattr(event, "interrupt"):
-        event.interrupt()
-    else:
-        event.data_in.user_interrupt = True
-
-
-def _leave_scheduler() -> None:
-    with _SCHED_LOCK:
-        _SCHED["active"] = int(_SCHED["active"] or 0) - 1
-
-
-def _load(built: BuiltModel) -> tuple[Any, Any, np.ndarray]:
-    """Load the Pyomo model into HiGHS; return (appsi interface, highspy object, column map)."""
-    opt = _highs_interface()
-    with _LOAD_LOCK:
-        opt.set_instance(built.model)
-    h = opt._solver_model  # the highspy.Highs behind APPSI (no public accessor)
-    h.setOptionValue("output_flag", False)
-    vmap = opt._pyomo_var_to_solver_var_map
-    v = built.model.v
-    cols = np.fromiter((vmap[id(v[j])] for j in range(built.n_cols)), dtype=np.int64,
-                       count=built.n_cols)
-    return opt, h, cols
+        return compile_pyomo(built.model, built.n_cols), None
+    except Exception as exc:  # noqa: BLE001 - any compiler failure falls back to the same rows
+        if built.form is None:  # pragma: no cover - the builder always keeps its rows
+            raise
+        return built.form, (f"Pyomo's LinearStandardFormCompiler failed ({type(exc).__name__}"
+                            f": {exc}); loaded the builder's rows, the same model")
 
 
 def _gap(obj: float | None, bound: float | None) -> float | None:
@@ -150,13 +84,15 @@ def solve_roster(
         Templates, weekly rules, penalties and open hours (:class:`RosterConfig`).
     options:
         HiGHS options (:class:`SolverOptions`); defaults to 60 s and ``mip_rel_gap=1e-4``.
+        ``time_limit_s`` covers building and solving: HiGHS gets what the build left.
     progress:
         Called with :class:`SolveProgress` (incumbent objective, dual bound, gap, elapsed
         seconds) at each improving solution and at most every 0.5 s while HiGHS runs. It runs
         on the solver's thread; keep it quick.
     cancel:
-        When set (from any thread) HiGHS is interrupted within its next callback poll
-        (milliseconds) and the result has status ``CANCELLED`` with the incumbent, if any.
+        When set (from any thread) the build stops at its next step, or the solve returns
+        within about 0.3 s (HiGHS is interrupted at its next check); the result has status
+        ``CANCELLED`` with the best roster found so far, if any.
 
     Returns
     -------
@@ -167,112 +103,54 @@ def solve_roster(
     options = options or SolverOptions()
     t0 = time.perf_counter()
     horizon = make_horizon(required, config)
-    built = build_model(horizon, config)
-    if built.diagnosis is not None:
-        return RosterResult(status=RosterStatus.INFEASIBLE, build_s=time.perf_counter() - t0,
-                            diagnosis=built.diagnosis, solver_status="precheck",
-                            notes=built.notes)
-    opt, h, cols = _load(built)
-    build_s = time.perf_counter() - t0
-
-    h.setOptionValue("time_limit", float(options.time_limit_s))
-    h.setOptionValue("mip_rel_gap", float(options.mip_rel_gap))
-    for key, value in options.extra.items():
-        if h.setOptionValue(str(key), value) != highspy.HighsStatus.kOk:
-            raise InputError(f"extra.{key}", value, "a HiGHS option name with a valid value")
-    threads, thread_note = _enter_scheduler(
-        None if options.threads is None else int(options.threads))
     try:
-        if threads is not None:
-            h.setOptionValue("threads", threads)
-        result = _run(built, h, cols, options, build_s, progress, cancel, thread_note)
-        if threads is not None and result.solver_status == "kNotset":
-            # HiGHS refused the thread count (its scheduler runs another): use its default.
-            h.setOptionValue("threads", 0)
-            note = f"threads={threads} refused by HiGHS's running scheduler; used its default"
-            result = _run(built, h, cols, options, build_s, progress, cancel, note)
-        return result
-    finally:
-        _leave_scheduler()
-
-
-def _run(
-    built: BuiltModel,
-    h: Any,
-    cols: np.ndarray,
-    options: SolverOptions,
-    build_s: float,
-    progress: Callable[[SolveProgress], None] | None,
-    cancel: threading.Event | None,
-    thread_note: str | None,
-) -> RosterResult:
-    """Run HiGHS with the callbacks and turn its answer into a :class:`RosterResult`."""
-
+        built = build_model(horizon, config, cancel=cancel)
+        if built.diagnosis is not None:
+            return RosterResult(status=RosterStatus.INFEASIBLE,
+                                build_s=time.perf_counter() - t0, diagnosis=built.diagnosis,
+                                solver_status="precheck", notes=built.notes)
+        if cancel is not None and cancel.is_set():
+            raise BuildCancelled
+        form, load_note = standard_form(built)
+        if cancel is not None and cancel.is_set():
+            raise BuildCancelled
+        h = load(form)
+    except BuildCancelled:
+        return RosterResult(status=RosterStatus.CANCELLED, build_s=time.perf_counter() - t0,
+                            solver_status="cancelled during build")
+    build_s = time.perf_counter() - t0
+    notes = built.notes + ((load_note,) if load_note else ())
+    left_s = float(options.time_limit_s) - build_s
+    if left_s <= 0:
+        return RosterResult(status=RosterStatus.TIME_LIMIT_NO_SOLUTION, build_s=build_s,
+                            solver_status="time limit reached while building",
+                            notes=notes + (f"building the model took {build_s:.1f} s of the "
+                                           f"{options.time_limit_s:g} s time limit",))
+    run = HighsRun(h, time_limit_s=left_s, mip_rel_gap=options.mip_rel_gap,
+                   threads=None if options.threads is None else int(options.threads),
+                   extra=dict(options.extra))
     start = time.perf_counter()
-    last = [0.0]
 
     def report(obj: float | None, bound: float | None) -> None:
-        if progress is None:
-            return
-        obj = obj if obj is not None and np.isfinite(obj) and abs(obj) < 1e50 else None
-        bound = bound if bound is not None and np.isfinite(bound) and abs(bound) < 1e50 else None
-        progress(SolveProgress(obj, bound, _gap(obj, bound), time.perf_counter() - start))
+        if progress is not None:
+            progress(SolveProgress(obj, bound, _gap(obj, bound), time.perf_counter() - start))
 
-    def on_improving(e: Any) -> None:
-        report(e.data_out.mip_primal_bound, e.data_out.mip_dual_bound)
-        last[0] = time.perf_counter()
-
-    def on_poll(e: Any) -> None:
-        if cancel is not None and cancel.is_set():
-            _interrupt(e)
-            return
-        now = time.perf_counter()
-        if progress is not None and now - last[0] >= 0.5:
-            last[0] = now
-            out = e.data_out
-            report(out.mip_primal_bound, out.mip_dual_bound)
-
-    if progress is not None:
-        h.cbMipImprovingSolution.subscribe(on_improving)
-    if progress is not None or cancel is not None:
-        h.cbMipInterrupt.subscribe(on_poll)
-        h.cbSimplexInterrupt.subscribe(on_poll)
-        h.cbIpmInterrupt.subscribe(on_poll)
-    if cancel is not None and cancel.is_set():
-        return RosterResult(status=RosterStatus.CANCELLED, build_s=build_s,
-                            solver_status="cancelled before solve")
-    try:
-        h.run()
-    finally:
-        runtime_s = time.perf_counter() - start
-        for cb, fn in ((h.cbMipImprovingSolution, on_improving), (h.cbMipInterrupt, on_poll),
-                       (h.cbSimplexInterrupt, on_poll), (h.cbIpmInterrupt, on_poll)):
-            cb.unsubscribe(fn)
-
-    model_status = h.getModelStatus()
-    sol = h.getSolution()
-    info = h.getInfo()
-    has_solution = bool(sol.value_valid) and info.primal_solution_status >= 2
-    status = status_from_highs(model_status, has_solution)
-    status_name = getattr(model_status, "name", str(model_status))
-    notes = built.notes + ((thread_note,) if thread_note else ())
-    result = RosterResult(status=status, build_s=build_s, runtime_s=runtime_s,
-                          solver_status=status_name, notes=notes)
+    out = run.run(report=report if progress is not None else None, cancel=cancel)
+    has_solution = out.values is not None
+    status = status_from_highs(out.model_status, has_solution)
+    if out.note:
+        notes = notes + (out.note,)
+    result = RosterResult(status=status, build_s=build_s, runtime_s=out.runtime_s,
+                          solver_status=out.model_status, notes=notes)
     if status is RosterStatus.INFEASIBLE:
         result.diagnosis = _diagnose_infeasible(built)
         return result
-    if not has_solution:
+    if out.values is None or out.objective is None:
         return result
-    values = np.asarray(sol.col_value)[cols]
-    objective = float(info.objective_function_value)
-    bound: float | None = (float(info.mip_dual_bound) if info.mip_node_count >= 0
-                           else objective)
-    if bound is not None and (not np.isfinite(bound) or abs(bound) > 1e50):
-        bound = None
-    shifts, tours, coverage, agent_hours, cost = extract(built, values)
-    result.objective = objective
-    result.bound = bound
-    result.gap = _gap(objective, bound)
+    shifts, tours, coverage, agent_hours, cost = extract(built, out.values)
+    result.objective = out.objective
+    result.bound = out.bound
+    result.gap = _gap(out.objective, out.bound)
     result.shifts, result.tours, result.coverage = shifts, tours, coverage
     result.agent_hours, result.cost = agent_hours, cost
     result.penalties = penalty_terms(coverage, built.config, built.horizon.min_staff)
@@ -285,10 +163,8 @@ def _lp_feasible(built: BuiltModel, drop: set[str]) -> bool:
     if "min_staff" in drop:
         horizon = dataclasses.replace(horizon, min_staff=np.full(horizon.n, -1))
     relaxed = build_model(horizon, _without(built.config, drop), relax=True)
-    _, h, _ = _load(relaxed)
-    h.setOptionValue("time_limit", 10.0)
-    h.run()
-    return getattr(h.getModelStatus(), "name", "") == "kOptimal"
+    name, _ = solve_lp(load(standard_form(relaxed)[0]), time_limit_s=10.0)
+    return name == "kOptimal"
 
 
 def _without(cfg: RosterConfig, drop: set[str]) -> RosterConfig:
@@ -339,33 +215,20 @@ def coverage_duals(required: pd.Series, config: RosterConfig) -> pd.Series:
     """Marginal objective value (currency) of one more required agent in each interval.
 
     Solves the LP relaxation of the roster model (all variables continuous) and returns the
-    dual of each coverage row (``d objective / d required``), read through Pyomo APPSI's
-    ``get_duals``. Values are between ``-over_per_agent_interval`` and
-    ``under_per_agent_interval``; high values mark the intervals where extra demand is
-    expensive to cover. Indexed like ``required``.
+    dual of each coverage row (``d objective / d required``) as HiGHS reports it. Values are
+    between ``-over_per_agent_interval`` and ``under_per_agent_interval``; high values mark the
+    intervals where extra demand is expensive to cover. Indexed like ``required``.
     """
     horizon = make_horizon(required, config)
     built = build_model(horizon, config, relax=True)
     if built.diagnosis is not None:
         raise InputError("config", "min_staff", built.diagnosis)
-    opt, h, _ = _load(built)
-    h.setOptionValue("time_limit", 60.0)
-    h.run()
-    opt._postsolve(_Timer())
-    rows = [built.model.rows[r] for r in range(built.coverage_rows)]
-    duals = opt.get_duals(rows)
-    return pd.Series([float(duals[c]) for c in rows], index=required.index,
-                     name="coverage_dual")
-
-
-class _Timer:
-    """Minimal stand-in for Pyomo's HierarchicalTimer used by APPSI's _postsolve."""
-
-    def start(self, _name: str) -> None:
-        return None
-
-    def stop(self, _name: str) -> None:
-        return None
+    form, _ = standard_form(built)
+    name, duals = solve_lp(load(form), time_limit_s=60.0)
+    if duals is None:
+        raise InputError("config", name, "a roster LP that HiGHS solves to optimality")
+    rows = form.rows_of("coverage")
+    return pd.Series(duals[rows], index=required.index, name="coverage_dual")
 
 
 _ = PenaltyTerm  # re-exported type used in RosterResult.penalties
