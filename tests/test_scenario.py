@@ -364,11 +364,12 @@ def test_headcount_curve(base, cache):
 def _lp_value(required: pd.Series, cfg) -> float:
     """Objective of the roster's LP relaxation (test-only use of the roster internals)."""
     from staffing.roster.build import build_model, make_horizon
-    from staffing.roster.solve import _load
+    from staffing.roster.highs import load, solve_lp
+    from staffing.roster.solve import standard_form
 
     built = build_model(make_horizon(required, cfg), cfg, relax=True)
-    _, h, _ = _load(built)
-    h.run()
+    h = load(standard_form(built)[0])
+    solve_lp(h)
     return float(h.getInfo().objective_function_value)
 
 

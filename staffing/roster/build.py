@@ -212,6 +212,9 @@ class BuiltModel:
     integer: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
     notes: tuple[str, ...] = ()
     form: StandardForm | None = None  # the rows the Pyomo model was built from
+    # per group split over start bands: (group, [(class, member start indices, first u col)])
+    bands: list[tuple[Group, list[tuple[TourClass, np.ndarray, int]]]] = field(
+        default_factory=list)
 
 
 def _patterns(n_days: int, workdays: int, min_off_block: int, allowed: set[int]) -> np.ndarray:
@@ -505,7 +508,7 @@ def build_model(h: Horizon, cfg: RosterConfig, *, relax: bool = False,
     _check(cancel)
     model = _pyomo_model(form, by_family, cancel)
     return BuiltModel(model, h, cfg, groups, classes, ncol, under0, over0, coverage_rows,
-                      diagnosis, is_int, tuple(excluded), form)
+                      diagnosis, is_int, tuple(excluded), form, u_layout)
 
 
 def _standard_form(ncol: int, is_int: np.ndarray, fam: dict[str, list[Row]],

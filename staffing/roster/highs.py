@@ -289,15 +289,26 @@ class HighsRun:
         self._best: np.ndarray | None = None
         self._best_obj: float | None = None
         self._best_lock = threading.Lock()
+        self._bound: float | None = None
+        self._start_obj: float | None = None
+        self._start: np.ndarray | None = None
 
-    def set_start(self, values: np.ndarray, objective: float) -> bool:
-        """Hand HiGHS a feasible start (``setSolution``); it is also the fallback answer."""
+    def set_start(self, values: np.ndarray, objective: float, *, to_highs: bool = False) -> None:
+        """Keep a feasible solution as the answer until HiGHS finds a better one.
+
+        With ``to_highs`` it is also handed to HiGHS (``setSolution``). That is off by default:
+        HiGHS 1.16 with presolve then reported an objective and bound below the true optimum on
+        a small cyclic instance (``tests/roster/test_solve.py``), so the start is kept here
+        and compared with HiGHS's solutions instead."""
         with self._best_lock:
             self._best, self._best_obj = np.asarray(values, dtype=float), float(objective)
-        sol = highspy.HighsSolution()
-        sol.col_value = self._best.tolist()
-        sol.value_valid = True
-        return bool(self.h.setSolution(sol) != highspy.HighsStatus.kError)
+            self._start_obj = float(objective)
+            self._start = self._best
+        if to_highs:
+            sol = highspy.HighsSolution()
+            sol.col_value = self._best.tolist()
+            sol.value_valid = True
+            self.h.setSolution(sol)
 
     def run(self, *, report: Report | None = None,
             cancel: threading.Event | None = None) -> HighsOutcome:
@@ -331,6 +342,9 @@ class HighsRun:
                 with self._best_lock:
                     if self._best_obj is None or obj <= self._best_obj + 1e-9:
                         self._best, self._best_obj = values, obj
+            bound = _finite(out.mip_dual_bound)
+            if bound is not None:
+                self._bound = bound
             if report is not None:
                 report(_finite(out.mip_primal_bound), _finite(out.mip_dual_bound))
             last[0] = time.perf_counter()
@@ -340,6 +354,9 @@ class HighsRun:
                 _interrupt(e)
                 return
             now = time.perf_counter()
+            bound = _finite(e.data_out.mip_dual_bound)
+            if bound is not None:
+                self._bound = bound
             if report is not None and now - last[0] >= 0.5:
                 last[0] = now
                 report(_finite(e.data_out.mip_primal_bound), _finite(e.data_out.mip_dual_bound))
@@ -383,7 +400,8 @@ class HighsRun:
         with self._best_lock:
             best, obj = self._best, self._best_obj
         notes = "; ".join(x for x in (note, why) if x)
-        return HighsOutcome("kInterrupt", best, obj, None, time.perf_counter() - start,
+        return HighsOutcome("kInterrupt", best, obj, self._bound if best is not None else None,
+                            time.perf_counter() - start,
                             "incumbent" if best is not None else "", -1, notes or None)
 
     def _read(self, start: float, note: str | None) -> HighsOutcome:
@@ -400,10 +418,11 @@ class HighsRun:
             values = np.asarray(sol.col_value, dtype=float)
             objective = float(info.objective_function_value)
             source = "highs"
-        else:
-            with self._best_lock:
-                if self._best is not None:
-                    values, objective, source = self._best, self._best_obj, "start"
+        with self._best_lock:
+            start_better = (self._start_obj is not None and self._start is not None and (
+                objective is None or self._start_obj < objective - 1e-9))
+            if start_better:
+                values, objective, source = self._start, self._start_obj, "start"
         bound: float | None = None
         if values is not None:
             bound = (_finite(info.mip_dual_bound) if info.mip_node_count >= 0 else objective)

@@ -28,7 +28,14 @@ import pandas as pd
 
 from staffing.exceptions import InputError
 from staffing.roster.build import BuildCancelled, BuiltModel, build_model, make_horizon
-from staffing.roster.highs import HighsRun, StandardForm, compile_pyomo, load, solve_lp
+from staffing.roster.highs import (
+    HighsOutcome,
+    HighsRun,
+    StandardForm,
+    compile_pyomo,
+    load,
+    solve_lp,
+)
 from staffing.roster.result import (
     PenaltyTerm,
     RosterResult,
@@ -39,6 +46,7 @@ from staffing.roster.result import (
     status_from_highs,
 )
 from staffing.roster.templates import RosterConfig, SolverOptions
+from staffing.roster.warmstart import greedy_start
 
 __all__ = ["coverage_duals", "solve_roster", "standard_form"]
 
@@ -118,15 +126,11 @@ def solve_roster(
     except BuildCancelled:
         return RosterResult(status=RosterStatus.CANCELLED, build_s=time.perf_counter() - t0,
                             solver_status="cancelled during build")
+    warm = greedy_start(built)
     build_s = time.perf_counter() - t0
     notes = built.notes + ((load_note,) if load_note else ())
     left_s = float(options.time_limit_s) - build_s
-    if left_s <= 0:
-        return RosterResult(status=RosterStatus.TIME_LIMIT_NO_SOLUTION, build_s=build_s,
-                            solver_status="time limit reached while building",
-                            notes=notes + (f"building the model took {build_s:.1f} s of the "
-                                           f"{options.time_limit_s:g} s time limit",))
-    run = HighsRun(h, time_limit_s=left_s, mip_rel_gap=options.mip_rel_gap,
+    run = HighsRun(h, time_limit_s=max(left_s, 1e-3), mip_rel_gap=options.mip_rel_gap,
                    threads=None if options.threads is None else int(options.threads),
                    extra=dict(options.extra))
     start = time.perf_counter()
@@ -135,13 +139,29 @@ def solve_roster(
         if progress is not None:
             progress(SolveProgress(obj, bound, _gap(obj, bound), time.perf_counter() - start))
 
-    out = run.run(report=report if progress is not None else None, cancel=cancel)
+    if warm is not None:
+        run.set_start(*warm)
+        report(warm[1], None)
+    if left_s <= 0:
+        out = HighsOutcome("kTimeLimit", None if warm is None else warm[0],
+                           None if warm is None else warm[1], None, 0.0,
+                           "start" if warm is not None else "")
+        notes = notes + (f"building the model took {build_s:.1f} s of the "
+                         f"{options.time_limit_s:g} s time limit; HiGHS did not run"
+                         + ("; the constructive start is returned" if warm else ""),)
+    else:
+        out = run.run(report=report if progress is not None else None, cancel=cancel)
     has_solution = out.values is not None
     status = status_from_highs(out.model_status, has_solution)
     if out.note:
         notes = notes + (out.note,)
+    solver_status = out.model_status
+    if left_s <= 0:
+        solver_status = "time limit reached while building"
+    elif out.source == "start":
+        notes = notes + ("HiGHS found nothing better than the constructive start in time",)
     result = RosterResult(status=status, build_s=build_s, runtime_s=out.runtime_s,
-                          solver_status=out.model_status, notes=notes)
+                          solver_status=solver_status, notes=notes)
     if status is RosterStatus.INFEASIBLE:
         result.diagnosis = _diagnose_infeasible(built)
         return result
