@@ -113,10 +113,10 @@ def test_hash_follows_data_bytes_config_and_versions(tmp_path, monkeypatch):
     assert Scenario("x", PlanConfig.from_toml(tmp_path / "plan.toml")).hash != ref
     # a config value not reachable through overrides (penalties)
     raw = tomllib.loads((DATA / "plan.toml").read_text())
-    raw["penalties"]["over_per_agent_interval"] = 3.0
+    raw["penalties"]["over_per_agent_hour"] = 12.0
     other = PlanConfig.from_dict(raw, base_dir=DATA)
     assert Scenario("x", other).hash != ref
-    raw["penalties"]["over_per_agent_interval"] = 2.0
+    raw["penalties"]["over_per_agent_hour"] = 8.0
     assert Scenario("x", PlanConfig.from_dict(raw, base_dir=DATA)).hash == ref
     # the forecast key ignores what the forecast does not depend on
     assert Scenario("x", base, {"service_level": 0.9}).forecast_key == Scenario("x",
@@ -375,7 +375,7 @@ def _lp_value(required: pd.Series, cfg) -> float:
 
 def test_marginal_values_from_lp_duals(base, cache):
     raw = _raw()
-    raw["penalties"]["over_per_agent_interval"] = 0.0   # no reward for cutting over-staffing
+    raw["penalties"]["over_per_agent_hour"] = 0.0   # no reward for cutting over-staffing
     cfg = PlanConfig.from_dict(raw, base_dir=DATA)
     res = run_scenario(Scenario("duals", cfg, FAST), cache=cache)
     mv = marginal_values(res)
@@ -383,7 +383,7 @@ def test_marginal_values_from_lp_duals(base, cache):
     assert {"interval_start", "required", "scheduled", "under", "over",
             "marginal_cost"} <= set(mv.columns)
     d = mv["marginal_cost"].to_numpy()
-    under = cfg.roster.penalties.under_per_agent_interval
+    under = cfg.roster.penalties.per_interval(0.25)[0]
     assert np.all(d >= -1e-7) and np.all(d <= under + 1e-7)
     assert d.max() > 0
     # the dual is a subgradient of the LP value: left derivative <= dual <= right derivative,
@@ -409,7 +409,7 @@ def test_marginal_values_from_lp_duals(base, cache):
     assert binding >= 1
     # with the plan's penalties the duals are bounded below by -over_per_agent_interval
     res2 = run_scenario(Scenario("base", base, FAST), cache=cache, duals=True)
-    over = res2.config.roster.penalties.over_per_agent_interval
+    over = res2.config.roster.penalties.per_interval(0.25)[1]
     assert res2.duals is not None and res2.duals.min() >= -over - 1e-7
 
 

@@ -500,8 +500,9 @@ def build_model(h: Horizon, cfg: RosterConfig, *, relax: bool = False,
     for g in groups:
         tpl = cfg.templates[g.template]
         cost[g.x0:g.x0 + len(g.starts)] = tpl.cost_per_hour * g.length_min / 60
-    cost[under0:under0 + n] = cfg.penalties.under_per_agent_interval
-    cost[over0:over0 + n] = cfg.penalties.over_per_agent_interval
+    under_cost, over_cost = cfg.penalties.per_interval(fmin / 60)
+    cost[under0:under0 + n] = under_cost
+    cost[over0:over0 + n] = over_cost
 
     is_int = np.concatenate(integer) if integer else np.zeros(0, bool)
     form = _standard_form(ncol, is_int, by_family, cost)

@@ -313,12 +313,22 @@ def penalty_terms(coverage: pd.DataFrame, cfg: Any, floor: np.ndarray) -> tuple[
     pen = cfg.penalties
     under = float(coverage["under"].sum()) if len(coverage) else 0.0
     over = float(coverage["over"].sum()) if len(coverage) else 0.0
-    terms = [
-        PenaltyTerm("under-staffing", under, "agent-intervals",
-                    under * pen.under_per_agent_interval),
-        PenaltyTerm("over-staffing", over, "agent-intervals",
-                    over * pen.over_per_agent_interval),
-    ]
+    hours = 0.25
+    if len(coverage) > 1:
+        step = pd.Timestamp(coverage["interval_start"].iloc[1]) - pd.Timestamp(
+            coverage["interval_start"].iloc[0])
+        hours = step.total_seconds() / 3600
+    under_cost, over_cost = pen.per_interval(hours)
+    if pen.time_based:
+        terms = [
+            PenaltyTerm("under-staffing", under * hours, "agent-hours", under * under_cost),
+            PenaltyTerm("over-staffing", over * hours, "agent-hours", over * over_cost),
+        ]
+    else:
+        terms = [
+            PenaltyTerm("under-staffing", under, "agent-intervals", under * under_cost),
+            PenaltyTerm("over-staffing", over, "agent-intervals", over * over_cost),
+        ]
     if len(coverage) and (floor > 0).any():
         short = np.maximum(floor - coverage["scheduled"].to_numpy(), 0)
         terms.append(PenaltyTerm("min-staff shortfall (hard)", float(short[floor > 0].sum()),

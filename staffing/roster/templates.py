@@ -292,18 +292,59 @@ class WeeklyRules:
                              "a fraction in [0, 1]")
 
 
+#: Default penalties, currency per agent-hour (at 15-minute intervals: 100 and 1 per interval).
+DEFAULT_UNDER_PER_AGENT_HOUR = 400.0
+DEFAULT_OVER_PER_AGENT_HOUR = 4.0
+
+
 @dataclass(frozen=True)
 class Penalties:
-    """Soft-coverage penalties, in currency per agent-interval of the planning grid."""
+    """Soft-coverage penalties.
 
-    under_per_agent_interval: float = 100.0
-    over_per_agent_interval: float = 1.0
+    ``under_per_agent_hour`` / ``over_per_agent_hour``: currency per agent-hour short of /
+    over the requirement (the same roster cost on 5-, 15- and 30-minute grids). The older
+    ``*_per_agent_interval`` keys (currency per agent-interval of whatever grid is planned, so
+    a finer grid weighs the same shortage more) are still read; giving both forms of one side
+    is an error. Neither given: 400 and 4 per agent-hour.
+    """
+
+    under_per_agent_interval: float | None = None
+    over_per_agent_interval: float | None = None
+    under_per_agent_hour: float | None = None
+    over_per_agent_hour: float | None = None
 
     def __post_init__(self) -> None:
-        _num("penalties.under_per_agent_interval", self.under_per_agent_interval,
-             "a non-negative number (currency per agent-interval)")
-        _num("penalties.over_per_agent_interval", self.over_per_agent_interval,
-             "a non-negative number (currency per agent-interval)")
+        for side in ("under", "over"):
+            per_i = getattr(self, f"{side}_per_agent_interval")
+            per_h = getattr(self, f"{side}_per_agent_hour")
+            if per_i is not None:
+                _num(f"penalties.{side}_per_agent_interval", per_i,
+                     "a non-negative number (currency per agent-interval)")
+            if per_h is not None:
+                _num(f"penalties.{side}_per_agent_hour", per_h,
+                     "a non-negative number (currency per agent-hour)")
+            if per_i is not None and per_h is not None:
+                raise InputError(f"penalties.{side}_per_agent_interval", per_i,
+                                 f"either {side}_per_agent_hour or {side}_per_agent_interval, "
+                                 "not both")
+
+    def per_interval(self, interval_hours: float) -> tuple[float, float]:
+        """(under, over) in currency per agent-interval of an ``interval_hours`` grid."""
+        out = []
+        for side, default in (("under", DEFAULT_UNDER_PER_AGENT_HOUR),
+                              ("over", DEFAULT_OVER_PER_AGENT_HOUR)):
+            per_i = getattr(self, f"{side}_per_agent_interval")
+            per_h = getattr(self, f"{side}_per_agent_hour")
+            if per_i is not None:
+                out.append(float(per_i))
+            else:
+                out.append(float(default if per_h is None else per_h) * interval_hours)
+        return out[0], out[1]
+
+    @property
+    def time_based(self) -> bool:
+        """True when no side uses the per-interval (grid-dependent) form."""
+        return self.under_per_agent_interval is None and self.over_per_agent_interval is None
 
 
 @dataclass(frozen=True)
@@ -388,7 +429,8 @@ class RosterConfig:
             if v is not None:
                 out["rules"][k] = v
         for k in Penalties.__dataclass_fields__:
-            out["penalties"][k] = getattr(self.penalties, k)
+            if getattr(self.penalties, k) is not None:
+                out["penalties"][k] = getattr(self.penalties, k)
         if self.open_hours is not None:
             hours: dict[str, Any] = {
                 DAYS[h.day]: f"{h.open:%H:%M}-{h.close:%H:%M}" for h in self.open_hours.days}

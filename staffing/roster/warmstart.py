@@ -83,7 +83,8 @@ def greedy_start(built: Any, *, max_people: int | None = None) -> tuple[np.ndarr
     for _ in range(limit):
         g_val = _marginal(req, sched, floor, under, over, big)
         prefix = np.concatenate([[0.0], np.cumsum(np.concatenate([g_val, g_val]))])
-        best = (0.0, -1, -1, {})  # saving, class, pattern, day -> start index
+        best: tuple[float, int, int, dict[int, int]] = (0.0, -1, -1, {})  # saving, class,
+        # pattern, day -> start index
         total = int(people.sum())
         pt_total = int(people[pt_flags].sum())
         group_gain: dict[int, np.ndarray] = {}

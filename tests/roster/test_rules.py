@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from staffing.exceptions import InputError
 from staffing.hours import OpenHours
 from staffing.roster import (
     BreakRule,
@@ -164,3 +165,34 @@ def test_excluded_lengths_are_noted():
     assert set(res.shifts["paid_hours"]) == {1.0}
     assert any("14 weekly hours" in n for n in res.notes)
     assert res.summary()["notes"] == list(res.notes)
+
+
+def _grid_case(freq: str, penalties: Penalties) -> float:
+    """One day of demand that is constant within each half hour, seen on a ``freq`` grid."""
+    half_hours = np.array([0] * 14 + [2, 3, 5, 6, 6, 7, 8, 8, 7, 6, 5, 5, 6, 7, 8, 8, 7, 6,
+                                      5, 4, 3, 3, 2, 2, 1, 1, 1, 1, 0, 0] + [0] * 4, float)
+    idx = day_index(freq)
+    per = int(pd.Timedelta("30min") / pd.Timedelta(freq))
+    required = pd.Series(np.repeat(half_hours, per), index=idx)
+    tpl = ShiftTemplate("day", dt.time(6), dt.time(15), 30, (4.0, 8.0), cost_per_hour=20.0)
+    cfg = RosterConfig((tpl,), ONE_DAY, penalties)
+    res = solve_roster(required, cfg, SolverOptions(time_limit_s=300, mip_rel_gap=0))
+    assert res.status is RosterStatus.OPTIMAL
+    return float(res.objective)
+
+
+def test_penalties_per_agent_hour_make_the_cost_grid_independent():
+    pen = Penalties(under_per_agent_hour=60.0, over_per_agent_hour=4.0)
+    costs = {f: _grid_case(f, pen) for f in ("5min", "15min", "30min")}
+    ref = costs["15min"]
+    for f, c in costs.items():
+        assert abs(c - ref) <= 0.02 * ref, (f, costs)
+    # the old per-interval form weighs a finer grid's shortage more: the test can tell
+    legacy = {f: _grid_case(f, Penalties(5.0, 0.0)) for f in ("5min", "30min")}
+    assert legacy["5min"] != pytest.approx(legacy["30min"], rel=0.02)
+
+
+def test_both_penalty_forms_for_one_side_is_an_error():
+    with pytest.raises(InputError) as info:
+        Penalties(under_per_agent_interval=10.0, under_per_agent_hour=40.0)
+    assert info.value.field == "penalties.under_per_agent_interval"
