@@ -247,12 +247,25 @@ def _start_positions(h: Horizon, tpl: ShiftTemplate, day: int) -> tuple[np.ndarr
     return pos, mins[keep]
 
 
+def _paid_ok(open_mask: np.ndarray, tpl: ShiftTemplate, fmin: int) -> np.ndarray:
+    """Intervals where a shift of ``tpl`` may be on duty: open, or within the template's
+    ``before_open_min`` before an opening / ``after_close_min`` after a closing (cyclic)."""
+    ok = open_mask.copy()
+    for k in range(1, tpl.before_open_min // fmin + 1):
+        ok |= np.roll(open_mask, -k)
+    for k in range(1, tpl.after_close_min // fmin + 1):
+        ok |= np.roll(open_mask, k)
+    return ok
+
+
 def _check_grid(cfg: RosterConfig, fmin: int) -> None:
     for t in cfg.templates:
         f = f"templates.{t.name}"
         checks = [("start_step_min", t.start_step_min),
                   ("start_earliest", t.start_earliest.hour * 60 + t.start_earliest.minute),
-                  ("length_step_min", t.length_step_min)]
+                  ("length_step_min", t.length_step_min),
+                  ("before_open_min", t.before_open_min),
+                  ("after_close_min", t.after_close_min)]
         checks += [("paid_hours", lm) for lm in t.lengths_min]
         for b in t.breaks:
             checks += [(f"breaks.{b.name}.duration_min", b.duration_min),
@@ -287,15 +300,18 @@ def build_model(h: Horizon, cfg: RosterConfig, *, relax: bool = False,
     classes: list[TourClass] = []
     excluded: list[str] = []
     ncol = 0
+    open_mask = None
+    if cfg.open_hours is not None and rules.within_open_hours:
+        open_mask = np.asarray(cfg.open_hours.mask(h.index), dtype=bool)
     for ti, tpl in enumerate(cfg.templates):
         allowed = {d for d in range(n_days) if weekdays[d] in tpl.days}
         workdays = min(tpl.workdays or rules.workdays, n_days)
-        pats = _patterns(n_days, workdays, rules.consecutive_days_off, allowed)
-        if not len(pats):
+        if not len(_patterns(n_days, workdays, rules.consecutive_days_off, allowed)):
             excluded.append(f"template {tpl.name!r}: no {workdays}-day week on its days "
                             f"with {rules.consecutive_days_off} consecutive days off")
             continue
-        work_days = sorted(set(np.nonzero(pats.any(axis=0))[0].tolist()))
+        paid_ok = None if open_mask is None else _paid_ok(open_mask, tpl, fmin)
+        day_starts_all = {d: _start_positions(h, tpl, d) for d in sorted(allowed)}
         starts_wall = np.array(tpl.start_times_min())
         band_w = rules.start_band_minutes
         if band_w is None or starts_wall[-1] - starts_wall[0] <= band_w:
@@ -315,10 +331,30 @@ def build_model(h: Horizon, cfg: RosterConfig, *, relax: bool = False,
                     f"[{rules.min_weekly_hours:g}, {rules.max_weekly_hours:g}]")
                 continue
             span = tpl.span_min(lm) // fmin
+            day_starts: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+            for d, (pos, wall) in day_starts_all.items():
+                if paid_ok is not None:
+                    keep = paid_ok[(pos[:, None] + np.arange(span)[None, :]) % n].all(axis=1)
+                    pos, wall = pos[keep], wall[keep]
+                if len(pos):
+                    day_starts[d] = (pos, wall)
+            pats = _patterns(n_days, workdays, rules.consecutive_days_off, set(day_starts))
+            if not len(pats):
+                excluded.append(
+                    f"template {tpl.name!r} {lm / 60:g} h: no {workdays}-day week whose "
+                    f"shifts fit inside the open hours (rules.within_open_hours; widen "
+                    f"templates.{tpl.name}.before_open_min/after_close_min to allow a margin)")
+                continue
+            if open_mask is not None and len(day_starts) < len(day_starts_all):
+                gone = sorted(set(day_starts_all) - set(day_starts))
+                excluded.append(
+                    f"template {tpl.name!r} {lm / 60:g} h: no shift fits inside the open hours "
+                    f"on {', '.join(_DAY_ABBR[weekdays[d]] for d in gone)}")
+            work_days = sorted(set(np.nonzero(pats.any(axis=0))[0].tolist()))
             for blo, bhi in bands:
                 classes.append(TourClass(ti, lm, blo, bhi, pats))
             for d in work_days:
-                pos, wall = _start_positions(h, tpl, d)
+                pos, wall = day_starts[d]
                 groups.append(Group(ti, lm, d, span, pos, wall))
 
     # ---- pre-check: minimum staff reachable at all ------------------------------------

@@ -133,6 +133,9 @@ class ShiftTemplate:
         Step of the paid-length range in minutes.
     workdays:
         Days worked per week by people on this template (overrides ``WeeklyRules.workdays``).
+    before_open_min, after_close_min:
+        Minutes a shift may be on duty before the centre opens / after it closes (set-up,
+        wrap-up) when ``WeeklyRules.within_open_hours`` keeps paid time inside open hours.
     """
 
     name: str
@@ -147,9 +150,14 @@ class ShiftTemplate:
     breaks: tuple[BreakRule, ...] = ()
     length_step_min: int = 60
     workdays: int | None = None
+    before_open_min: int = 0
+    after_close_min: int = 0
 
     def __post_init__(self) -> None:
         f = f"templates.{self.name}"
+        for attr in ("before_open_min", "after_close_min"):
+            _num(f"{f}.{attr}", getattr(self, attr), "a non-negative whole number of minutes",
+                 integer=True)
         if isinstance(self.start_step_min, dt.timedelta):  # also pd.Timedelta
             object.__setattr__(self, "start_step_min",
                                int(self.start_step_min.total_seconds() // 60))
@@ -259,6 +267,10 @@ class WeeklyRules:
         in ``RosterResult.notes``.
     part_time_share_max:
         Maximum fraction of people on part-time templates, in [0, 1].
+    within_open_hours:
+        With open hours given, no paid time while the centre is closed: a shift is offered
+        only if it lies inside the open hours, widened by its template's ``before_open_min``
+        and ``after_close_min`` (default true).
     """
 
     workdays: int = 5
@@ -267,8 +279,11 @@ class WeeklyRules:
     min_weekly_hours: float = 0.0
     max_weekly_hours: float = 168.0
     part_time_share_max: float = 1.0
+    within_open_hours: bool = True
 
     def __post_init__(self) -> None:
+        if not isinstance(self.within_open_hours, bool):
+            raise InputError("rules.within_open_hours", self.within_open_hours, "true or false")
         _num("rules.workdays", self.workdays, "a whole number of days in 1..7", lo=1,
              integer=True)
         if self.workdays > 7:
@@ -423,6 +438,9 @@ class RosterConfig:
                 d["max_headcount"] = t.max_headcount
             if t.workdays is not None:
                 d["workdays"] = t.workdays
+            for k in ("before_open_min", "after_close_min"):
+                if getattr(t, k):
+                    d[k] = getattr(t, k)
             out["templates"].append(d)
         for k in WeeklyRules.__dataclass_fields__:
             v = getattr(self.rules, k)
@@ -474,6 +492,7 @@ def _fields(raw: Any, section: str, klass: type[DataclassInstance]) -> dict[str,
 _TEMPLATE_KEYS = {
     "name", "start_earliest", "start_latest", "start_step_min", "paid_hours", "days",
     "cost_per_hour", "part_time", "max_headcount", "breaks", "length_step_min", "workdays",
+    "before_open_min", "after_close_min",
 }
 _BREAK_KEYS = set(BreakRule.__dataclass_fields__)
 

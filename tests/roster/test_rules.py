@@ -14,6 +14,7 @@ from staffing.roster import (
     BreakRule,
     Penalties,
     RosterConfig,
+    RosterResult,
     RosterStatus,
     ShiftTemplate,
     SolverOptions,
@@ -196,3 +197,34 @@ def test_both_penalty_forms_for_one_side_is_an_error():
     with pytest.raises(InputError) as info:
         Penalties(under_per_agent_interval=10.0, under_per_agent_hour=40.0)
     assert info.value.field == "penalties.under_per_agent_interval"
+
+
+def _open_hours_case(**tpl_kw) -> RosterResult:
+    idx = day_index("30min")
+    required = pd.Series(0.0, index=idx)
+    hours = OpenHours.from_dict({"mon": "08:00-16:00"}, min_staff=1)
+    required[hours.mask(idx)] = 2.0
+    tpl = ShiftTemplate("t", dt.time(6), dt.time(12), 30, 8.0, cost_per_hour=1.0, **tpl_kw)
+    # cheap over-staffing: without the rule a 06:00-14:00 shift would be as good as any
+    cfg = RosterConfig((tpl,), ONE_DAY, Penalties(under_per_agent_hour=100.0,
+                                                  over_per_agent_hour=0.0), hours)
+    return solve_roster(required, cfg, SolverOptions(mip_rel_gap=0))
+
+
+def test_no_paid_time_outside_open_hours():
+    res = _open_hours_case()
+    assert res.status is RosterStatus.OPTIMAL
+    starts = res.shifts["start"].dt.hour * 60 + res.shifts["start"].dt.minute
+    assert (starts == 8 * 60).all()  # only 08:00-16:00 fits inside the open hours
+    closed = ~OpenHours.from_dict({"mon": "08:00-16:00"}).mask(
+        pd.DatetimeIndex(res.coverage["interval_start"]))
+    assert (res.coverage["scheduled"].to_numpy()[closed] == 0).all()
+
+
+def test_template_margin_allows_paid_time_before_opening():
+    res = _open_hours_case(before_open_min=60)
+    starts = res.shifts["start"].dt.hour * 60 + res.shifts["start"].dt.minute
+    assert starts.min() >= 7 * 60 and (starts <= 8 * 60).all()
+    with pytest.raises(InputError) as info:
+        ShiftTemplate("t", dt.time(6), dt.time(12), 30, 8.0, before_open_min=-5)
+    assert info.value.field == "templates.t.before_open_min"
