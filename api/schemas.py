@@ -204,6 +204,8 @@ class TemplateIn(_In):
     breaks: list[BreakIn] = Field(default_factory=list, max_length=8)
     length_step_min: int = 60
     workdays: int | None = None
+    before_open_min: int = 0
+    after_close_min: int = 0
 
 
 class RulesIn(_In):
@@ -215,13 +217,18 @@ class RulesIn(_In):
     min_weekly_hours: float = 0.0
     max_weekly_hours: float = 168.0
     part_time_share_max: float = 1.0
+    within_open_hours: bool = True
 
 
 class PenaltiesIn(_In):
-    """Soft-coverage penalties, currency per agent-interval."""
+    """Soft-coverage penalties: currency per agent-hour (``*_per_agent_hour``, the same cost on
+    any grid) or, the older form, per agent-interval of the request's grid; one form per side.
+    Neither given: 400 and 4 per agent-hour."""
 
-    under_per_agent_interval: float = 100.0
-    over_per_agent_interval: float = 1.0
+    under_per_agent_hour: float | None = None
+    over_per_agent_hour: float | None = None
+    under_per_agent_interval: float | None = None
+    over_per_agent_interval: float | None = None
 
 
 class RosterConfigIn(_In):
