@@ -22,7 +22,7 @@ Sections (all keys optional unless marked *required*)::
     [open_hours]  day ranges to "HH:MM-HH:MM", min_staff (agents, or a table per day range)
     [[templates]], [rules], [penalties]   shift templates and roster rules, exactly as in
                   ``data/roster_example.toml`` (read by :meth:`RosterConfig.from_dict`)
-    [solver]      time_limit_s, mip_rel_gap, threads
+    [solver]      time_limit_s, mip_rel_gap, threads, objective, min_interval_service_level
     [simulation]  enabled = true, replications = 10, seed = 0,
                   handle_times = "empirical" | "exponential", confidence = 0.95
 
@@ -371,7 +371,8 @@ class PlanConfig:
             raise _locate_break_error(exc, d["templates"]) from exc
 
         solver_raw = _table(d, "solver")
-        only_keys(solver_raw, "solver", {"time_limit_s", "mip_rel_gap", "threads"})
+        only_keys(solver_raw, "solver", {"time_limit_s", "mip_rel_gap", "threads", "objective",
+                                         "min_interval_service_level"})
         with _section("solver"):
             solver = SolverOptions(**dict(solver_raw))
 

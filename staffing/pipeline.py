@@ -419,13 +419,27 @@ def run_requirements(config: PlanConfig, forecast_frame: pd.DataFrame,
 def run_roster(config: PlanConfig, requirements: pd.DataFrame, *,
                progress: Callable[[SolveProgress], None] | None = None,
                time_limit_s: float | None = None,
-               cancel: threading.Event | None = None) -> RosterResult:
-    """Solve the roster for ``requirements['agents_required']`` (``cancel`` stops the solve)."""
+               cancel: threading.Event | None = None,
+               goals: ServiceGoals | None = None) -> RosterResult:
+    """Solve the roster for ``requirements['agents_required']`` (``cancel`` stops the solve).
+
+    With ``[solver] objective = "service"`` the answered-within-threshold table is made from
+    the requirements frame's ``calls`` and ``aht_s`` with ``goals`` (default: the config's
+    goals) by :func:`staffing.service_curve.answered_curve`."""
     options = config.solver
     if time_limit_s is not None:
         options = dataclasses.replace(options, time_limit_s=float(time_limit_s))
     required = requirements["agents_required"].astype(float)
-    return solve_roster(required, config.roster, options, progress=progress, cancel=cancel)
+    service = None
+    if options.objective == "service":
+        from staffing.service_curve import answered_curve
+
+        goals = goals if goals is not None else config.service_goals(None)
+        service = answered_curve(requirements[["calls", "aht_s"]], goals, freq=config.freq,
+                                 required=required,
+                                 interval_floor=options.min_interval_service_level)
+    return solve_roster(required, config.roster, options, progress=progress, cancel=cancel,
+                        service=service)
 
 
 def run_evaluation(goals: ServiceGoals, forecast_frame: pd.DataFrame, roster: RosterResult,
@@ -612,7 +626,8 @@ def plan(
                 st.emit("progress", f"incumbent {obj}, gap {gap}", solver=p)
 
             roster = run_roster(config, prep.requirements, progress=on_solver,
-                                time_limit_s=time_limit_s, cancel=cancel)
+                                time_limit_s=time_limit_s, cancel=cancel,
+                                goals=prep.goals)
         notes.extend(roster.notes)
         evaluation = None
         sim = None

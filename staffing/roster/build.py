@@ -58,13 +58,14 @@ from pyomo.core.expr.numeric_expr import LinearExpression
 from staffing.exceptions import InputError
 from staffing.grid import INDEX_NAME
 from staffing.roster.highs import StandardForm
+from staffing.roster.service import ServiceCurve
 from staffing.roster.templates import RosterConfig, ShiftTemplate
 
 __all__ = ["FAMILIES", "BuildCancelled", "BuiltModel", "Horizon", "build_model",
            "make_horizon"]
 
 #: Constraint families, in the order the model declares them (one Pyomo component each).
-FAMILIES = ("coverage", "min_staff", "breaks", "tours", "people")
+FAMILIES = ("coverage", "min_staff", "breaks", "tours", "people", "service")
 Row = tuple[np.ndarray, np.ndarray, float, float]  # columns, coefficients, lb, ub
 
 
@@ -215,6 +216,9 @@ class BuiltModel:
     # per group split over start bands: (group, [(class, member start indices, first u col)])
     bands: list[tuple[Group, list[tuple[TourClass, np.ndarray, int]]]] = field(
         default_factory=list)
+    service: ServiceCurve | None = None
+    z0: int = 0  # first column of z (answered within the threshold), service mode
+    z_intervals: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
 
 
 def _patterns(n_days: int, workdays: int, min_off_block: int, allowed: set[int]) -> np.ndarray:
@@ -279,7 +283,8 @@ def _check_grid(cfg: RosterConfig, fmin: int) -> None:
 
 def build_model(h: Horizon, cfg: RosterConfig, *, relax: bool = False,
                 band_step_min: int | None = None,
-                cancel: threading.Event | None = None) -> BuiltModel:
+                cancel: threading.Event | None = None,
+                service: ServiceCurve | None = None) -> BuiltModel:
     """Build the roster model for a horizon.
 
     ``relax=True`` makes every variable continuous (the LP relaxation, used for duals).
@@ -287,6 +292,8 @@ def build_model(h: Horizon, cfg: RosterConfig, *, relax: bool = False,
     Returns a :class:`BuiltModel`; ``diagnosis`` is set when a hard rule provably cannot be
     met (minimum staff outside every template's reach). ``cancel`` is checked between build
     steps and constraint families; when set, :class:`BuildCancelled` is raised.
+    ``service`` switches to the service objective (:mod:`staffing.roster.service`): wages
+    only, the weekly service level and interval floors as constraints.
     """
     fmin = h.freq_min
     _check_grid(cfg, fmin)
@@ -393,6 +400,13 @@ def build_model(h: Horizon, cfg: RosterConfig, *, relax: bool = False,
         c.y0 = alloc(len(c.patterns), True)
     under0 = alloc(n, False)
     over0 = alloc(n, False)
+    z_int = np.zeros(0, np.int64)
+    z0 = ncol
+    if service is not None:
+        if len(service.calls) != n:
+            raise InputError("service.calls", len(service.calls), f"{n} intervals")
+        z_int = np.nonzero((service.calls > 0) & reach)[0]
+        z0 = alloc(len(z_int), False)
 
     by_family: dict[str, list[Row]] = {name: [] for name in FAMILIES}
     inf = float("inf")
@@ -531,25 +545,50 @@ def build_model(h: Horizon, cfg: RosterConfig, *, relax: bool = False,
             vals_l.append(np.full(len(c.patterns), coef))
         rows.append((np.concatenate(cols_l), np.concatenate(vals_l), -inf, 0.0))
 
+    # ---- service: answered within the threshold, weekly SL, interval floor -------------
+    if service is not None:
+        rows = by_family["service"]
+        for q, i in enumerate(z_int.tolist()):
+            slopes, icpt = service.lines(i)
+            for d, c in zip(slopes.tolist(), icpt.tolist(), strict=True):
+                # z <= c + d * s,  s = required - under + over
+                if d > 0:
+                    rows.append((np.array([z0 + q, under0 + i, over0 + i]),
+                                 np.array([1.0, d, -d]), -inf, c + d * float(h.required[i])))
+                else:
+                    rows.append((np.array([z0 + q]), np.array([1.0]), -inf, c))
+            if service.interval_floor:
+                rows.append((np.array([z0 + q]), np.array([1.0]),
+                             service.interval_floor * float(service.calls[i]), inf))
+        if len(z_int):
+            rows.append((z0 + np.arange(len(z_int)), np.ones(len(z_int)),
+                         service.target * float(service.calls.sum()), inf))
+        elif service.calls.sum() > 0:
+            diagnosis = diagnosis or ("Service objective: no interval with calls can be "
+                                      "staffed by any template")
+    _check(cancel)
     # ---- objective --------------------------------------------------------------------
     cost = np.zeros(ncol)
     for g in groups:
         tpl = cfg.templates[g.template]
         cost[g.x0:g.x0 + len(g.starts)] = tpl.cost_per_hour * g.length_min / 60
     under_cost, over_cost = cfg.penalties.per_interval(fmin / 60)
-    cost[under0:under0 + n] = under_cost
-    cost[over0:over0 + n] = over_cost
+    if service is None:
+        cost[under0:under0 + n] = under_cost
+        cost[over0:over0 + n] = over_cost
+    col_lb = np.zeros(ncol)
+    col_lb[z0:z0 + len(z_int)] = -np.inf  # conservative lines may go below 0 at few agents
 
     is_int = np.concatenate(integer) if integer else np.zeros(0, bool)
-    form = _standard_form(ncol, is_int, by_family, cost)
+    form = _standard_form(ncol, is_int, by_family, cost, col_lb)
     _check(cancel)
     model = _pyomo_model(form, by_family, cancel)
     return BuiltModel(model, h, cfg, groups, classes, ncol, under0, over0, coverage_rows,
-                      diagnosis, is_int, tuple(excluded), form, u_layout)
+                      diagnosis, is_int, tuple(excluded), form, u_layout, service, z0, z_int)
 
 
 def _standard_form(ncol: int, is_int: np.ndarray, fam: dict[str, list[Row]],
-                   cost: np.ndarray) -> StandardForm:
+                   cost: np.ndarray, col_lb: np.ndarray) -> StandardForm:
     """The rows as a CSR matrix, family by family (the order the Pyomo model declares them)."""
     cols_l: list[np.ndarray] = []
     vals_l: list[np.ndarray] = []
@@ -570,7 +609,7 @@ def _standard_form(ncol: int, is_int: np.ndarray, fam: dict[str, list[Row]],
     indptr = np.concatenate([[0], np.cumsum(lens)]).astype(np.int64)
     indices = np.concatenate(cols_l) if cols_l else np.zeros(0, np.int64)
     data = np.concatenate(vals_l) if vals_l else np.zeros(0)
-    return StandardForm(cost.astype(float), np.zeros(ncol), np.full(ncol, float("inf")),
+    return StandardForm(cost.astype(float), col_lb.astype(float), np.full(ncol, float("inf")),
                         is_int.astype(bool), indptr, indices, data, np.array(lb, dtype=float),
                         np.array(ub, dtype=float), np.array(names, dtype=object),
                         np.array(index, dtype=np.int64))
@@ -585,9 +624,9 @@ def _pyomo_model(form: StandardForm, fam: dict[str, list[Row]],
     m = pyo.ConcreteModel(name="roster")
     m.C = pyo.RangeSet(0, ncol - 1)
     int_flags = form.integer.tolist()
-    m.v = pyo.Var(m.C, bounds=(0, None),
-                  within=lambda _m, j: pyo.NonNegativeIntegers if int_flags[j]
-                  else pyo.NonNegativeReals)
+    free = set(np.nonzero(~np.isfinite(form.col_lb))[0].tolist())
+    m.v = pyo.Var(m.C, bounds=lambda _m, j: (None if j in free else 0, None),
+                  within=lambda _m, j: pyo.Integers if int_flags[j] else pyo.Reals)
     v = [m.v[j] for j in range(ncol)]
     cost = form.cost
     nz = np.nonzero(cost)[0]

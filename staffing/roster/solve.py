@@ -45,6 +45,7 @@ from staffing.roster.result import (
     penalty_terms,
     status_from_highs,
 )
+from staffing.roster.service import ServiceCurve
 from staffing.roster.templates import RosterConfig, SolverOptions
 from staffing.roster.warmstart import greedy_start
 
@@ -79,6 +80,7 @@ def solve_roster(
     *,
     progress: Callable[[SolveProgress], None] | None = None,
     cancel: threading.Event | None = None,
+    service: ServiceCurve | None = None,
 ) -> RosterResult:
     """Build and solve the weekly roster for a requirement profile.
 
@@ -101,6 +103,11 @@ def solve_roster(
         When set (from any thread) the build stops at its next step, or the solve returns
         within about 0.3 s (HiGHS is interrupted at its next check); the result has status
         ``CANCELLED`` with the best roster found so far, if any.
+    service:
+        With ``options.objective == "service"``: the answered-within-threshold table per
+        interval (:class:`~staffing.roster.service.ServiceCurve`, made by
+        :func:`staffing.service_curve.answered_curve`); the coverage frame then has
+        ``service_level_promised``.
 
     Returns
     -------
@@ -109,10 +116,19 @@ def solve_roster(
         :class:`~staffing.exceptions.InputError`.
     """
     options = options or SolverOptions()
+    if options.objective == "service" and service is None:
+        raise InputError("solver.objective", "service",
+                         "a service curve (staffing.service_curve.answered_curve; the pipeline "
+                         "makes it from the forecast)")
+    if options.objective != "service":
+        service = None
+    elif options.min_interval_service_level is not None and service is not None:
+        service = ServiceCurve(service.calls, service.answered, service.target,
+                               options.min_interval_service_level)
     t0 = time.perf_counter()
     horizon = make_horizon(required, config)
     try:
-        built = build_model(horizon, config, cancel=cancel)
+        built = build_model(horizon, config, cancel=cancel, service=service)
         if built.diagnosis is not None:
             return RosterResult(status=RosterStatus.INFEASIBLE,
                                 build_s=time.perf_counter() - t0, diagnosis=built.diagnosis,
@@ -174,6 +190,9 @@ def solve_roster(
     result.shifts, result.tours, result.coverage = shifts, tours, coverage
     result.agent_hours, result.cost = agent_hours, cost
     result.penalties = penalty_terms(coverage, built.config, built.horizon.min_staff)
+    if service is not None:
+        coverage["service_level_promised"] = service.promised(coverage["scheduled"].to_numpy())
+        result.penalties = tuple(dataclasses.replace(p, cost=0.0) for p in result.penalties)
     return result
 
 

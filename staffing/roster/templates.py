@@ -307,6 +307,9 @@ class WeeklyRules:
                              "a fraction in [0, 1]")
 
 
+#: Roster objectives (``SolverOptions.objective``).
+OBJECTIVES = ("requirements", "service")
+
 #: Default penalties, currency per agent-hour (at 15-minute intervals: 100 and 1 per interval).
 DEFAULT_UNDER_PER_AGENT_HOUR = 400.0
 DEFAULT_OVER_PER_AGENT_HOUR = 4.0
@@ -376,12 +379,21 @@ class SolverOptions:
         HiGHS ``threads`` option (``None`` = HiGHS default).
     extra:
         Any other HiGHS option by its HiGHS name, e.g. ``{"random_seed": 1}``.
+    objective:
+        ``"requirements"`` (cover the per-interval requirement; soft, penalties per
+        agent-hour) or ``"service"`` (least wages such that the volume-weighted service level
+        over the horizon meets ``goals.service_level``; see :mod:`staffing.roster.service`).
+    min_interval_service_level:
+        Service objective only: lowest service level (fraction) allowed in any interval with
+        calls that a template can staff; ``None`` for no floor.
     """
 
     time_limit_s: float = 60.0
     mip_rel_gap: float = 1e-4
     threads: int | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
+    objective: str = "requirements"
+    min_interval_service_level: float | None = None
 
     def __post_init__(self) -> None:
         _num("time_limit_s", self.time_limit_s, "a positive number of seconds", strict=True)
@@ -390,6 +402,14 @@ class SolverOptions:
             _num("threads", self.threads, "a positive whole number or none", lo=1, integer=True)
         if not isinstance(self.extra, Mapping):
             raise InputError("extra", self.extra, "a mapping of HiGHS option names to values")
+        if self.objective not in OBJECTIVES:
+            raise InputError("solver.objective", self.objective, f"one of {list(OBJECTIVES)}")
+        if self.min_interval_service_level is not None:
+            _num("solver.min_interval_service_level", self.min_interval_service_level,
+                 "a fraction in [0, 1] or none")
+            if self.min_interval_service_level > 1:
+                raise InputError("solver.min_interval_service_level",
+                                 self.min_interval_service_level, "a fraction in [0, 1] or none")
 
 
 @dataclass(frozen=True)

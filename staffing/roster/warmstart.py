@@ -42,10 +42,58 @@ def _shift_gains(prefix: np.ndarray, starts: np.ndarray, span: int) -> np.ndarra
 
 def greedy_start(built: Any, *, max_people: int | None = None) -> tuple[np.ndarray, float] | None:
     """A feasible start for ``built`` (a :class:`~staffing.roster.build.BuiltModel`) as
-    ``(column values, objective)``, or ``None`` when the greedy cannot meet the hard rules."""
+    ``(column values, objective)``, or ``None`` when the greedy cannot meet the hard rules.
+
+    In service mode people are added until the promised weekly service level (plus a margin
+    for the breaks placed afterwards, raised from 0 to 5 points until the start is feasible)
+    and the interval floors are met."""
     form = built.form
     if form is None or built.integer.size == 0 or not built.integer.any():
         return None
+    if getattr(built, "service", None) is None:
+        return _attempt(built, max_people, 0.0)
+    for margin in (0.0, 0.01, 0.02, 0.03, 0.05):
+        out = _attempt(built, max_people, margin)
+        if out is not None:
+            return out
+    return None
+
+
+def _service_state(svc: Any, z_int: np.ndarray, sched: np.ndarray,
+                   margin: float) -> tuple[bool, np.ndarray]:
+    """(target and floors met?, promised answered per interval) for whole agents ``sched``."""
+    table = svc.promise_table()
+    s = np.clip(np.rint(sched), 0, svc.k_max).astype(int)
+    got = table[np.arange(len(s)), s]
+    ok = got[z_int].sum() >= (min(svc.target + margin, 1.0)) * svc.calls.sum() - 1e-9
+    if svc.interval_floor:
+        ok = ok and bool((got[z_int] >= svc.interval_floor * svc.calls[z_int] - 1e-9).all())
+    return bool(ok), got
+
+
+def _service_marginal(svc: Any, z_int: np.ndarray, sched: np.ndarray, floor: np.ndarray,
+                      big: float) -> np.ndarray:
+    """Value of one more agent per interval: promised answered calls gained (x big), plus big
+    where the staff floor or the interval service floor is short."""
+    table = svc.promise_table()
+    k = svc.k_max
+    s = np.clip(np.rint(sched), 0, k).astype(int)
+    rows = np.arange(len(s))
+    gain = table[rows, np.minimum(s + 1, k)] - table[rows, s]
+    mask = np.zeros(len(s), bool)
+    mask[z_int] = True
+    value = np.where(mask, gain, 0.0) * big
+    if svc.interval_floor:
+        short = mask & (table[rows, s] < svc.interval_floor * svc.calls - 1e-9)
+        value = value + big * short
+    return value + big * (sched < floor)
+
+
+def _attempt(built: Any, max_people: int | None,
+             margin: float) -> tuple[np.ndarray, float] | None:
+    form = built.form
+    svc = getattr(built, "service", None)
+    z_int = getattr(built, "z_intervals", np.zeros(0, np.int64))
     h = built.horizon
     cfg = built.config
     n = h.n
@@ -80,8 +128,15 @@ def greedy_start(built: Any, *, max_people: int | None = None) -> tuple[np.ndarr
     share = cfg.rules.part_time_share_max
     limit = max_people if max_people is not None else int(4 * (req.max() + floor.max()) *
                                                           len(h.dates) + 50)
+    if svc is not None:
+        limit = max(limit, int(4 * svc.k_max * len(h.dates) + 50))
     for _ in range(limit):
-        g_val = _marginal(req, sched, floor, under, over, big)
+        if svc is None:
+            g_val = _marginal(req, sched, floor, under, over, big)
+        else:
+            if _service_state(svc, z_int, sched, margin)[0] and (sched >= floor).all():
+                break
+            g_val = _service_marginal(svc, z_int, sched, floor, big)
         prefix = np.concatenate([[0.0], np.cumsum(np.concatenate([g_val, g_val]))])
         best: tuple[float, int, int, dict[int, int]] = (0.0, -1, -1, {})  # saving, class,
         # pattern, day -> start index
@@ -110,6 +165,10 @@ def greedy_start(built: Any, *, max_people: int | None = None) -> tuple[np.ndarr
                 continue
             scores = np.where(c.patterns.astype(bool), day_best[None, :], 0.0).sum(axis=1)
             scores[~np.isfinite(scores)] = -np.inf
+            if svc is not None:  # service: most promised calls per unit of wages
+                per_week = wage * c.patterns.sum(axis=1)
+                scores = np.where(np.isfinite(scores), (scores + per_week) /
+                                  np.maximum(per_week, 1e-9), -np.inf)
             p = int(np.argmax(scores))
             if scores[p] > best[0] + 1e-9:
                 best = (float(scores[p]), ci, p, day_start)
@@ -170,6 +229,11 @@ def greedy_start(built: Any, *, max_people: int | None = None) -> tuple[np.ndarr
             values[u0:u0 + len(mem)] = u[mem]
     values[built.under0:built.under0 + n] = np.maximum(req - sched, 0.0)
     values[built.over0:built.over0 + n] = np.maximum(sched - req, 0.0)
+    if svc is not None and len(z_int):
+        ok, got = _service_state(svc, z_int, sched, 0.0)
+        if not ok:
+            return None
+        values[built.z0:built.z0 + len(z_int)] = got[z_int]
     if not _feasible(form, values):
         return None
     return values, float(form.cost @ values)
