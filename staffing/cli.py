@@ -709,14 +709,16 @@ def whatif(
                        _cell(r["gap"], "{:.2%}"), _cell(r["cost_per_sl_point"], "{:,.0f}"))
         console.print(ct)
     if out is not None:
+        from staffing.io import export
+
         out.mkdir(parents=True, exist_ok=True)
         written = {"compare.csv": out / "compare.csv", "scenarios.json": out / "scenarios.json"}
-        table.to_csv(written["compare.csv"], index=False)
+        export.write_csv(table, written["compare.csv"])
         written["scenarios.json"].write_text(
             json.dumps([r.summary() for r in results], indent=2, default=str), encoding="utf-8")
         if curve_table is not None:
             written["curve.csv"] = out / "curve.csv"
-            curve_table.to_csv(written["curve.csv"], index=False)
+            export.write_csv(curve_table, written["curve.csv"])
         if plans:
             for r in results:
                 slug = re.sub(r"[^A-Za-z0-9._-]+", "_", r.name).strip("_") or r.hash[:12]

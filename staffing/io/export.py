@@ -76,16 +76,57 @@ def _with_index(frame: pd.DataFrame) -> pd.DataFrame:
     raise InputError("frame", list(frame.columns), f"an '{INDEX_NAME}' index or column")
 
 
-def write_csv(frame: pd.DataFrame, path: str | Path, *, index: bool = False) -> Path:
-    """Write a frame as CSV with ISO 8601 timestamps and up to 6 significant digits."""
-    p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
+# OWASP "CSV injection": a spreadsheet treats a text cell starting with one of these as a
+# formula (tab and CR too: some spreadsheets strip them and read what follows).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_text(value: Any) -> Any:
+    """A text value that no spreadsheet reads as a formula: strings starting with ``= + - @``,
+    tab or CR get a leading single quote (OWASP CSV-injection rule); other values unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def _safe_labels(values: pd.Index) -> pd.Index:
+    if values.dtype == object or pd.api.types.is_string_dtype(values.dtype):
+        return values.map(safe_text)
+    return values
+
+
+def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` with :func:`safe_text` applied to every text cell, column name and
+    index label (numbers, timestamps and missing values are left alone)."""
+    out = frame.copy()
+    for col in out.columns:
+        s = out[col]
+        if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
+            out[col] = s.map(safe_text)
+    out.columns = _safe_labels(out.columns)
+    if not isinstance(out.index, pd.MultiIndex):
+        out.index = _safe_labels(out.index)
+    return out
+
+
+def csv_text(frame: pd.DataFrame, *, index: bool = False) -> str:
+    """The CSV text of ``frame``: ISO 8601 timestamps, up to 6 significant digits, text cells
+    made formula-safe (:func:`safe_text`)."""
     out = frame.copy()
     for col in out.columns:
         out[col] = _iso(out[col])
     if index:
         out.index = _iso(out.index)
-    out.to_csv(p, index=index, float_format="%.6g")
+    # CRLF rows (RFC 4180) so that a CR inside a field is quoted, not a row break
+    return safe_frame(out).to_csv(index=index, float_format="%.6g", lineterminator="\r\n")
+
+
+def write_csv(frame: pd.DataFrame, path: str | Path, *, index: bool = False) -> Path:
+    """Write a frame as CSV with ISO 8601 timestamps, up to 6 significant digits and
+    formula-safe text cells (:func:`safe_text`)."""
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    p.write_bytes(csv_text(frame, index=index).encode("utf-8"))
     return p
 
 
@@ -170,6 +211,18 @@ def _excel_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _text_cells_stay_text(ws: Any) -> None:
+    """No cell of ``ws`` is a formula: openpyxl turns a string starting with ``=`` into a
+    formula cell; make every such string (and those starting with ``+ - @``, tab, CR) a text
+    cell with Excel's quote prefix, so editing it does not turn it into a formula either."""
+    for row in ws.iter_rows():
+        for cell in row:
+            v = cell.value
+            if isinstance(v, str) and v.startswith(FORMULA_PREFIXES):
+                cell.data_type = "s"
+                cell.quotePrefix = True
+
+
 def write_workbook(
     sheets: Mapping[str, pd.DataFrame],
     path: str | Path,
@@ -194,6 +247,7 @@ def write_workbook(
             keep_index = isinstance(frame.index, pd.DatetimeIndex) or frame.index.name is not None
             _excel_frame(frame).to_excel(xl, sheet_name=str(name)[:31], index=keep_index)
         for ws in xl.book.worksheets:
+            _text_cells_stay_text(ws)
             ws.freeze_panes = "A2"
             for col in ws.columns:
                 width = max(len(str(c.value)) if c.value is not None else 0 for c in col[:200])

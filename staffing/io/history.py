@@ -206,5 +206,7 @@ def write_history(frame: pd.DataFrame, path: str | Path) -> Path:
         plain.attrs = {}
         plain.to_parquet(p)
     else:
-        out.to_csv(p, float_format="%.6g")
+        from staffing.io.export import safe_frame
+
+        safe_frame(out).to_csv(p, float_format="%.6g")
     return p

@@ -131,3 +131,77 @@ def test_ics_folding_keeps_utf8_characters_whole():
 def test_write_ics(tmp_path, shifts):
     p = export.write_ics(shifts, tmp_path / "shifts.ics")
     assert p.read_bytes().count(b"\r\n") >= 10
+
+
+# ------------------------------------------------------------- formula injection (issue 11 #3)
+
+EVIL = ["=cmd|' /C calc'!A0", "+1+1", "-2+3", "@SUM(A1)", "\tTAB", "\rCR"]
+
+
+@pytest.fixture()
+def evil_shifts(shifts):
+    out = pd.concat([shifts] * 3, ignore_index=True).iloc[:len(EVIL)].copy()
+    out["template"] = EVIL
+    out["agent"] = [f"A{i}" for i in range(len(EVIL))]
+    return out
+
+
+def test_csv_text_cells_cannot_be_formulas(tmp_path, evil_shifts):
+    p = export.write_shifts_csv(evil_shifts, tmp_path / "shifts.csv")
+    back = pd.read_csv(p, keep_default_na=False)
+    assert list(back["template"]) == ["'" + v for v in EVIL]
+    # numbers (negative ones too) and ISO timestamps stay as they are
+    frame = pd.DataFrame({"x": [-1.5, 2.0], "name": ["-x", "ok"]}, index=pd.Index(["=a", "b"]))
+    text = export.csv_text(frame, index=True)
+    assert text.splitlines() == [",x,name", "'=a,-1.5,'-x", "b,2,ok"]
+    assert back["start"].iloc[0] == "1999-03-01T07:00:00+02:00"
+
+
+def test_tours_and_every_writer_use_the_safe_path(tmp_path):
+    tours = pd.DataFrame({"agent": ["A1"], "template": ["=HYPERLINK(\"x\")"],
+                          "1999-03-01": ["07:00-15:00"]})
+    text = export.write_csv(tours, tmp_path / "tours.csv").read_text()
+    assert "'=HYPERLINK" in text and ",=HYPERLINK" not in text
+
+
+def test_workbook_has_no_formula_cells(tmp_path, evil_shifts):
+    p = export.write_workbook({"shifts": evil_shifts,
+                               "tours": pd.DataFrame({"template": EVIL})},
+                              tmp_path / "plan.xlsx", info={"name": EVIL[0]})
+    wb = openpyxl.load_workbook(p)
+    seen = []
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", (ws.title, cell.coordinate, cell.value)
+                if cell.value in EVIL:
+                    assert cell.data_type == "s" and cell.quotePrefix
+                    seen.append(cell.value)
+    # the text itself is kept (the quote prefix is a style); XML reads a lone CR back as LF
+    assert sorted(set(seen)) == sorted(v for v in EVIL if not v.startswith("\r"))
+
+
+def test_roster_with_formula_template_name_exports_text(tmp_path):
+    """The reproduction of the defect: a solved roster whose template is named like a DDE
+    formula, written the way plan/roster write it."""
+    import datetime as dt
+
+    from staffing.roster import RosterConfig, ShiftTemplate, SolverOptions, solve_roster
+    from tests.roster.conftest import ONE_DAY, day_index
+
+    name = EVIL[0]
+    need = pd.Series(0.0, index=day_index("60min", 1))
+    need.iloc[9:12] = 2
+    tpl = ShiftTemplate(name, dt.time(9), dt.time(9), start_step_min=60, paid_hours=3.0)
+    res = solve_roster(need, RosterConfig((tpl,), ONE_DAY),
+                       SolverOptions(time_limit_s=60, mip_rel_gap=0))
+    assert res.has_roster and (res.shifts["template"] == name).all()
+    shifts = pd.read_csv(export.write_shifts_csv(res.shifts, tmp_path / "s.csv"))
+    assert set(shifts["template"]) == {"'" + name}
+    assert name not in export.write_csv(res.tours, tmp_path / "t.csv").read_text().replace(
+        "'" + name, "")
+    wb = openpyxl.load_workbook(export.write_workbook(
+        {"shifts": res.shifts, "tours": res.tours}, tmp_path / "plan.xlsx"))
+    cells = [c for ws in wb.worksheets for row in ws.iter_rows() for c in row]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    assert sum(c.value == name for c in cells) >= len(res.shifts)
