@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 app = typer.Typer(help="Contact-center workforce planning: forecast, requirements, rosters.",
                   no_args_is_help=True, rich_markup_mode="rich")
-console = Console()
+console = Console(soft_wrap=True)  # one-line answers stay one line in files and pipes
 err = Console(stderr=True, soft_wrap=True)
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
@@ -114,22 +114,31 @@ def _print_written(paths: dict[str, Path], out: Path) -> None:
 
 @app.command()
 def ingest(
-    path: Path = typer.Argument(..., help="Call log (one row per call) or interval history CSV."),
-    tz: str = typer.Option("Asia/Jerusalem", help="Site IANA time zone."),
-    freq: str = typer.Option("15min", help="Interval length: 5/15/30/60min."),
-    out: Path | None = typer.Option(None, help="Write the interval history CSV here."),
+    path: Path = typer.Argument(..., help="Call log (one row per call, CSV) or interval "
+                                "history (interval_start, calls, ...; CSV or Parquet)."),
+    tz: str | None = typer.Option(
+        None, help="Site IANA time zone, e.g. Asia/Jerusalem (required: naive clock times in "
+        "the file are local to it; offsets in the file are converted to it)."),
+    freq: str = typer.Option("15min", help="Interval length: 5/10/15/20/30/60min (a history "
+                             "is aggregated to it; it cannot be split finer)."),
+    out: Path | None = typer.Option(None, "--out", "-o", help="Write the interval history "
+                                    "here: .csv (ISO 8601 with offsets) or .parquet."),
     offered: str = typer.Option("queue", help="Demand definition: queue (calls that reached "
                                               "the agent queue) | system (every call)."),
     wrap_s: str = typer.Option("0", "--wrap-s", help="After-call work added to handle time: "
                                                      "seconds or 'estimate'."),
     verbose: int = VERBOSE_OPT,
 ) -> None:
-    """Aggregate a call log to interval history and print a summary.
+    """Aggregate a call log (or re-aggregate an interval history) to interval history and
+    print a summary.
 
-    Example: staffing ingest data/anonymous_bank_feb1999_calls.csv --freq 30min --out hist.csv
+    Example: staffing ingest data/anonymous_bank_feb1999_calls.csv --tz Asia/Jerusalem
+             --freq 30min --out out/hist30.csv
     """
     _setup(verbose)
-    from staffing.io import read_call_log, write_history
+    from staffing.config import sniff_kind
+    from staffing.io import read_call_log, read_history, write_history
+    from staffing.io.history import resample_history
 
     try:
         wrap: float | str = wrap_s
@@ -138,22 +147,38 @@ def ingest(
                 wrap = float(wrap_s)
             except ValueError as exc:
                 raise InputError("--wrap-s", wrap_s, "seconds or 'estimate'") from exc
-        log = read_call_log(path, tz=tz, offered=offered, wrap_s=wrap)  # type: ignore[arg-type]
-        hist = log.to_intervals(freq)
-    except StaffingError as exc:
+        if tz is None:
+            raise InputError("--tz", None, "the site's IANA time zone, e.g. --tz "
+                             "Asia/Jerusalem (naive timestamps are never guessed)")
+        kind = sniff_kind(path, field="path")
+        if kind == "call_log":
+            log = read_call_log(path, tz=tz, offered=offered,  # type: ignore[arg-type]
+                                wrap_s=wrap)  # type: ignore[arg-type]
+            hist = log.to_intervals(freq)
+            s = log.summary()
+            lines = [f"call log: {s['calls']:,} calls, served {s['served']:,}, abandoned "
+                     f"{s['abandoned']:,}, mean handle {s['mean_handle_s']:.1f} s, "
+                     f"dropped {s['dropped']}",
+                     f"offered = {s['offered']}: {s['reached_queue']} reached the agent queue, "
+                     f"{s['menu_hangups']} menu hang-ups ({s['menu_hangup_share']:.1%}); "
+                     f"talk {s['mean_talk_s']:.1f} s + wrap {s['wrap_s']:.1f} s"
+                     + (f" (estimated from {log.wrap.gaps} agent idle gaps, median "
+                        f"{log.wrap.median_s:.0f} s)" if log.wrap is not None else "")]
+        else:
+            hist = resample_history(read_history(path, tz=tz), freq)
+            lines = [f"interval history: {hist['calls'].sum():,.0f} calls"]
+    except (StaffingError, ValueError, OSError) as exc:
         _fail(exc)
-    s = log.summary()
-    console.print(f"calls {s['calls']}, served {s['served']}, abandoned {s['abandoned']}, "
-                  f"mean handle {s['mean_handle_s']:.1f} s, dropped {s['dropped']}")
-    console.print(f"offered = {s['offered']}: {s['reached_queue']} reached the agent queue, "
-                  f"{s['menu_hangups']} menu hang-ups ({s['menu_hangup_share']:.1%}); "
-                  f"talk {s['mean_talk_s']:.1f} s + wrap {s['wrap_s']:.1f} s"
-                  + (f" (estimated from {log.wrap.gaps} agent idle gaps, median "
-                     f"{log.wrap.median_s:.0f} s)" if log.wrap is not None else ""))
-    console.print(f"{len(hist)} intervals of {freq} from {hist.index[0]} to {hist.index[-1]}")
+    lines.append(f"{len(hist)} intervals of {freq} from {hist.index[0]:%Y-%m-%d %H:%M} to "
+                 f"{hist.index[-1]:%Y-%m-%d %H:%M} ({tz})")
+    for line in lines:
+        console.print(line, highlight=False)
     if out:
-        write_history(hist, out)
-        console.print(f"wrote {out}")
+        try:
+            write_history(hist, out)
+        except (StaffingError, ValueError, OSError) as exc:
+            _fail(exc)
+        console.print(f"wrote {out}", highlight=False)
 
 
 @app.command()
@@ -236,7 +261,7 @@ def requirements(
             data = load_data(cfg) if forecast_csv is None or cfg.patience_s == "fit" else None
             if forecast_csv is not None:
                 frame = read_interval_csv(forecast_csv, tz=cfg.tz, required=("calls", "aht_s"),
-                                          what="forecast")
+                                          what="forecast", field="--forecast")
             else:
                 assert data is not None
                 frame = run_forecast(cfg, data.history).frame
@@ -489,8 +514,8 @@ def evaluate_cmd(
         pat = fit_patience_from(data) if cfg.patience_s == "fit" else None
         goals = cfg.service_goals(pat.mean_patience_s if pat is not None else None)
         frame = read_interval_csv(requirements_csv, tz=cfg.tz, required=("calls", "aht_s"),
-                                  what="requirements")
-        cov = read_coverage_csv(coverage_csv, tz=cfg.tz)
+                                  what="requirements", field="--requirements")
+        cov = read_coverage_csv(coverage_csv, tz=cfg.tz, field="--coverage")
         ev = evaluate(frame, cov["scheduled"].astype(float), goals, tz=cfg.tz)
         sim = (run_simulation(cfg, goals, frame, ev, data.handle_s if data else None)
                if simulate else None)

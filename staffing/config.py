@@ -47,6 +47,7 @@ from staffing.forecast import COMBOS, BacktestConfig, SpecialDays, available_mod
 from staffing.forecast.options import KEYS, parse_extras
 from staffing.grid import IntervalGrid
 from staffing.hours import OpenHours
+from staffing.io.files import check_text_file
 from staffing.io.plandata import DataKind, PlanData, as_plan_data, read_plan_data
 from staffing.io.toml import read_toml
 from staffing.requirements import ServiceGoals
@@ -103,21 +104,25 @@ def _data_path(data: Mapping[str, Any], base: Path) -> Path:
     return path
 
 
-def sniff_kind(path: Path) -> DataKind:
-    """``"call_log"`` or ``"history"`` from a CSV header line (Parquet files are histories)."""
+def sniff_kind(path: Path, *, field: str = "data.path") -> DataKind:
+    """``"call_log"`` or ``"history"`` from a CSV header line (Parquet files are histories).
+    ``field`` names the input in errors (``data.path`` in a plan TOML)."""
     if path.suffix.lower() == ".parquet":
         return "history"
+    check_text_file(path, "call-log or history CSV file", field=field)
     try:
         with path.open(encoding="utf-8", errors="replace") as fh:
             header = {c.strip().lower() for c in fh.readline().split(",")}
     except OSError as exc:
-        raise InputError("data.path", str(path), "a readable CSV file") from exc
+        raise InputError(field, str(path), "a readable CSV file") from exc
     if "interval_start" in header:
         return "history"
     if {"vru_entry", "q_time"} <= header or {"arrival", "wait_s"} <= header:
         return "call_log"
-    raise InputError("data.kind", "auto",
-                     "'call_log' or 'history' (the header matches neither layout)")
+    raise InputError("data.kind" if field == "data.path" else field, "auto" if
+                     field == "data.path" else str(path),
+                     "a call log or an interval history (the header matches neither layout: "
+                     "interval_start,calls,... or arrival,wait_s,outcome,handle_s)")
 
 
 @dataclass(frozen=True)

@@ -146,7 +146,81 @@ def test_evaluate_missing_coverage_file(tmp_path, base):
     res = runner.invoke(app, ["evaluate", "-c", str(cfg), "--coverage", str(tmp_path / "c.csv"),
                               "--requirements", str(tmp_path / "r.csv"), "--no-simulate"])
     assert res.exit_code == 2
-    assert "path" in _one_line_error(res)
+    line = _one_line_error(res)
+    assert "--requirements" in line and "r.csv" in line
+
+
+# ------------------------------------------------------------- bad files (issue 11 #12)
+
+def _bad_file(tmp_path: Path, kind: str) -> Path:
+    p = tmp_path / f"{kind}.csv"
+    if kind == "empty":
+        p.write_bytes(b"")
+    elif kind == "binary":
+        p.write_bytes(bytes(range(256)) * 20)
+    elif kind == "directory":
+        p.mkdir()
+    elif kind == "header_only":
+        p.write_text("interval_start,calls,aht_s\n")
+    elif kind == "latin1":
+        p.write_bytes("interval_start,calls\n1999-03-01T00:00:00+02:00,\xe9t\xe9\n"
+                      .encode("latin-1") * 2000)
+    return p
+
+
+BAD_FILES = ("empty", "binary", "directory", "header_only", "missing", "latin1")
+
+
+@pytest.mark.parametrize("kind", BAD_FILES)
+def test_ingest_bad_file_is_one_line_exit_2(tmp_path, kind):
+    p = _bad_file(tmp_path, kind)
+    res = runner.invoke(app, ["ingest", str(p), "--tz", "UTC"])
+    assert res.exit_code == 2, res.output
+    line = _one_line_error(res)
+    assert p.name in line and "Traceback" not in res.output, line
+
+
+@pytest.mark.parametrize("kind", BAD_FILES)
+def test_requirements_bad_forecast_names_the_file(tmp_path, base, kind):
+    cfg = _write(tmp_path, json.loads(json.dumps(base, default=str)))
+    p = _bad_file(tmp_path, kind)
+    res = runner.invoke(app, ["requirements", "-c", str(cfg), "--forecast", str(p)])
+    assert res.exit_code == 2, res.output
+    line = _one_line_error(res)
+    assert "--forecast" in line and p.name in line, line
+
+
+def test_ingest_needs_an_explicit_tz(tmp_path):
+    res = runner.invoke(app, ["ingest", str(DATA / "anonymous_bank_feb1999_calls.csv")])
+    assert res.exit_code == 2
+    assert "--tz" in _one_line_error(res)
+
+
+def test_ingest_interval_history_is_aggregated(tmp_path, call_log):
+    """The bundled 15-minute history re-aggregated to 30 minutes equals the call log's own
+    30-minute aggregation (counts exactly, AHT to the 6 digits the CSV keeps)."""
+    out = tmp_path / "h30.parquet"
+    res = runner.invoke(app, ["ingest", str(DATA / "anonymous_bank_15min.csv"),
+                              "--tz", "Asia/Jerusalem", "--freq", "30min", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "1344 intervals of 30min" in res.output
+    got = pd.read_parquet(out)
+    want = call_log.to_intervals("30min")
+    assert got.index.equals(want.index) and str(got.index.tz) == "Asia/Jerusalem"
+    np.testing.assert_array_equal(got["calls"], want["calls"])
+    np.testing.assert_allclose(got["aht_s"], want["aht_s"], rtol=1e-5)
+    res = runner.invoke(app, ["ingest", str(DATA / "anonymous_bank_15min.csv"),
+                              "--tz", "Asia/Jerusalem", "--freq", "5min"])
+    assert res.exit_code == 2 and "freq" in _one_line_error(res)
+
+
+def test_ingest_naive_times_take_the_given_zone(tmp_path):
+    p = tmp_path / "naive.csv"
+    p.write_text("interval_start,calls,aht_s\n2024-03-04 08:00,5,180\n2024-03-04 08:15,3,200\n")
+    out = tmp_path / "h.csv"
+    res = runner.invoke(app, ["ingest", str(p), "--tz", "Europe/Berlin", "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    assert out.read_text().splitlines()[1].startswith("2024-03-04T08:00:00+01:00")
 
 
 def test_fast_plan_then_roster_and_evaluate(tmp_path, base):

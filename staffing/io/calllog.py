@@ -36,6 +36,7 @@ import pandas as pd
 
 from staffing.exceptions import DataQualityWarning, InputError, warn
 from staffing.grid import INDEX_NAME, IntervalGrid, parse_freq, parse_tz
+from staffing.io.files import read_csv_table
 from staffing.io.timestamps import _where, parse_timestamps
 
 BANK_COLUMNS = ("date", "vru_entry", "vru_time", "q_start", "q_time", "outcome", "ser_time")
@@ -297,9 +298,8 @@ def read_call_log(path: str | Path, *, tz: str, offered: Offered = "queue",
         (from the agents' idle gaps, :func:`estimate_wrap`; needs a ``server`` column).
     """
     p = Path(path)
-    if not p.exists():
-        raise InputError("path", str(p), "an existing call-log file")
-    raw = pd.read_csv(p, dtype=str, keep_default_na=False, skipinitialspace=True)
+    raw = read_csv_table(p, "call-log CSV file", dtype=str, keep_default_na=False,
+                         skipinitialspace=True)
     raw.columns = [str(c).strip() for c in raw.columns]
     return parse_call_log(raw, tz=tz, source=p.name, offered=offered, wrap_s=wrap_s)
 

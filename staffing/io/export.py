@@ -30,6 +30,7 @@ import pandas as pd
 
 from staffing.exceptions import InputError
 from staffing.grid import INDEX_NAME
+from staffing.io.files import read_csv_table
 from staffing.io.timestamps import parse_timestamps
 
 __all__ = [
@@ -352,11 +353,9 @@ def write_ics(shifts: pd.DataFrame, path: str | Path, **kwargs: Any) -> Path:
 # ---------------------------------------------------------------- readers
 
 def _read_indexed(path: str | Path, tz: str, required: tuple[str, ...],
-                  what: str) -> pd.DataFrame:
+                  what: str, field: str = "path") -> pd.DataFrame:
     p = Path(path)
-    if not p.is_file():
-        raise InputError("path", str(p), f"an existing {what} CSV file")
-    raw = pd.read_csv(p)
+    raw = read_csv_table(p, f"{what} CSV file", field=field)
     cols = [INDEX_NAME, *required]
     missing = [c for c in cols if c not in raw.columns]
     if missing:
@@ -375,18 +374,20 @@ def _read_indexed(path: str | Path, tz: str, required: tuple[str, ...],
 
 
 def read_interval_csv(path: str | Path, *, tz: str, required: tuple[str, ...] = ("calls",),
-                      what: str = "interval") -> pd.DataFrame:
+                      what: str = "interval", field: str = "path") -> pd.DataFrame:
     """Read a CSV with an ``interval_start`` column (ISO 8601) and the numeric ``required``
-    columns, indexed by tz-aware ``interval_start`` (e.g. ``forecast.csv``)."""
-    return _read_indexed(path, tz, required, what)
+    columns, indexed by tz-aware ``interval_start`` (e.g. ``forecast.csv``). ``field`` names
+    the input in errors (e.g. the CLI option ``--forecast``)."""
+    return _read_indexed(path, tz, required, what, field)
 
 
-def read_requirements_csv(path: str | Path, *, tz: str) -> pd.DataFrame:
+def read_requirements_csv(path: str | Path, *, tz: str, field: str = "path") -> pd.DataFrame:
     """Read ``requirements.csv`` back (indexed by tz-aware ``interval_start``)."""
-    return _read_indexed(path, tz, ("calls", "aht_s", "agents_required"), "requirements")
+    return _read_indexed(path, tz, ("calls", "aht_s", "agents_required"), "requirements",
+                         field)
 
 
-def read_coverage_csv(path: str | Path, *, tz: str) -> pd.DataFrame:
+def read_coverage_csv(path: str | Path, *, tz: str, field: str = "path") -> pd.DataFrame:
     """Read ``coverage.csv`` back (indexed by tz-aware ``interval_start``); needs at least
     ``scheduled``."""
-    return _read_indexed(path, tz, ("scheduled",), "coverage")
+    return _read_indexed(path, tz, ("scheduled",), "coverage", field)

@@ -15,6 +15,7 @@ import pandas as pd
 
 from staffing.exceptions import InputError, MissingDataWarning, warn
 from staffing.grid import INDEX_NAME, IntervalGrid, interval_of, parse_freq, parse_tz
+from staffing.io.files import check_file, read_csv_table
 from staffing.io.timestamps import _where, parse_timestamps
 
 HISTORY_COLUMNS = ("calls", "answered", "abandoned", "aht_s", "asa_s", "menu_hangups", "queue")
@@ -24,12 +25,18 @@ NUMERIC_COLUMNS = {"calls": "count", "answered": "count", "aht_s": "seconds",
 
 
 def _read_table(path: Path) -> pd.DataFrame:
-    if not path.exists():
-        raise InputError("path", str(path), "an existing history file")
     suffix = path.suffix.lower()
     if suffix == ".parquet":
-        return pd.read_parquet(path)
-    if suffix in (".csv", ".txt", ".gz"):
+        check_file(path, "history Parquet file")
+        try:
+            return pd.read_parquet(path)
+        except (OSError, ValueError) as exc:  # pyarrow's errors derive from these
+            raise InputError("path", str(path), "a readable Parquet file") from exc
+    if suffix in (".csv", ".txt"):
+        return read_csv_table(path, "history CSV file", require_rows=False, dtype=str,
+                              keep_default_na=False, skipinitialspace=True)
+    if suffix == ".gz":
+        check_file(path, "history CSV file")
         return pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
     raise InputError("path", str(path), "a .csv or .parquet file")
 
@@ -140,6 +147,49 @@ def _warn_gaps(frame: pd.DataFrame, source: str, *, stacklevel: int) -> None:
             MissingDataWarning,
             stacklevel=stacklevel + 1,
         )
+
+
+def resample_history(frame: pd.DataFrame, freq: str | pd.Timedelta) -> pd.DataFrame:
+    """A history on a coarser grid: counts (``calls``, ``answered``, ``abandoned``) summed,
+    ``aht_s`` and ``asa_s`` averaged weighted by answered calls (by ``calls - abandoned``, or
+    ``calls``, when the frame has no ``answered``). Intervals are labelled by their local
+    start. ``freq`` must be a whole multiple of the frame's interval length.
+    """
+    step = parse_freq(freq)
+    have = frame.attrs.get("freq")
+    if have is None and len(frame.index) > 1:
+        have = pd.Series(frame.index).diff().min()
+    if have is not None and (step < have or step % pd.Timedelta(have) != pd.Timedelta(0)):
+        raise InputError("freq", str(freq), f"a whole multiple of the history's "
+                         f"{int(pd.Timedelta(have).total_seconds() // 60)}-minute intervals")
+    if have is not None and step == have:
+        return frame
+    idx = pd.DatetimeIndex(frame.index)
+    naive = idx.tz_localize(None) if idx.tz is not None else idx
+    label = idx - (naive - naive.floor(step))  # the local wall-clock floor, same offset
+    counts = [c for c in ("calls", "answered", "abandoned") if c in frame.columns]
+    if "answered" in frame.columns:
+        weight = frame["answered"].astype(float)
+    elif "abandoned" in frame.columns:
+        weight = (frame["calls"] - frame["abandoned"].fillna(0)).clip(lower=0).astype(float)
+    else:
+        weight = frame["calls"].astype(float)
+    groups = pd.Series(label, index=frame.index)
+    out = frame[counts].groupby(groups.to_numpy()).sum(min_count=1)
+    for col in ("aht_s", "asa_s"):
+        if col in frame.columns:
+            known = frame[col].notna()
+            w = weight.where(known, 0.0)
+            num = (frame[col].fillna(0.0) * w).groupby(groups.to_numpy()).sum()
+            den = w.groupby(groups.to_numpy()).sum()
+            out[col] = (num / den.where(den > 0)).reindex(out.index)
+    other = [c for c in frame.columns if c not in out.columns]
+    if other:
+        raise InputError("columns", other, "only calls, answered, abandoned, aht_s, asa_s "
+                         "when changing the interval length")
+    out.index = pd.DatetimeIndex(out.index, name=INDEX_NAME)
+    out.attrs = {**frame.attrs, "freq": step}
+    return out[[c for c in frame.columns if c in out.columns]]
 
 
 def _numeric(col: pd.Series, name: str, source: str, *, allow_blank: bool) -> np.ndarray:
