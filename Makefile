@@ -6,9 +6,9 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 OUT ?= out/demo
 
-.PHONY: install demo test lint fmt bench clean
+.PHONY: install demo test test-fast lint fmt bench clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml setup.py
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[dev]'
@@ -24,8 +24,13 @@ lint: install
 	$(VENV)/bin/ruff check staffing api tests benchmarks scripts
 	$(VENV)/bin/mypy staffing api
 
+# CI: lint + every test (slow ones too)
 test: lint
 	$(VENV)/bin/pytest -q -n 2 --dist loadfile
+
+# dev loop: lint + the tests not marked slow (no full-week solves, notebooks, wheel builds)
+test-fast: lint
+	$(VENV)/bin/pytest -q -n 2 --dist loadfile -m "not slow"
 
 fmt: install
 	$(VENV)/bin/ruff format staffing api tests benchmarks scripts

@@ -1,3 +1,5 @@
+"""``python -m staffing``: the `staffing` command."""
+
 from staffing.cli import app
 
-app()
+app(prog_name="staffing")

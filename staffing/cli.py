@@ -25,18 +25,42 @@ from staffing.exceptions import InputError, StaffingError, StaffingWarning
 if TYPE_CHECKING:
     import pandas as pd
 
+EXIT_CODES = ("Exit codes: 0 success; 1 other error; 2 bad input (one line naming the field, "
+              "file or option); 3 the roster solve returned no roster (infeasible or no "
+              "solution in the time limit).")
+
 app = typer.Typer(help="Contact-center workforce planning: forecast, requirements, rosters.",
-                  no_args_is_help=True, rich_markup_mode="rich")
+                  epilog=EXIT_CODES, no_args_is_help=True, rich_markup_mode="rich",
+                  context_settings={"help_option_names": ["-h", "--help"]})
 console = Console(soft_wrap=True)  # one-line answers stay one line in files and pipes
 err = Console(stderr=True, soft_wrap=True)
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
-BUNDLED_LOG = DATA_DIR / "anonymous_bank_feb1999_calls.csv"
-BUNDLED_HISTORY = DATA_DIR / "anonymous_bank_15min.csv"
-BUNDLED_PLAN = DATA_DIR / "plan.toml"
+
+
+def _bundled_plan() -> Path:
+    """data/plan.toml of this install (inside the package when installed from a wheel)."""
+    from staffing.io.bundled import bundled_path
+
+    return bundled_path("plan.toml")
 
 CONFIG_OPT = typer.Option(..., "--config", "-c", help="Plan TOML file (see data/plan.toml).")
 VERBOSE_OPT = typer.Option(0, "-v", "--verbose", count=True, help="More logging (-v, -vv).")
+
+
+def _version(value: bool) -> None:
+    if value:
+        from staffing import __version__
+
+        console.print(f"staffing {__version__}", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                 help="Print the version and exit."),
+) -> None:
+    """Contact-center workforce planning: forecast, requirements, rosters."""
 
 
 def _setup(verbose: int) -> None:
@@ -592,7 +616,8 @@ def _answer_at(ts: pd.Timestamp, row: pd.Series, goals: Any, sim: pd.Series | No
 _WHATIF_ROWS = (
     ("status", "status", "{}"), ("calls", "calls", "{:,.0f}"), ("aht_s", "AHT (s)", "{:.1f}"),
     ("required_agent_hours", "required agent-h", "{:,.1f}"),
-    ("agent_hours", "paid agent-h", "{:,.1f}"), ("cost", "cost", "{:,.0f}"),
+    ("agent_hours", "paid agent-h", "{:,.1f}"), ("cost", "cost (wages)", "{:,.0f}"),
+    ("penalties", "penalties", "{:,.0f}"), ("objective", "objective (cost+pen.)", "{:,.0f}"),
     ("headcount", "headcount", "{}"), ("service_level", "SL predicted", "{:.1%}"),
     ("simulated_service_level", "SL simulated", "{:.1%}"), ("asa_s", "ASA (s)", "{:.1f}"),
     ("abandon_rate", "abandoned", "{:.1%}"), ("intervals_under_goal", "intervals < goal", "{}"),
@@ -641,8 +666,12 @@ def whatif(
 
     Overrides: volume_scale, volume_by_day, aht_scale, aht_delta_s, service_level, answer_s,
     asa_s, max_occupancy, abandon_rate, patience_s, shrinkage, concurrency, max_agents,
-    open_hours, min_staff, templates, max_headcount, time_limit_s, mip_rel_gap, threads,
-    simulate.
+    open_hours, min_staff, templates, max_headcount, rules (e.g.
+    rules.consecutive_days_off=1), time_limit_s, mip_rel_gap, threads, simulate.
+
+    The table shows the wage cost, the penalties (under/over-staffing, rules) and their sum,
+    the objective the solver minimised, beside the intervals under goal: compare scenarios on
+    all of them, not on cost alone.
 
     Example: staffing whatif -c data/plan.toml -s 'volume+10%:volume_scale=1.1'
              -s '90/15:service_level=0.9,answer_s=15' --time-limit 20
@@ -670,7 +699,7 @@ def whatif(
         if simulate is not None:
             common["simulate"] = simulate
         if config is None and scenarios_file is None:
-            config = BUNDLED_PLAN
+            config = _bundled_plan()
         base_cfg = PlanConfig.from_toml(config) if config is not None else None
         items: list[Scenario] = []
         if scenarios_file is not None:
@@ -719,10 +748,12 @@ def whatif(
     for name in table["scenario"]:
         view.add_column(str(name), justify="right")
     rows = list(_WHATIF_ROWS)
-    rows[7:7] = [(c, f"  {c.removeprefix('headcount_')}", "{}")
-                 for c in table.columns if c.startswith("headcount_")]
+    at = next(i for i, r in enumerate(rows) if r[0] == "headcount") + 1
+    rows[at:at] = [(c, f"  {c.removeprefix('headcount_')}", "{}")
+                   for c in table.columns if c.startswith("headcount_")]
+    shown = table.assign(penalties=table["objective"] - table["cost"])
     for col, label, fmt in rows:
-        view.add_row(label, *[_cell(v, fmt) for v in table[col]])
+        view.add_row(label, *[_cell(v, fmt) for v in shown[col]])
     console.print(view)
     if curve_table is not None:
         ct = Table(title="cost vs service")
@@ -754,6 +785,68 @@ def whatif(
     if failed:
         err.print(f"[red]error[/]: no roster for {', '.join(failed)}")
         raise typer.Exit(code=3)
+
+
+def _parse_sl(text: str) -> tuple[float, float]:
+    """'80/20' (or '0.8/20', '80%/20s') -> (0.8, 20.0)."""
+    try:
+        level, answer = text.replace("%", "").replace("s", "").split("/")
+        sl = float(level)
+        sl = sl / 100 if sl > 1 else sl
+        return sl, float(answer)
+    except ValueError as exc:
+        raise InputError("--sl", text, "a goal like '80/20' (80 % answered within 20 s)") from exc
+
+
+@app.command()
+def erlang(
+    calls: float = typer.Option(..., "--calls", help="Calls offered in the interval."),
+    aht: float = typer.Option(..., "--aht", help="Average handle time (s): talk + wrap-up."),
+    interval: str = typer.Option("30min", "--interval",
+                                 help="Interval length: 5/10/15/20/30/60min."),
+    sl: str = typer.Option("80/20", "--sl", help="Service-level goal 'percent/seconds'."),
+    asa: float | None = typer.Option(None, "--asa", help="Also: mean speed of answer (s)."),
+    max_occupancy: float | None = typer.Option(None, "--max-occupancy",
+                                               help="Also: occupancy at most (fraction)."),
+    patience: float | None = typer.Option(None, "--patience",
+                                          help="Mean patience (s): Erlang A instead of C."),
+    abandon: float | None = typer.Option(None, "--abandon",
+                                         help="Also: abandon rate at most (fraction, Erlang "
+                                         "A)."),
+    shrinkage: float = typer.Option(0.0, "--shrinkage",
+                                    help="Fraction of paid time off the phone (0..1)."),
+) -> None:
+    """Quick Erlang calculator: agents needed for one interval, on one line.
+
+    Example: staffing erlang --calls 100 --aht 180 --interval 30min --sl 80/20
+    """
+    import pandas as pd
+
+    from staffing.grid import parse_freq
+    from staffing.requirements import ServiceGoals, compute_requirements
+
+    try:
+        step = parse_freq(interval)
+        level, answer_s = _parse_sl(sl)
+        goals = ServiceGoals(service_level=level, answer_s=answer_s, asa_s=asa,
+                             max_occupancy=max_occupancy, abandon_rate=abandon,
+                             patience_s=patience, shrinkage=shrinkage)
+        idx = pd.DatetimeIndex([pd.Timestamp("2000-01-03", tz="UTC")], name="interval_start")
+        row = compute_requirements(pd.DataFrame({"calls": [calls], "aht_s": [aht]}, index=idx),
+                                   goals, freq=step).iloc[0]
+    except (StaffingError, ValueError) as exc:
+        _fail(exc)
+    model = f"Erlang A, patience {patience:g} s" if patience is not None else "Erlang C"
+    minutes = int(step.total_seconds() // 60)
+    text = (f"{calls:g} calls in {minutes} min, AHT {aht:g} s, goal {level:.0%}/{answer_s:g}s "
+            f"({model}): {int(row['agents_net'])} agents on the phone, SL "
+            f"{row['service_level']:.1%}, ASA {row['asa_s']:.1f} s, occupancy "
+            f"{row['occupancy']:.1%}")
+    if "abandon_rate" in row and pd.notna(row["abandon_rate"]):
+        text += f", abandon {row['abandon_rate']:.1%}"
+    if shrinkage > 0:
+        text += f"; {int(row['agents_required'])} scheduled at {shrinkage:.0%} shrinkage"
+    console.print(text, highlight=False)
 
 
 @app.command()
@@ -796,7 +889,7 @@ def demo(
     """
     _setup(verbose)
     try:
-        cfg = _load(BUNDLED_PLAN)
+        cfg = _load(_bundled_plan())
         _run_plan(cfg, out, time_limit=time_limit, plots=True,
                   title=f"Anonymous Bank: weekly plan from {cfg.start}")
     except (StaffingError, ValueError, OSError) as exc:
@@ -978,3 +1071,8 @@ def intraday_cmd(
         paths = {"intraday.csv": write_csv(res.intervals, out / "intraday.csv", index=True),
                  "summary.json": write_summary_json(res.summary(), out / "summary.json")}
         _print_written(paths, out)
+
+
+# every command's --help ends with the exit codes
+for _command in app.registered_commands:
+    _command.epilog = _command.epilog or EXIT_CODES

@@ -30,3 +30,25 @@ def history_15min():
     from staffing.io import read_history
 
     return read_history(DATA / "anonymous_bank_15min.csv", tz=TZ)
+
+
+# ------------------------------------------------------------------ the `slow` marker
+# `make test` (CI) runs everything; `make test-fast` (the dev loop) runs `-m "not slow"`.
+# Slow = solves a full-week roster, runs the whole pipeline, executes notebooks, builds a
+# wheel, fuzzes the API or starts servers. Tests in files owned by one area carry
+# `@pytest.mark.slow` themselves; these node-id prefixes mark the rest from one place.
+SLOW_PREFIXES = (
+    "tests/test_pipeline.py::",
+    "tests/roster/test_solve.py::test_full_week_15min",
+    "tests/roster/test_solve.py::test_cancel_returns_promptly",
+    "tests/api/test_plans.py::test_plan_from_csv_text",
+    "tests/api/test_scenarios.py::test_scenarios_job",
+    "tests/api/test_fuzz.py::",
+    "tests/api/test_uvicorn.py::",
+)
+
+
+def pytest_collection_modifyitems(config, items):  # noqa: ARG001
+    for item in items:
+        if item.nodeid.startswith(SLOW_PREFIXES):
+            item.add_marker(pytest.mark.slow)

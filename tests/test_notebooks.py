@@ -40,6 +40,16 @@ def test_committed_without_outputs(name):
     assert nb.metadata["kernelspec"]["name"] == "python3"
 
 
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_no_blanket_warning_filters(name):
+    """Data-quality warnings must reach the reader: no notebook silences every warning."""
+    nb = nbformat.read(DIR / name, as_version=4)
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    for blanket in ('filterwarnings("ignore")', "filterwarnings('ignore')",
+                    'simplefilter("ignore")', "simplefilter('ignore')"):
+        assert blanket not in code, f"{name}: {blanket}"
+
+
 def test_notebooks_match_their_generator(tmp_path):
     gen = _generator()
     for name in NOTEBOOKS:
@@ -47,6 +57,7 @@ def test_notebooks_match_their_generator(tmp_path):
             f"{name} is out of date: run python scripts/make_notebooks.py")
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(bool(os.environ.get("STAFFING_SKIP_NOTEBOOKS")),
                     reason="STAFFING_SKIP_NOTEBOOKS is set")
 @pytest.mark.parametrize("name", NOTEBOOKS)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -43,8 +44,23 @@ def test_reference_100_calls_30_min():
     assert float(asa(100, 180, 14, 1800)) == pytest.approx(7.84, abs=5e-3)
     # 13 agents miss the goal
     assert float(service_level(100, 180, 13, 20, 1800)) < 0.8
-    # shrinkage 30 % -> 20 scheduled (14 / 0.7 = 20 exactly; no float round-up to 21)
-    assert int(np.ceil(14 / (1 - 0.3) - 1e-9)) == 20
+
+
+@pytest.mark.parametrize(("shrinkage", "scheduled"), [(0.3, 20), (0.0, 14), (0.5, 28),
+                                                      (0.35, 22)])
+def test_shrinkage_grosses_up_without_float_round_up(shrinkage, scheduled):
+    """14 on the phone at 30 % shrinkage is 20 scheduled (14 / 0.7 = 20.000000000000004 in
+    floating point must not become 21); 14 / 0.65 = 21.5 -> 22."""
+    from staffing.requirements import ServiceGoals, compute_requirements
+
+    idx = pd.date_range("2024-01-01 09:00", periods=1, freq="30min", tz="UTC",
+                        name="interval_start")
+    week = pd.DataFrame({"calls": [100.0], "aht_s": [180.0]}, index=idx)
+    req = compute_requirements(week, ServiceGoals(service_level=0.8, answer_s=20,
+                                                  shrinkage=shrinkage),
+                               freq=pd.Timedelta("30min"))
+    assert int(req["agents_net"].iloc[0]) == 14
+    assert int(req["agents_required"].iloc[0]) == scheduled
 
 
 def test_reference_25_calls_10_min():
