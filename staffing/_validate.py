@@ -83,7 +83,14 @@ def whole(name: str, value: Any, *, lo: int = 0) -> int:
 
 
 def only_keys(table: Mapping[str, Any], prefix: str, allowed: Collection[str]) -> None:
-    """Reject the first key of ``table`` not in ``allowed`` as field ``<prefix>.<key>``."""
+    """Reject the first key of ``table`` not in ``allowed`` as field ``<prefix>.<key>``,
+    suggesting the closest allowed key ("did you mean 'shrinkage'?") when one is close."""
+    import difflib
+
     for key in table:
         if key not in allowed:
-            raise InputError(f"{prefix}.{key}", table[key], f"one of {sorted(allowed)}")
+            close = difflib.get_close_matches(str(key), [str(a) for a in allowed], n=1,
+                                              cutoff=0.6)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            raise InputError(f"{prefix}.{key}", table[key],
+                             f"{hint}one of {sorted(allowed)}")

@@ -546,20 +546,26 @@ def evaluate_cmd(
         moments = [_interval_at(t, ev.intervals.index, cfg.tz, cfg.freq) for t in at]
     except (StaffingError, ValueError, OSError) as exc:
         _fail(exc)
-    console.print(format_summary({"evaluation": ev.summary(),
-                                  "simulation": sim.summary() if sim else None}),
-                  highlight=False)
-    for ts in moments:
-        console.print(_answer_at(ts, ev.intervals.loc[ts], goals,
-                                 sim.intervals.loc[ts] if sim is not None else None),
+    if moments:  # the question was about these intervals: one line each, nothing else
+        import pandas as pd
+
+        shut = (cfg.open_hours.min_staff(pd.DatetimeIndex(moments)) < 0
+                if cfg.open_hours is not None else [False] * len(moments))
+        for ts, closed in zip(moments, shut, strict=True):
+            console.print(_answer_at(ts, ev.intervals.loc[ts], goals,
+                                     sim.intervals.loc[ts] if sim is not None else None,
+                                     closed=bool(closed)), highlight=False)
+    else:
+        console.print(format_summary({"evaluation": ev.summary(),
+                                      "simulation": sim.summary() if sim else None}),
                       highlight=False)
-    if len(ev.misses) and misses > 0:
+    if len(ev.misses) and misses > 0 and not moments:
         table = Table(title=f"intervals missing the goal ({len(ev.misses)})")
-        for col in ("interval (local)", "calls", "agents_net", "service_level", "reason"):
+        for col in ("interval (local)", "calls", "on the phone", "service level", "reason"):
             table.add_column(col)
         for ts, row in ev.misses.head(misses).iterrows():
             table.add_row(f"{ts:%a %Y-%m-%d %H:%M}", f"{row['calls']:.1f}",
-                          f"{row['agents_net']:.2f}",
+                          f"{row['agents_on_phone']:.2f}",
                           f"{row['service_level']:.1%}", str(row["reason"]))
         console.print(table)
     if out is not None:
@@ -595,15 +601,22 @@ def _interval_at(text: str, index: pd.DatetimeIndex, tz: str, freq: pd.Timedelta
     return index[pos]
 
 
-def _answer_at(ts: pd.Timestamp, row: pd.Series, goals: Any, sim: pd.Series | None) -> str:
-    """One line: the goal, the prediction and (if simulated) the simulation for one interval."""
+def _answer_at(ts: pd.Timestamp, row: pd.Series, goals: Any, sim: pd.Series | None, *,
+               closed: bool = False) -> str:
+    """One line: the goal, the prediction and (if simulated) the simulation for one interval;
+    a closed interval (open hours) or one without calls says so instead of a service level."""
     import pandas as pd
 
     goal = (f"{goals.service_level:.0%}/{goals.answer_s:g}s"
             if goals.service_level is not None else "the goals")
+    when = f"{ts:%a %Y-%m-%d %H:%M}"
+    if closed and row["calls"] <= 0:
+        return f"{when}: closed (open hours): no calls forecast, {row['scheduled']:g} scheduled"
+    if row["calls"] <= 0:
+        return f"{when}: no calls forecast (nothing to answer), {row['scheduled']:g} scheduled"
     verdict = "meets" if bool(row["meets_goal"]) else "MISSES"
     text = (f"{ts:%a %Y-%m-%d %H:%M}: {verdict} {goal}: {row['calls']:.1f} calls, "
-            f"{row['scheduled']:g} scheduled ({row['agents_net']:.2f} on the phone), "
+            f"{row['scheduled']:g} scheduled ({row['agents_on_phone']:.2f} on the phone), "
             f"predicted SL {row['service_level']:.1%}, ASA {row['asa_s']:.1f} s")
     if "abandon_rate" in row and pd.notna(row["abandon_rate"]):
         text += f", abandon {row['abandon_rate']:.1%}"
@@ -891,7 +904,7 @@ def demo(
     try:
         cfg = _load(_bundled_plan())
         _run_plan(cfg, out, time_limit=time_limit, plots=True,
-                  title=f"Anonymous Bank: weekly plan from {cfg.start}")
+                  title=f"Anonymous Bank: weekly plan from {cfg.start}", days_table=True)
     except (StaffingError, ValueError, OSError) as exc:
         _fail(exc)
 

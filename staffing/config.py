@@ -286,7 +286,12 @@ class PlanConfig:
             raise InputError("config", d, "a table of sections")
         for key in d:
             if key not in SECTIONS:
-                raise InputError(str(key), d[key], f"one of the sections {list(SECTIONS)}")
+                import difflib
+
+                close = difflib.get_close_matches(str(key), list(SECTIONS), n=1)
+                hint = f"did you mean [{close[0]}]? " if close else ""
+                raise InputError(str(key), d[key],
+                                 f"{hint}one of the sections {list(SECTIONS)}")
         base = Path(base_dir) if base_dir is not None else Path.cwd()
 
         # [data]

@@ -1,7 +1,7 @@
 """Predicted service of a roster: roster coverage + forecast -> SL, ASA, occupancy, abandonment.
 
 Per interval the agents on the floor (``scheduled``: on shift and not on a break) are turned into
-agents on the phone with the goals' shrinkage, ``agents_net = scheduled * (1 - shrinkage)``
+agents on the phone with the goals' shrinkage, ``agents_on_phone = scheduled * (1 - shrinkage)``
 (fractional agents are allowed by the Erlang formulas), and the Erlang C formulas give the
 predicted service — or Erlang A (M/M/n+M) when ``goals.patience_s`` is set.
 
@@ -44,11 +44,12 @@ class Evaluation:
     ----------
     intervals:
         Indexed by ``interval_start``: ``calls``, ``aht_s`` (s), ``scheduled`` (agents on the
-        floor), ``agents_net`` (on the phone, after shrinkage), ``service_level`` (fraction),
+        floor), ``agents_on_phone`` (scheduled x (1 - shrinkage); not the requirements'
+        Erlang ``agents_net``), ``service_level`` (fraction),
         ``asa_s`` (s), ``occupancy`` (fraction), ``abandon_rate`` (fraction; 0 under Erlang C)
         and ``meets_goal`` (bool; True for intervals without calls).
     days:
-        Per local ``date``: ``calls``, ``agent_hours_net`` and the four metrics aggregated as
+        Per local ``date``: ``calls``, ``agent_hours_on_phone`` and the four metrics aggregated as
         in the module docstring, plus ``intervals_missed``.
     week:
         The same for the whole horizon (dict).
@@ -181,7 +182,7 @@ def evaluate(
             "calls": calls,
             "aht_s": aht,
             "scheduled": sched,
-            "agents_net": net,
+            "agents_on_phone": net,
             "service_level": sl,
             "asa_s": wait,
             "occupancy": occ,
@@ -234,13 +235,13 @@ def _reasons(goals: ServiceGoals, sl: np.ndarray, wait: np.ndarray, occ: np.ndar
 def _aggregate(frame: pd.DataFrame, codes: np.ndarray, n: int,
                interval_s: float) -> dict[str, np.ndarray]:
     calls = frame["calls"].to_numpy(float)
-    net = frame["agents_net"].to_numpy(float)
+    net = frame["agents_on_phone"].to_numpy(float)
     ab = frame["abandon_rate"].to_numpy(float)
     answered = calls * (1.0 - ab)
     missed = (~frame["meets_goal"].to_numpy()).astype(float)
     return {
         "calls": np.bincount(codes, weights=calls, minlength=n),
-        "agent_hours_net": np.bincount(codes, weights=net, minlength=n) * interval_s / 3600.0,
+        "agent_hours_on_phone": np.bincount(codes, weights=net, minlength=n) * interval_s / 3600.0,
         "service_level": _weighted(frame["service_level"].to_numpy(float), calls, codes, n),
         "asa_s": _weighted(frame["asa_s"].to_numpy(float), answered, codes, n),
         "occupancy": _weighted(frame["occupancy"].to_numpy(float), net, codes, n),

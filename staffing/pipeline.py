@@ -272,7 +272,9 @@ class PlanResult:
         ``tours.csv``, ``summary.json``, ``plan.xlsx`` (sheets info, forecast, requirements,
         shifts, tours, coverage, days, misses), ``service.csv`` and ``service_days.csv``
         (predicted and simulated service per interval, and per day with a ``week`` row, as
-        :meth:`service_comparison`), ``shifts.ics``, and with ``plots`` the PNGs
+        :meth:`service_comparison`), ``shifts.ics``, ``forecast.parquet``,
+        ``requirements.parquet``, ``coverage.parquet``, ``shifts.parquet`` (the frames with
+        their time zone), and with ``plots`` the PNGs
         ``forecast.png``, ``coverage.png``, ``heatmap.png``, ``service.png`` (predicted vs
         simulated service level per interval).
         """
@@ -297,6 +299,11 @@ class PlanResult:
         paths["coverage.csv"] = export.write_coverage_csv(cov, out / "coverage.csv")
         if len(self.roster.tours.columns):
             paths["tours.csv"] = export.write_csv(self.roster.tours, out / "tours.csv")
+        # Parquet beside the CSVs: the frames with their time zone (CSV keeps only offsets)
+        for name, frame in (("forecast", fc), ("requirements", self.requirements),
+                            ("coverage", cov), ("shifts", shifts)):
+            if len(frame.columns):
+                paths[f"{name}.parquet"] = export.write_parquet(frame, out / f"{name}.parquet")
         summary = self.summary()
         paths["summary.json"] = export.write_summary_json(summary, out / "summary.json")
         sheets: dict[str, pd.DataFrame] = {
@@ -307,7 +314,10 @@ class PlanResult:
             "coverage": by_interval(cov),
         }
         if self.evaluation is not None:
-            sheets["days"] = self.evaluation.days
+            sheets["days"] = export.day_sheet(
+                self.evaluation.days, shifts, cov, tz=tz,
+                interval_hours=self.config.freq.total_seconds() / 3600,
+                service=self.service_comparison())
             sheets["misses"] = self.evaluation.misses
             sheets["service"] = self.service_comparison()
         info = {k: v for k, v in summary.items() if not isinstance(v, dict)}
@@ -344,17 +354,22 @@ class PlanResult:
 
 
 def coverage_frame(roster: Any, evaluation: Evaluation | None) -> pd.DataFrame:
-    """The roster's coverage with the predicted ``service_level`` column added."""
+    """The roster's coverage with the predicted ``service_level`` and the ``calls`` offered
+    added; the service level is empty (NaN) where no call is offered (nothing to answer)."""
     cov = roster.coverage.copy()
     if cov.empty:
         return pd.DataFrame(columns=[INDEX_NAME, "required", "scheduled", "under", "over",
-                                     "service_level"])
+                                     "service_level", "calls"])
     cov = with_interval_column(cov)
     if evaluation is not None:
-        sl = evaluation.intervals["service_level"]
-        cov["service_level"] = sl.reindex(pd.DatetimeIndex(cov[INDEX_NAME])).to_numpy()
+        at = pd.DatetimeIndex(cov[INDEX_NAME])
+        calls = evaluation.intervals["calls"].reindex(at).to_numpy(float)
+        sl = evaluation.intervals["service_level"].reindex(at).to_numpy(float)
+        cov["service_level"] = np.where(calls > 0, sl, np.nan)
+        cov["calls"] = calls
     else:
         cov["service_level"] = float("nan")
+        cov["calls"] = float("nan")
     return cov
 
 
@@ -457,7 +472,7 @@ def run_simulation(config: PlanConfig, goals: ServiceGoals, forecast_frame: pd.D
     """Simulate the roster's phone agents against Poisson arrivals at the forecast rate."""
     return simulate(
         forecast_frame,
-        evaluation.intervals["agents_net"],
+        evaluation.intervals["agents_on_phone"],
         answer_s=goals.answer_s,
         patience_s=goals.patience_s,
         handle_s=handle_s,

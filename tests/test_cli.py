@@ -272,6 +272,10 @@ def test_fast_plan_then_roster_and_evaluate(tmp_path, base):
     line = " ".join(res.output.split())
     assert f"Tue 1999-03-30 10:00: {verdict} 80%/20s" in line
     assert f"predicted SL {row['service_level']:.1%}" in line
+    assert res.output.count("\n") == 1  # the answer alone, on one line (issue 19)
+    res = runner.invoke(app, [*args, "--at", "1999-03-30 03:00"])  # before 07:00: closed
+    assert res.exit_code == 0 and res.output.strip() == (
+        "Tue 1999-03-30 03:00: closed (open hours): no calls forecast, 0 scheduled")
     for bad in ("1999-05-01 10:00", "tuesday"):
         res = runner.invoke(app, [*args, "--at", bad])
         assert res.exit_code == 2
@@ -291,15 +295,7 @@ def test_fast_plan_then_roster_and_evaluate(tmp_path, base):
     assert (tmp_path / "q" / "requirements.csv").is_file()
 
 
-@pytest.mark.slow
-def test_demo_runs_the_bundled_plan(tmp_path):
-    res = runner.invoke(app, ["demo", "--out", str(tmp_path / "demo"), "--time-limit", "600"])
-    assert res.exit_code == 0, res.output
-    for text in ("forecast:", "backtest MAE", "agent-hours", "cost", "gap", "predicted",
-                 "simulated"):
-        assert text in res.output, text
-    assert (tmp_path / "demo" / "summary.json").is_file()
-    assert (tmp_path / "demo" / "heatmap.png").is_file()
+# `staffing demo` runs in tests/test_readme.py (it compares the README's examples after it)
 
 
 def test_cli_roster_runs_through_the_pipeline(tmp_path, base, monkeypatch):

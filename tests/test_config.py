@@ -279,3 +279,37 @@ def test_plan_config_types_its_stage_objects():
     assert fo["backtest"] == BacktestConfig | None
     assert fo["special_days"] == SpecialDays | None
     assert all(h is not typing.Any for h in hints.values())
+
+
+@pytest.mark.parametrize(("section", "key", "hint"), [
+    ("goals", "shrinkge", "did you mean 'shrinkage'?"),
+    ("solver", "time_limit", "did you mean 'time_limit_s'?"),
+    ("simulation", "replicatons", "did you mean 'replications'?"),
+])
+def test_unknown_key_suggests_the_close_one(section, key, hint):
+    import tomllib
+
+    from staffing.config import PlanConfig
+    from staffing.exceptions import InputError
+
+    from .conftest import DATA
+
+    raw = tomllib.loads((DATA / "plan.toml").read_text())
+    raw.setdefault(section, {})[key] = 1
+    with pytest.raises(InputError) as err:
+        PlanConfig.from_dict(raw, base_dir=DATA)
+    assert err.value.field == f"{section}.{key}" and hint in str(err.value)
+
+
+def test_unknown_section_suggests_the_close_one():
+    import tomllib
+
+    from staffing.config import PlanConfig
+    from staffing.exceptions import InputError
+
+    from .conftest import DATA
+
+    raw = tomllib.loads((DATA / "plan.toml").read_text())
+    raw["gaols"] = raw.pop("goals")
+    with pytest.raises(InputError, match=r"did you mean \[goals\]\?"):
+        PlanConfig.from_dict(raw, base_dir=DATA)

@@ -29,7 +29,7 @@ def test_erlang_c_per_interval_and_week(frame):
     calls = frame["calls"].to_numpy()
     sl = np.where(calls > 0, service_level(calls, 200.0, net, 20, 1800), 1.0)
     np.testing.assert_allclose(ev.intervals["service_level"], sl)
-    np.testing.assert_allclose(ev.intervals["agents_net"], net)
+    np.testing.assert_allclose(ev.intervals["agents_on_phone"], net)
     w = np.where(calls > 0, asa(calls, 200.0, net, 1800), 0.0)
     np.testing.assert_allclose(ev.intervals["asa_s"], w)
     occ = np.where(calls > 0, occupancy(calls, 200.0, net, 1800), 0.0)
@@ -67,7 +67,7 @@ def test_per_day_aggregates_by_local_date():
     ev = evaluate(f, np.full(len(idx), 4.0), ServiceGoals())
     assert list(ev.days.index.astype(str)) == ["1999-03-01", "1999-03-02"]
     assert ev.days["calls"].sum() == pytest.approx(10.0 * len(idx))
-    assert ev.days["agent_hours_net"].iloc[0] == pytest.approx(4.0 * 24)
+    assert ev.days["agent_hours_on_phone"].iloc[0] == pytest.approx(4.0 * 24)
 
 
 def test_no_capacity_gives_infinite_asa(frame):

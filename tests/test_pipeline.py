@@ -19,7 +19,8 @@ from .conftest import DATA, TZ
 
 OUTPUTS = ("forecast.csv", "requirements.csv", "shifts.csv", "coverage.csv", "tours.csv",
            "summary.json", "plan.xlsx", "shifts.ics", "forecast.png", "coverage.png",
-           "heatmap.png", "service.png", "service.csv", "service_days.csv")
+           "heatmap.png", "service.png", "service.csv", "service_days.csv", "forecast.parquet",
+           "requirements.parquet", "coverage.parquet", "shifts.parquet")
 
 
 @pytest.fixture(scope="module")
@@ -163,7 +164,9 @@ def test_workbook_and_calendar(planned):
         assert sheet in wb.sheetnames
     assert wb["shifts"].max_row == len(result.roster.shifts) + 1
     ics = (out / "shifts.ics").read_bytes().decode()
-    assert ics.count("BEGIN:VEVENT") == len(result.roster.shifts)
+    breaks = ics.count("CATEGORIES:break")  # breaks are events of their own
+    assert breaks > 0 and ics.count("BEGIN:VEVENT") == len(result.roster.shifts) + breaks
+    assert "BEGIN:VTIMEZONE" in ics
     assert ics.startswith("BEGIN:VCALENDAR\r\n")
 
 

@@ -3,7 +3,7 @@ ICS calendar of shifts; plus readers for the CSVs so later commands can pick the
 
 Timestamps are written as ISO 8601 with the site's UTC offset (``1999-03-01T07:00:00+02:00``)
 in CSV and JSON, as naive local wall-clock datetimes in Excel (the sheet ``info`` names the
-zone), and in UTC (``19990301T050000Z``) in the ICS file.
+zone), and as local times with a VTIMEZONE of the site's zone in the ICS file.
 
 Contracts
 ---------
@@ -11,7 +11,12 @@ Contracts
   service_level, asa_s, occupancy`` (+ ``abandon_rate`` with Erlang A).
 - ``shifts.csv``: one row per shift, ``agent, date, start, end, template, breaks`` (+
   ``paid_hours``); ``breaks`` is ``"HH:MM-HH:MM;..."`` in local wall-clock time.
-- ``coverage.csv``: ``interval_start, required, scheduled, under, over, service_level``.
+- ``coverage.csv``: ``interval_start, required, scheduled, under, over, service_level, calls``
+  (``calls`` offered: the weights for a call-weighted service level).
+
+Service levels of intervals without calls are left empty in every CSV and sheet (there is
+nothing to answer; a spreadsheet ``AVERAGE`` would otherwise count closed hours as 100 %):
+weight by ``calls`` for the true figure.
 - ``summary.json``: ``status, objective, bound, gap, runtime_s, build_s, agent_hours, cost,
   service_level`` (weekly predicted) and nested details.
 """
@@ -49,12 +54,36 @@ __all__ = [
     "write_shifts_csv",
     "write_summary_json",
     "write_workbook",
+    "write_parquet",
+    "day_sheet",
+    "safe_text",
+    "safe_frame",
+    "csv_text",
+    "blank_idle_service",
 ]
 
 REQUIREMENT_COLUMNS = ("calls", "aht_s", "erlangs", "agents_net", "agents_required",
                        "service_level", "asa_s", "occupancy")
 SHIFT_COLUMNS = ("agent", "date", "start", "end", "template", "breaks")
-COVERAGE_COLUMNS = ("required", "scheduled", "under", "over", "service_level")
+COVERAGE_COLUMNS = ("required", "scheduled", "under", "over", "service_level", "calls")
+SERVICE_COLUMNS = ("service_level", "predicted_sl", "simulated_sl", "simulated_sl_low",
+                   "simulated_sl_high")
+"""Service-level columns left empty where ``calls`` is 0 (see the module docstring)."""
+
+
+def blank_idle_service(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its service-level columns set to NaN where ``calls`` is 0 (a copy when
+    anything changes)."""
+    cols = [c for c in SERVICE_COLUMNS if c in frame.columns]
+    if "calls" not in frame.columns or not cols:
+        return frame
+    idle = pd.to_numeric(frame["calls"], errors="coerce").fillna(0).to_numpy() <= 0
+    if not idle.any():
+        return frame
+    out = frame.copy()
+    for c in cols:
+        out[c] = out[c].astype(float).where(~idle)
+    return out
 
 
 def _iso(values: Any) -> Any:
@@ -113,7 +142,7 @@ def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
 def csv_text(frame: pd.DataFrame, *, index: bool = False) -> str:
     """The CSV text of ``frame``: ISO 8601 timestamps, up to 6 significant digits, text cells
     made formula-safe (:func:`safe_text`)."""
-    out = frame.copy()
+    out = blank_idle_service(frame).copy()
     for col in out.columns:
         out[col] = _iso(out[col])
     if index:
@@ -128,6 +157,23 @@ def write_csv(frame: pd.DataFrame, path: str | Path, *, index: bool = False) -> 
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
     p.write_bytes(csv_text(frame, index=index).encode("utf-8"))
+    return p
+
+
+def write_parquet(frame: pd.DataFrame, path: str | Path) -> Path:
+    """Write a frame as Parquet (pyarrow): tz-aware timestamps keep their zone and DST
+    changes survive a round trip (a CSV read back by pandas loses both). Frames indexed by
+    time keep the index; ``attrs`` are dropped."""
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    out = frame.copy()
+    out.attrs = {}
+    for col in out.columns:  # dates and mixed objects as text: Parquet needs one type
+        if out[col].dtype == object:
+            out[col] = out[col].map(lambda v: v.isoformat() if isinstance(v, dt.date) else v)
+    out.columns = [str(c) for c in out.columns]
+    out.to_parquet(p, index=isinstance(out.index, pd.DatetimeIndex)
+                   or out.index.name is not None)
     return p
 
 
@@ -155,8 +201,11 @@ def write_shifts_csv(shifts: pd.DataFrame, path: str | Path) -> Path:
 
 
 def write_coverage_csv(coverage: pd.DataFrame, path: str | Path) -> Path:
-    """``coverage.csv``: ``interval_start, required, scheduled, under, over, service_level``."""
+    """``coverage.csv``: ``interval_start, required, scheduled, under, over, service_level,
+    calls`` (``calls`` empty when the frame has none)."""
     out = _with_index(coverage)
+    if "calls" not in out.columns:
+        out = out.assign(calls=np.nan)
     missing = [c for c in COVERAGE_COLUMNS if c not in out.columns]
     if missing:
         raise InputError("coverage", list(out.columns), f"columns {list(COVERAGE_COLUMNS)}")
@@ -201,15 +250,104 @@ def write_summary_json(summary: Mapping[str, Any], path: str | Path) -> Path:
     return p
 
 
+HEADERS: dict[str, str] = {
+    "interval_start": "Interval start (local)", "date": "Date", "key": "Item", "value": "Value",
+    "calls": "Calls offered", "calls_lower": "Calls, lower bound",
+    "calls_upper": "Calls, upper bound", "aht_s": "AHT (s)", "erlangs": "Load (Erlangs)",
+    "agents_net": "Agents on the phone needed (Erlang)",
+    "agents_required": "Agents required (scheduled, after shrinkage)",
+    "service_level": "Service level", "asa_s": "ASA (s)", "occupancy": "Occupancy",
+    "abandon_rate": "Abandoned", "required": "Agents required", "scheduled": "Agents scheduled",
+    "under": "Under-staffed (agents)", "over": "Over-staffed (agents)",
+    "agents_on_phone": "Agents on the phone (scheduled x (1 - shrinkage))",
+    "meets_goal": "Meets goal", "reason": "Reason", "agent": "Agent", "start": "Start",
+    "end": "End", "template": "Template", "breaks": "Breaks", "paid_hours": "Paid hours",
+    "paid_hours_week": "Paid hours (week)", "agent_hours_on_phone": "Agent-hours on the phone",
+    "intervals_missed": "Intervals missing the goal", "predicted_sl": "Service level, predicted",
+    "predicted_asa_s": "ASA predicted (s)", "predicted_abandon": "Abandoned, predicted",
+    "simulated_sl": "Service level, simulated", "simulated_sl_low": "Simulated SL, 95 % low",
+    "simulated_sl_high": "Simulated SL, 95 % high", "simulated_asa_s": "ASA simulated (s)",
+    "simulated_abandon": "Abandoned, simulated", "shifts": "Shifts",
+    "required_agent_hours": "Agent-hours required", "scheduled_agent_hours":
+    "Agent-hours scheduled", "intervals_under": "Intervals under-staffed",
+}
+"""Sheet headers for people (CSV files keep the machine names)."""
+
+PERCENT = "0.0%"
+FORMATS: dict[str, str] = {
+    **{c: PERCENT for c in ("service_level", "occupancy", "abandon_rate", "predicted_sl",
+                            "predicted_abandon", "simulated_sl", "simulated_sl_low",
+                            "simulated_sl_high", "simulated_abandon")},
+    **{c: "0" for c in ("agents_net", "agents_required", "required", "scheduled", "under",
+                        "over", "intervals_missed", "shifts", "intervals_under")},
+    **{c: "0.0" for c in ("calls", "calls_lower", "calls_upper", "aht_s", "asa_s",
+                          "predicted_asa_s", "simulated_asa_s", "paid_hours",
+                          "paid_hours_week", "agent_hours_on_phone", "required_agent_hours",
+                          "scheduled_agent_hours")},
+    **{c: "0.00" for c in ("erlangs", "agents_on_phone")},
+}
+"""Excel number formats by machine column name: percent for service levels, integers for
+agents, one decimal for calls and seconds."""
+
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+DATE_FORMAT = "ddd yyyy-mm-dd"
+
+
+def _as_date(value: Any) -> Any:
+    if isinstance(value, str) and len(value) == 10:
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            return value
+    return value
+
+
 def _excel_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """Excel cannot hold tz-aware datetimes: use naive local wall-clock time."""
-    out = frame.copy()
+    """Excel cannot hold tz-aware datetimes: use naive local wall-clock time; ISO date labels
+    (``"1999-03-01"``) become dates; idle service levels are blanked."""
+    out = blank_idle_service(frame).copy()
     if isinstance(out.index, pd.DatetimeIndex) and out.index.tz is not None:
         out.index = out.index.tz_localize(None)
+    elif out.index.dtype == object or pd.api.types.is_string_dtype(out.index.dtype):
+        out.index = pd.Index([_as_date(v) for v in out.index], name=out.index.name)
     for col in out.columns:
         if isinstance(out[col].dtype, pd.DatetimeTZDtype):
             out[col] = out[col].dt.tz_localize(None)
     return out
+
+
+def _polish(ws: Any, names: list[str]) -> None:
+    """Bold human headers, number formats per column, datetimes without seconds, autofilter,
+    frozen header row, widths and a landscape fit-to-width print setup."""
+    from openpyxl.styles import Font
+
+    bold = Font(bold=True)
+    for j, name in enumerate(names, start=1):
+        head = ws.cell(1, j)
+        head.value = HEADERS.get(name, name)
+        head.font = bold
+        fmt = FORMATS.get(name)
+        for (cell,) in ws.iter_rows(min_row=2, min_col=j, max_col=j):
+            v = cell.value
+            if isinstance(v, dt.datetime):
+                cell.number_format = DATETIME_FORMAT
+            elif isinstance(v, dt.date):
+                cell.number_format = DATE_FORMAT
+            elif fmt is not None and isinstance(v, int | float) and not isinstance(v, bool):
+                cell.number_format = fmt
+    if ws.max_row >= 1 and ws.max_column >= 1:
+        ws.auto_filter.ref = ws.dimensions
+    ws.freeze_panes = "A2"
+    ws.print_title_rows = "1:1"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    for col in ws.columns:
+        width = max(len(str(c.value)) if c.value is not None else 0 for c in col[:200])
+        if isinstance(col[min(1, len(col) - 1)].value, dt.datetime):
+            width = max(width, 17)
+        ws.column_dimensions[col[0].column_letter].width = min(max(10, width + 2), 45)
 
 
 def _text_cells_stay_text(ws: Any) -> None:
@@ -233,60 +371,103 @@ def write_workbook(
     """An Excel workbook (openpyxl) with one sheet per frame, plus an ``info`` sheet of
     key/value pairs (e.g. the weekly summary and the site's time zone) when given.
 
-    Frames indexed by ``interval_start`` keep it as the first column. Timestamps are local
-    wall-clock times (Excel has no time zones). Sheet names are cut to Excel's 31 characters.
+    Frames indexed by ``interval_start`` (or ``date``) keep it as the first column. Timestamps
+    are local wall-clock times without seconds (Excel has no time zones); ISO date labels are
+    dates. Headers are for people (:data:`HEADERS`: units in brackets, machine names stay in
+    the CSV files), bold, with an autofilter; numbers carry :data:`FORMATS`; sheets print
+    landscape, one page wide. Service levels of intervals without calls are empty. Text cells
+    never become formulas. Sheet names are cut to Excel's 31 characters.
     """
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
+    columns: dict[str, list[str]] = {}
     with pd.ExcelWriter(p, engine="openpyxl") as xl:
         if info:
             rows = [(k, json.dumps(jsonable(v)) if isinstance(v, Mapping | list | tuple)
                      else jsonable(v)) for k, v in info.items()]
             pd.DataFrame(rows, columns=["key", "value"]).to_excel(xl, sheet_name="info",
                                                                   index=False)
+            columns["info"] = ["key", "value"]
         for name, frame in sheets.items():
             keep_index = isinstance(frame.index, pd.DatetimeIndex) or frame.index.name is not None
-            _excel_frame(frame).to_excel(xl, sheet_name=str(name)[:31], index=keep_index)
+            sheet = str(name)[:31]
+            _excel_frame(frame).to_excel(xl, sheet_name=sheet, index=keep_index)
+            names = [str(c) for c in frame.columns]
+            columns[sheet] = [str(frame.index.name or INDEX_NAME), *names] if keep_index \
+                else names
         for ws in xl.book.worksheets:
+            _polish(ws, columns.get(ws.title, []))
             _text_cells_stay_text(ws)
-            ws.freeze_panes = "A2"
-            for col in ws.columns:
-                width = max(len(str(c.value)) if c.value is not None else 0 for c in col[:200])
-                ws.column_dimensions[col[0].column_letter].width = min(max(10, width + 2), 60)
     return p
 
 
-# ---------------------------------------------------------------- ICS (RFC 5545), by hand
+def day_sheet(
+    days: pd.DataFrame,
+    shifts: pd.DataFrame,
+    coverage: pd.DataFrame,
+    *,
+    tz: str,
+    interval_hours: float,
+    service: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """One row per local day for a printed page: ``calls``, ``shifts``,
+    ``scheduled_agent_hours`` (paid), ``required_agent_hours``, ``intervals_under`` (intervals
+    with fewer agents than required), ``service_level`` (predicted, call-weighted),
+    ``simulated_sl`` with its 95 % bounds when simulated, ``intervals_missed`` (goal).
 
-def _ics_text(text: str) -> str:
-    """Escape a TEXT value (RFC 5545 3.3.11)."""
-    return (text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-            .replace("\r\n", "\\n").replace("\n", "\\n"))
+    ``days`` is :attr:`staffing.evaluate.Evaluation.days`; ``coverage`` has
+    ``interval_start, required, under``; ``service`` is ``PlanResult.service_comparison()``.
+    """
+    out = pd.DataFrame(index=pd.Index(list(days.index), name="date"))
+    out["calls"] = days["calls"].to_numpy(float)
+    if len(shifts) and "date" in shifts:
+        dates = shifts["date"].map(lambda d: d if isinstance(d, dt.date) else
+                                   dt.date.fromisoformat(str(d)))
+        out["shifts"] = dates.value_counts().reindex(out.index).fillna(0).astype(int)
+        paid = shifts["paid_hours"].groupby(dates.to_numpy()).sum() if "paid_hours" in shifts \
+            else pd.Series(dtype=float)
+        out["scheduled_agent_hours"] = paid.reindex(out.index).fillna(0.0)
+    cov = _with_index(coverage) if len(coverage) else coverage
+    if len(cov):
+        local = pd.DatetimeIndex(cov[INDEX_NAME]).tz_convert(tz)
+        key = pd.Index(local.date)
+        out["required_agent_hours"] = (cov["required"].groupby(key).sum() * interval_hours
+                                       ).reindex(out.index).to_numpy(float)
+        out["intervals_under"] = (cov["under"] > 0).groupby(key).sum().reindex(
+            out.index).fillna(0).astype(int).to_numpy()
+    out["service_level"] = days["service_level"].to_numpy(float)
+    if service is not None and "simulated_sl" in service:
+        sim = service.rename(index=str)
+        for c in ("simulated_sl", "simulated_sl_low", "simulated_sl_high"):
+            out[c] = [sim[c].get(str(d), np.nan) for d in out.index]
+    out["intervals_missed"] = days["intervals_missed"].astype(int).to_numpy()
+    return out
 
 
-def _fold(line: str) -> str:
-    """Fold a content line at 75 octets (CRLF + one space), never inside a UTF-8 character."""
-    data = line.encode("utf-8")
-    if len(data) <= 75:
-        return line
-    parts: list[str] = []
-    start = 0
-    limit = 75
-    while start < len(data):
-        end = min(start + limit, len(data))
-        while end < len(data) and (data[end] & 0xC0) == 0x80:  # continuation byte
-            end -= 1
-        parts.append(data[start:end].decode("utf-8"))
-        start = end
-        limit = 74  # following lines start with the folding space
-    return "\r\n ".join(parts)
+# ---------------------------------------------------------------- ICS (RFC 5545), icalendar
 
-
-def _utc(ts: Any) -> str:
-    t = pd.Timestamp(ts)
-    if t.tzinfo is None:
-        raise InputError("start", str(ts), "a tz-aware timestamp")
-    return t.tz_convert("UTC").strftime("%Y%m%dT%H%M%SZ")
+def _break_spans(row: Mapping[str, Any]) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
+    """The shift's breaks (``"HH:MM-HH:MM;..."``, local wall clock) as tz-aware spans inside
+    ``[start, end)``; a clock time before the shift's start belongs to the next day."""
+    text = str(row.get("breaks") or "").strip()
+    start, end = pd.Timestamp(row["start"]), pd.Timestamp(row["end"])
+    spans = []
+    for part in filter(None, (p.strip() for p in text.split(";"))):
+        try:
+            a, b = (dt.time.fromisoformat(x.strip()) for x in part.split("-"))
+        except ValueError as exc:
+            raise InputError("breaks", part, "'HH:MM-HH:MM' clock times") from exc
+        day = start.tz_localize(None).normalize()
+        t0 = day + pd.Timedelta(hours=a.hour, minutes=a.minute)
+        if t0 < start.tz_localize(None):
+            t0 += pd.Timedelta(days=1)
+        t1 = t0 + ((pd.Timedelta(hours=b.hour, minutes=b.minute)
+                    - pd.Timedelta(hours=a.hour, minutes=a.minute)) % pd.Timedelta(days=1))
+        b0 = t0.tz_localize(start.tz, ambiguous=True, nonexistent="shift_forward")
+        b1 = t1.tz_localize(start.tz, ambiguous=True, nonexistent="shift_forward")
+        if start <= b0 < b1 <= end:
+            spans.append((b0, b1))
+    return spans
 
 
 def ics_calendar(
@@ -296,46 +477,58 @@ def ics_calendar(
     stamp: dt.datetime | pd.Timestamp | None = None,
     domain: str = "staffing.local",
 ) -> str:
-    """The shifts as an iCalendar (RFC 5545) document: one VEVENT per shift with UID,
-    DTSTAMP, DTSTART/DTEND in UTC, SUMMARY (agent and template) and DESCRIPTION (breaks).
+    """The shifts as an iCalendar (RFC 5545) document, built with the ``icalendar`` package.
 
-    ``stamp`` is the DTSTAMP (default: now, UTC); pass one for reproducible files. Lines end in
-    CRLF and are folded at 75 octets.
+    One VEVENT per shift (SUMMARY agent and template, DESCRIPTION breaks and paid hours,
+    CATEGORIES the template) and one per break (``CATEGORIES:break``, transparent, RELATED-TO
+    its shift), so breaks show in a calendar view. Times are local with TZID and a VTIMEZONE
+    of the site's zone (calendars then show local wall-clock times across DST changes).
+    ``stamp`` is the DTSTAMP (default: now, UTC); pass one for reproducible files.
     """
+    from icalendar import Calendar, Event
+
     when = pd.Timestamp(stamp) if stamp is not None else pd.Timestamp.now(tz="UTC")
-    if when.tzinfo is None:
-        when = when.tz_localize("UTC")
-    dtstamp = _utc(when)
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        "PRODID:-//staffing//roster export//EN",
-        "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
-        f"X-WR-CALNAME:{_ics_text(name)}",
-    ]
+    when = when.tz_localize("UTC") if when.tzinfo is None else when.tz_convert("UTC")
+    cal = Calendar()
+    cal.add("prodid", "-//staffing//roster export//EN")
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    cal.add("x-wr-calname", name)
     for row in _rows(shifts):
-        start = pd.Timestamp(row["start"])
-        uid = f"{row['agent']}-{_utc(start)}-{row.get('template', 'shift')}@{domain}"
-        summary = f"{row['agent']}: {row.get('template', 'shift')} shift"
-        breaks = str(row.get("breaks") or "").strip()
-        desc = f"Breaks: {breaks.replace(';', ', ')}" if breaks else "No breaks"
+        start, end = pd.Timestamp(row["start"]), pd.Timestamp(row["end"])
+        if start.tzinfo is None or end.tzinfo is None:
+            raise InputError("start", str(row["start"]), "a tz-aware timestamp")
+        template = str(row.get("template", "shift"))
+        uid = f"{row['agent']}-{start.tz_convert('UTC'):%Y%m%dT%H%M%SZ}-{template}@{domain}"
+        breaks = _break_spans(row)
+        desc = ("Breaks: " + ", ".join(f"{a:%H:%M}-{b:%H:%M}" for a, b in breaks)
+                if breaks else "No breaks")
         if "paid_hours" in row and row["paid_hours"] == row["paid_hours"]:
             desc += f"\nPaid hours: {float(row['paid_hours']):g}"
-        lines += [
-            "BEGIN:VEVENT",
-            f"UID:{_ics_text(uid)}",
-            f"DTSTAMP:{dtstamp}",
-            f"DTSTART:{_utc(start)}",
-            f"DTEND:{_utc(row['end'])}",
-            f"SUMMARY:{_ics_text(summary)}",
-            f"DESCRIPTION:{_ics_text(desc)}",
-            f"CATEGORIES:{_ics_text(str(row.get('template', 'shift')))}",
-            "TRANSP:OPAQUE",
-            "END:VEVENT",
-        ]
-    lines.append("END:VCALENDAR")
-    return "".join(_fold(line) + "\r\n" for line in lines)
+        ev = Event()
+        ev.add("uid", uid)
+        ev.add("dtstamp", when.to_pydatetime())
+        ev.add("dtstart", start.to_pydatetime())
+        ev.add("dtend", end.to_pydatetime())
+        ev.add("summary", f"{row['agent']}: {template} shift")
+        ev.add("description", desc)
+        ev.add("categories", [template])
+        ev.add("transp", "OPAQUE")
+        cal.add_component(ev)
+        for a, b in breaks:
+            br = Event()
+            br.add("uid", f"{uid.split('@')[0]}-break-{a.tz_convert('UTC'):%H%M}@{domain}")
+            br.add("dtstamp", when.to_pydatetime())
+            br.add("dtstart", a.to_pydatetime())
+            br.add("dtend", b.to_pydatetime())
+            br.add("summary", f"{row['agent']}: break")
+            br.add("categories", ["break"])
+            br.add("transp", "TRANSPARENT")
+            br.add("related-to", uid)
+            cal.add_component(br)
+    cal.add_missing_timezones()
+    return cal.to_ical().decode("utf-8")
 
 
 def _rows(frame: pd.DataFrame) -> Iterable[dict[str, Any]]:

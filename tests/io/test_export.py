@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import numpy as np
@@ -62,7 +63,7 @@ def test_coverage_csv(tmp_path, requirements):
                         "over": [0, 0, 0, 2], "service_level": [1, .85, .7, .95]})
     p = export.write_coverage_csv(cov, tmp_path / "coverage.csv")
     assert p.read_text().splitlines()[0] == (
-        "interval_start,required,scheduled,under,over,service_level")
+        "interval_start,required,scheduled,under,over,service_level,calls")
     back = export.read_coverage_csv(p, tz=TZ)
     assert list(back["scheduled"]) == [0, 5, 8, 6]
     with pytest.raises(InputError, match="path"):
@@ -91,16 +92,64 @@ def test_workbook_sheets(tmp_path, requirements, shifts):
     wb = openpyxl.load_workbook(p)
     assert wb.sheetnames == ["info", "requirements", "shifts"]
     ws = wb["requirements"]
-    assert ws.cell(1, 1).value == "interval_start"
+    assert ws.cell(1, 1).value == "Interval start (local)"
     assert ws.cell(3, 1).value == pd.Timestamp("1999-03-01 00:15").to_pydatetime()
     assert ws.max_row == len(requirements) + 1
+
+
+def test_workbook_is_polished_for_planners(tmp_path, requirements, shifts):
+    """Human headers with units, bold, autofilter, number formats, datetimes without seconds,
+    dates as dates, landscape fit-to-width printing, idle service levels empty (issue 19)."""
+    days = pd.DataFrame({"calls": [10.0, 0.0], "predicted_sl": [0.9, 1.0]},
+                        index=pd.Index(["1999-03-01", "week"], name="date"))
+    p = export.write_workbook({"requirements": requirements, "shifts": shifts,
+                               "service": days}, tmp_path / "plan.xlsx")
+    wb = openpyxl.load_workbook(p)
+    ws = wb["requirements"]
+    heads = {c.value: c for c in ws[1]}
+    assert {"AHT (s)", "Service level", "Agents required (scheduled, after shrinkage)",
+            "Calls offered"} <= set(heads)
+    assert all(c.font.bold for c in ws[1])
+    assert ws.auto_filter.ref == ws.dimensions
+    assert ws.page_setup.orientation == "landscape" and ws.sheet_properties.pageSetUpPr.fitToPage
+    col = {c.value: c.column for c in ws[1]}
+    assert ws.cell(2, 1).number_format == "yyyy-mm-dd hh:mm"
+    assert ws.cell(3, col["Service level"]).number_format == "0.0%"
+    assert ws.cell(3, col["Agents required (scheduled, after shrinkage)"]).number_format == "0"
+    assert ws.cell(3, col["Calls offered"]).number_format == "0.0"
+    # the first interval has no calls: its service level is empty, not 100 %
+    assert ws.cell(2, col["Service level"]).value is None
+    assert ws.cell(3, col["Service level"]).value == pytest.approx(0.85)
+    svc = wb["service"]
+    assert svc.cell(2, 1).value == dt.datetime(1999, 3, 1) and svc.cell(3, 1).value == "week"
+    assert svc.cell(2, 1).number_format == "ddd yyyy-mm-dd"
+    sh = wb["shifts"]
+    start = [c.column for c in sh[1] if c.value == "Start"][0]
+    assert sh.cell(2, start).number_format == "yyyy-mm-dd hh:mm"
+
+
+def test_coverage_and_requirements_csv_leave_idle_service_empty(tmp_path, requirements):
+    """Closed / no-call intervals have no service level (an AVERAGE over the column would count
+    them as 100 %); coverage.csv carries the calls to weight with."""
+    p = export.write_requirements_csv(requirements, tmp_path / "r.csv")
+    back = pd.read_csv(p)
+    assert np.isnan(back["service_level"].iloc[0]) and back["service_level"].iloc[1] == 0.85
+    cov = pd.DataFrame({"interval_start": requirements.index, "required": [0, 5, 9, 4],
+                        "scheduled": [0, 5, 8, 6], "under": [0, 0, 1, 0], "over": [0, 0, 0, 2],
+                        "service_level": [1, .85, .7, .95], "calls": requirements["calls"]})
+    c = pd.read_csv(export.write_coverage_csv(cov, tmp_path / "c.csv"))
+    assert list(c.columns)[-1] == "calls" and np.isnan(c["service_level"].iloc[0])
+    weighted = (c["service_level"] * c["calls"]).sum() / c["calls"].sum()
+    assert weighted == pytest.approx((.85 * 10 + .7 * 20 + .95 * 5) / 35)
 
 
 def _unfold(text: str) -> list[str]:
     return text.replace("\r\n ", "").split("\r\n")
 
 
-def test_ics_is_rfc5545(shifts):
+def test_ics_is_rfc5545_with_local_times_and_breaks(shifts):
+    from icalendar import Calendar
+
     text = export.ics_calendar(shifts, stamp=pd.Timestamp("2024-01-01T00:00:00Z"))
     raw_lines = text.split("\r\n")
     assert raw_lines[-1] == ""  # ends with CRLF
@@ -109,23 +158,36 @@ def test_ics_is_rfc5545(shifts):
     lines = _unfold(text)
     assert lines[0] == "BEGIN:VCALENDAR" and lines[-2] == "END:VCALENDAR"
     assert "VERSION:2.0" in lines and any(x.startswith("PRODID:") for x in lines)
-    assert lines.count("BEGIN:VEVENT") == len(shifts) == lines.count("END:VEVENT")
-    assert "DTSTART:19990301T050000Z" in lines  # 07:00 +02:00
-    assert "DTEND:19990301T130000Z" in lines
-    assert "DTSTAMP:20240101T000000Z" in lines
-    uids = [x for x in lines if x.startswith("UID:")]
-    assert len(set(uids)) == len(shifts)
-    # TEXT escaping of ; and ,
+    # local wall-clock times with the zone, and the zone's rules in a VTIMEZONE
+    assert "DTSTART;TZID=Asia/Jerusalem:19990301T070000" in lines
+    assert "DTEND;TZID=Asia/Jerusalem:19990301T150000" in lines
+    assert "BEGIN:VTIMEZONE" in lines and "TZID:Asia/Jerusalem" in lines
+    cal = Calendar.from_ical(text)
+    events = list(cal.walk("VEVENT"))
+    shift_events = [e for e in events if "break" not in [str(c) for c in e.categories]]
+    break_events = [e for e in events if e not in shift_events]
+    assert len(shift_events) == len(shifts)
+    assert len({str(e["UID"]) for e in events}) == len(events)
+    # A0001 has two breaks (09:00-09:15, 12:00-12:30): visible as their own events
+    assert [(e.decoded("DTSTART").strftime("%H:%M"), e.decoded("DTEND").strftime("%H:%M"))
+            for e in break_events] == [("09:00", "09:15"), ("12:00", "12:30")]
+    assert all(str(e["TRANSP"]) == "TRANSPARENT" for e in break_events)
+    first = shift_events[0]
+    assert first.decoded("DTSTART") == pd.Timestamp("1999-03-01 07:00", tz=TZ)
+    assert "Breaks: 09:00-09:15, 12:00-12:30" in str(first["DESCRIPTION"])
+    assert str(first["DTSTAMP"].to_ical().decode()) == "20240101T000000Z"
+    # TEXT escaping of ; and , round-trips
+    assert str(shift_events[1]["SUMMARY"]).startswith("A0002: late; evening, long name")
     assert any("late\\; evening\\, long name" in x for x in lines if x.startswith("SUMMARY:"))
-    assert any("09:00-09:15\\, 12:00-12:30" in x for x in lines)
 
 
-def test_ics_folding_keeps_utf8_characters_whole():
-    line = "SUMMARY:" + "é" * 80
-    folded = export._fold(line)
-    parts = folded.split("\r\n ")
-    assert all(len(p.encode()) <= 75 for p in parts)
-    assert "".join(parts) == line
+def test_ics_overnight_break_is_on_the_next_day():
+    start = pd.Timestamp("1999-03-01 20:00", tz=TZ)
+    row = pd.DataFrame({"agent": ["N1"], "date": [start.date()], "start": [start],
+                        "end": [start + pd.Timedelta(hours=8)], "template": ["night"],
+                        "breaks": ["01:00-01:30"]})
+    text = _unfold(export.ics_calendar(row, stamp=pd.Timestamp("2024-01-01T00:00:00Z")))
+    assert "DTSTART;TZID=Asia/Jerusalem:19990302T010000" in text
 
 
 def test_write_ics(tmp_path, shifts):
@@ -205,3 +267,36 @@ def test_roster_with_formula_template_name_exports_text(tmp_path):
     cells = [c for ws in wb.worksheets for row in ws.iter_rows() for c in row]
     assert not [c.coordinate for c in cells if c.data_type == "f"]
     assert sum(c.value == name for c in cells) >= len(res.shifts)
+
+
+def test_day_sheet_recomputed_by_hand(shifts):
+    idx = pd.date_range("1999-03-01", periods=2 * 96, freq="15min", tz=TZ, name="interval_start")
+    required = np.where(np.arange(len(idx)) % 96 >= 28, 3, 0)  # from 07:00
+    cov = pd.DataFrame({"interval_start": idx, "required": required,
+                        "under": (np.arange(len(idx)) == 40).astype(int)})
+    d1, d2 = dt.date(1999, 3, 1), dt.date(1999, 3, 2)
+    days = pd.DataFrame({"calls": [100.0, 0.0], "service_level": [0.9, 1.0],
+                         "intervals_missed": [1, 0]}, index=pd.Index([d1, d2], name="date"))
+    service = pd.DataFrame({"simulated_sl": [0.88, np.nan, 0.88],
+                            "simulated_sl_low": [0.8, np.nan, 0.8],
+                            "simulated_sl_high": [0.95, np.nan, 0.95]},
+                           index=["1999-03-01", "1999-03-02", "week"])
+    out = export.day_sheet(days, shifts, cov, tz=TZ, interval_hours=0.25, service=service)
+    assert list(out.index) == [d1, d2]
+    assert list(out["shifts"]) == [2, 0]
+    assert list(out["scheduled_agent_hours"]) == [15.5, 0.0]
+    assert list(out["required_agent_hours"]) == [68 * 3 * 0.25] * 2
+    assert list(out["intervals_under"]) == [1, 0]
+    assert out.loc[d1, "simulated_sl"] == 0.88 and list(out["intervals_missed"]) == [1, 0]
+
+
+def test_parquet_keeps_the_zone_across_dst(tmp_path, shifts):
+    """Israel moved to summer time on Fri 2 Apr 1999: the 92-interval day and the zone survive
+    Parquet (a CSV read by pandas gives offsets or strings)."""
+    idx = pd.date_range(pd.Timestamp("1999-04-01", tz=TZ), pd.Timestamp("1999-04-03", tz=TZ),
+                        freq="15min", inclusive="left", name="interval_start")
+    frame = pd.DataFrame({"calls": np.arange(len(idx), dtype=float)}, index=idx)
+    back = pd.read_parquet(export.write_parquet(frame, tmp_path / "f.parquet"))
+    assert back.index.equals(idx) and str(back.index.tz) == TZ and len(back) == 96 + 92
+    s = pd.read_parquet(export.write_parquet(shifts, tmp_path / "s.parquet"))
+    assert str(s["start"].dt.tz) == TZ and list(s["date"]) == ["1999-03-01"] * 2
