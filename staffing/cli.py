@@ -263,12 +263,16 @@ def requirements(
         None, "--forecast", help="Use this forecast.csv (interval_start, calls, aht_s) instead "
         "of forecasting."),
     out: Path | None = typer.Option(None, "--out", "-o", help="Write requirements.csv here."),
+    at: list[str] = typer.Option(
+        [], "--at", help="Local time of an interval to answer for, e.g. '1999-03-02 10:00' "
+        "(repeatable): one line with its calls, AHT and agents."),
     verbose: int = VERBOSE_OPT,
 ) -> None:
     """Required agents per interval (Erlang C, or A with patience) from the forecast and goals.
 
     Examples: staffing requirements -c data/plan.toml --out out/req
               staffing requirements -c data/plan.toml --forecast out/fc/forecast.csv
+              staffing requirements -c data/plan.toml --at "1999-03-02 10:00"
     """
     _setup(verbose)
     from staffing.io.export import read_interval_csv, write_requirements_csv
@@ -292,12 +296,35 @@ def requirements(
             patience = fit_patience_from(data) if cfg.patience_s == "fit" else None
             goals, req = run_requirements(
                 cfg, frame, patience.mean_patience_s if patience is not None else None)
+        moments = [_interval_at(t, req.index, cfg.tz, cfg.freq) for t in at]
     except (StaffingError, ValueError, OSError) as exc:
         _fail(exc)
     mode = f"Erlang A (patience {goals.patience_s:.0f} s)" if goals.uses_erlang_a else "Erlang C"
-    console.print(f"{mode}: {req['agents_required'].sum():,.0f} agent-intervals required, "
-                  f"peak {req['agents_required'].max()} agents, "
-                  f"{req['calls'].sum():,.0f} calls")
+    if moments:
+        import pandas as pd
+
+        shut = (cfg.open_hours.min_staff(pd.DatetimeIndex(moments)) < 0
+                if cfg.open_hours is not None else [False] * len(moments))
+        for ts, closed in zip(moments, shut, strict=True):
+            r = req.loc[ts]
+            when = f"{ts:%a %Y-%m-%d %H:%M}"
+            if closed and r["calls"] <= 0:
+                console.print(f"{when}: closed (open hours): no calls forecast, 0 agents",
+                              highlight=False)
+                continue
+            line = (f"{when}: {r['calls']:.1f} calls, AHT {r['aht_s']:.0f} s -> "
+                    f"{int(r['agents_net'])} agents on the phone, {int(r['agents_required'])} "
+                    f"scheduled ({mode.replace(' (', ', ').rstrip(')')})")
+            if r["calls"] > 0:
+                line += f"; predicted SL {r['service_level']:.1%}, ASA {r['asa_s']:.1f} s"
+            console.print(line, highlight=False)
+    else:
+        hours = cfg.freq.total_seconds() / 3600
+        console.print(f"{mode}: {req['agents_required'].sum() * hours:,.1f} agent-hours "
+                      f"required (scheduled, after {goals.shrinkage:.0%} shrinkage; "
+                      f"{req['agents_net'].sum() * hours:,.1f} on the phone), peak "
+                      f"{int(req['agents_required'].max())} agents, "
+                      f"{req['calls'].sum():,.0f} calls", highlight=False)
     if out:
         path = write_requirements_csv(req, out / "requirements.csv")
         console.print(f"wrote {path}")

@@ -355,3 +355,32 @@ def test_whatif_help_lists_every_override():
     for key in OVERRIDE_KEYS:
         assert key in text, key
     assert "rules.consecutive_days_off=1" in text and "Exit codes" in text
+
+
+def test_requirements_reports_agent_hours_and_answers_at(tmp_path, base):
+    d = json.loads(json.dumps(base, default=str))
+    d["goals"]["patience_s"] = 300.0  # no call-log fit needed
+    cfg = _write(tmp_path, d)
+    idx = pd.date_range("1999-03-01", periods=96, freq="15min", tz="Asia/Jerusalem",
+                        name="interval_start")
+    calls = np.where((idx.hour >= 7), 30.0, 0.0)
+    fc = pd.DataFrame({"calls": calls, "aht_s": 180.0}, index=idx)
+    fc.index = fc.index.map(lambda t: t.isoformat())
+    fc.to_csv(tmp_path / "fc.csv")
+    res = runner.invoke(app, ["requirements", "-c", str(cfg), "--forecast",
+                              str(tmp_path / "fc.csv"), "-o", str(tmp_path / "r")])
+    assert res.exit_code == 0, res.output
+    req = pd.read_csv(tmp_path / "r" / "requirements.csv")
+    hours = req["agents_required"].sum() / 4
+    assert f"{hours:,.1f} agent-hours required" in res.stdout
+    assert "agent-intervals" not in res.stdout
+    res = runner.invoke(app, ["requirements", "-c", str(cfg), "--forecast",
+                              str(tmp_path / "fc.csv"), "--at", "1999-03-01 10:05",
+                              "--at", "1999-03-01 03:00"])
+    assert res.exit_code == 0, res.output
+    row = req.set_index("interval_start").loc["1999-03-01T10:00:00+02:00"]
+    first, second = res.stdout.strip().splitlines()
+    assert first.startswith(f"Mon 1999-03-01 10:00: 30.0 calls, AHT 180 s -> "
+                            f"{int(row['agents_net'])} agents on the phone, "
+                            f"{int(row['agents_required'])} scheduled (Erlang A, patience 300 s)")
+    assert second == "Mon 1999-03-01 03:00: closed (open hours): no calls forecast, 0 agents"
