@@ -185,7 +185,7 @@ from staffing.scenario import Scenario, cost_service_curve, marginal_values, run
 
 base = PlanConfig.from_toml(DATA / "plan.toml")
 fast = {"time_limit_s": 300, "simulate": False}  # guard only: solves stop at the 1 % gap
-curve = cost_service_curve(base, [0.6, 0.7, 0.8, 0.85, 0.9, 0.95], overrides=fast)
+curve = cost_service_curve(base, [0.7, 0.8, 0.9, 0.95], overrides=fast)
 curve[["target", "status", "required_agent_hours", "agent_hours", "cost", "service_level",
        "gap", "cost_per_sl_point"]].round(3)'''),
     ("code", '''\
