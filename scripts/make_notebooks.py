@@ -154,12 +154,15 @@ table.set_index("scenario")[heads]'''),
 fig, (a1, a2) = plt.subplots(1, 2, figsize=(12, 3.5))
 t = table.set_index("scenario")
 t["cost"].plot.bar(ax=a1, color="tab:blue", rot=0)
-a1.set_ylabel("weekly wage cost")
+a1.set_ylabel("weekly wage cost (currency of cost_per_hour)")
 a1.set_title("Roster cost")
-t[["service_level", "simulated_service_level"]].mul(100).plot.bar(ax=a2, rot=0)
-a2.axhline(80, color="grey", ls="--", lw=1)
-a2.set_ylim(80, 100)
-a2.set_ylabel("% answered within goal")
+sl = t[["service_level", "simulated_service_level"]].mul(100).rename(
+    columns={"service_level": "predicted (Erlang)", "simulated_service_level": "simulated"})
+sl.plot.bar(ax=a2, rot=0)
+a2.axhline(80, color="grey", ls="--", lw=1, label="goal 80 %")
+a2.set_ylim(0, 100)  # bars start at zero
+a2.set_ylabel("% of calls answered within 20 s")
+a2.legend(loc="lower right")
 a2.set_title("Weekly service level: predicted vs simulated")
 fig.tight_layout()'''),
     ("md", "Running the comparison again is served from the cache (same hashes):"),
@@ -195,7 +198,7 @@ for _, r in curve.iterrows():
     ax.annotate(f"target {r['target']:.0%}", (r["service_level"] * 100, r["cost"]),
                 textcoords="offset points", xytext=(5, -12), fontsize=8)
 ax.set_xlabel("predicted weekly service level (%)")
-ax.set_ylabel("weekly wage cost")
+ax.set_ylabel("weekly wage cost (currency of cost_per_hour)")
 ax.set_title("Cost vs service");'''),
     ("md", """\
 Points are solved to a 1 % MIP gap, so neighbouring costs can be out of order by about that
