@@ -41,7 +41,7 @@ def test_submit_poll_and_files(client: TestClient) -> None:
     assert cov.status_code == 200 and cov.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(cov.text)))
     assert list(rows[0]) == ["interval_start", "required", "scheduled", "under", "over",
-                             "service_level"]
+                             "service_level", "calls"]
     assert len(rows) == 24
     assert all(int(r["scheduled"]) >= float(r["required"]) for r in rows)
     shifts = list(csv.DictReader(io.StringIO(client.get(f"{url}/shifts.csv").text)))
