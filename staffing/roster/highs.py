@@ -279,7 +279,8 @@ class HighsRun:
     def __init__(self, h: Any, *, time_limit_s: float, mip_rel_gap: float,
                  threads: int | None = None, extra: dict[str, Any] | None = None) -> None:
         self.h = h
-        h.setOptionValue("time_limit", max(float(time_limit_s), 1e-3))
+        self.time_limit_s = max(float(time_limit_s), 1e-3)
+        h.setOptionValue("time_limit", self.time_limit_s)
         h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
         for key, value in (extra or {}).items():
             if h.setOptionValue(str(key), value) != highspy.HighsStatus.kOk:
@@ -384,6 +385,7 @@ class HighsRun:
             return self._cancelled(start, note, "cancelled before the solve started")
         worker = threading.Thread(target=work, name="highs-run", daemon=True)
         worker.start()
+        deadline = start + self.time_limit_s + CANCEL_GRACE_S
         while not done.wait(_POLL_S):
             if cancel is not None and cancel.is_set():
                 stop.set()
@@ -392,6 +394,17 @@ class HighsRun:
                 return self._cancelled(start, note, (
                     "HiGHS was inside a phase without interrupt checks; the best roster so "
                     "far is returned and HiGHS stops at its next check in the background"))
+            if time.perf_counter() > deadline:
+                # HiGHS checks its own time limit only between phases; past it, stop it and
+                # answer with the best so far instead of running on
+                stop.set()
+                if done.wait(CANCEL_GRACE_S):
+                    break
+                out = self._cancelled(start, note, (
+                    "HiGHS ran past the time limit inside a phase without checks; the best "
+                    "roster so far is returned and HiGHS stops in the background"))
+                out.model_status = "kTimeLimit"
+                return out
         if failure:  # pragma: no cover
             raise failure[0]
         return self._read(start, note)

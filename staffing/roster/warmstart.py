@@ -51,11 +51,17 @@ def greedy_start(built: Any, *, max_people: int | None = None) -> tuple[np.ndarr
     if form is None or built.integer.size == 0 or not built.integer.any():
         return None
     if getattr(built, "service", None) is None:
-        return _attempt(built, max_people, 0.0)
-    for margin in (0.0, 0.01, 0.02, 0.03, 0.05):
-        out = _attempt(built, max_people, margin)
-        if out is not None:
-            return out
+        out, _ = _attempt(built, max_people, 0.0, None)
+        return out
+    extra = np.zeros(built.horizon.n)
+    for margin in (0.0, 0.01, 0.03):
+        for _ in range(4):  # breaks broke a floor: ask for one more agent there and redo
+            out, short = _attempt(built, max_people, margin, extra)
+            if out is not None:
+                return out
+            if short is None or not short.any():
+                break
+            extra = extra + short
     return None
 
 
@@ -89,8 +95,10 @@ def _service_marginal(svc: Any, z_int: np.ndarray, sched: np.ndarray, floor: np.
     return value + big * (sched < floor)
 
 
-def _attempt(built: Any, max_people: int | None,
-             margin: float) -> tuple[np.ndarray, float] | None:
+def _attempt(built: Any, max_people: int | None, margin: float,
+             extra: np.ndarray | None) -> tuple[tuple[np.ndarray, float] | None,
+                                                np.ndarray | None]:
+    """One greedy pass; on failure also the intervals left short of a floor (or None)."""
     form = built.form
     svc = getattr(built, "service", None)
     z_int = getattr(built, "z_intervals", np.zeros(0, np.int64))
@@ -99,6 +107,15 @@ def _attempt(built: Any, max_people: int | None,
     n = h.n
     req = np.asarray(h.required, dtype=float)
     floor = np.maximum(np.asarray(h.min_staff, dtype=float), 0.0)
+    if svc is not None and svc.interval_floor and len(z_int):
+        # the interval service floor as agents on the floor: the first count whose promise
+        # meets it, so people and breaks keep it like min_staff
+        table = svc.promise_table()[z_int]
+        meets = table >= svc.interval_floor * svc.calls[z_int, None] - 1e-9
+        need = np.where(meets.any(axis=1), np.argmax(meets, axis=1), svc.k_max)
+        floor[z_int] = np.maximum(floor[z_int], need)
+    if extra is not None:
+        floor = floor + extra
     under = float(form.cost[built.under0])
     over = float(form.cost[built.over0])
     wages = [t.cost_per_hour for t in cfg.templates]
@@ -232,11 +249,11 @@ def _attempt(built: Any, max_people: int | None,
     if svc is not None and len(z_int):
         ok, got = _service_state(svc, z_int, sched, 0.0)
         if not ok:
-            return None
+            return None, sched < floor
         values[built.z0:built.z0 + len(z_int)] = got[z_int]
     if not _feasible(form, values):
-        return None
-    return values, float(form.cost @ values)
+        return None, sched < floor
+    return (values, float(form.cost @ values)), None
 
 
 def _feasible(form: Any, values: np.ndarray, tol: float = 1e-6) -> bool:

@@ -137,3 +137,19 @@ def test_cancel_answers_while_highs_is_silent():
 def test_versions_are_supported():
     major, minor = (int(x) for x in pyomo.version.version.split(".")[:2])
     assert (major, minor) >= (6, 8)
+
+
+def test_time_limit_holds_while_highs_is_silent():
+    """HiGHS checks its own limit only between phases; the run still answers after its limit
+    (plus the grace) with the best so far and status kTimeLimit."""
+    fake = SilentHighs()
+    run = adapter.HighsRun(fake, time_limit_s=0.2, mip_rel_gap=0)
+    run.set_start(np.array([4.0]), 4.0)
+    t0 = time.perf_counter()
+    try:
+        out = run.run()
+    finally:
+        fake.release.set()
+    assert time.perf_counter() - t0 < 30  # the fake would block for 60 s
+    assert out.model_status == "kTimeLimit"
+    assert out.values is not None and out.values.tolist() == [4.0]
