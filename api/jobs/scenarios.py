@@ -15,6 +15,7 @@ from api.jobs.models import JobStatus
 from api.jobs.plan import check_plan_size, plan_config
 from api.schemas import MAX_SCENARIO_SOLVES, ScenariosCreate
 from staffing.exceptions import InputError
+from staffing.io.export import safe_frame
 
 
 def scenarios_of(body: ScenariosCreate, limit_s: float) -> tuple[Any, list[Any]]:
@@ -105,12 +106,12 @@ def run_scenarios(request: Mapping[str, Any], ctx: JobContext) -> Outcome:
         "curve": jsonable(curve.to_dict(orient="records")) if curve is not None else None,
     }
     artifacts = {
-        "compare.csv": (CSV, table.to_csv(index=False).encode()),
+        "compare.csv": (CSV, safe_frame(table).to_csv(index=False).encode()),
         "scenarios.json": ("application/json", json.dumps(
             jsonable([r.summary() for r in results]), indent=1).encode()),
     }
     if curve is not None:
-        artifacts["curve.csv"] = (CSV, curve.to_csv(index=False).encode())
+        artifacts["curve.csv"] = (CSV, safe_frame(curve).to_csv(index=False).encode())
     done = len(results) == len(items) and (not body.curve or curve is not None)
     return Outcome(JobStatus.DONE if done else JobStatus.CANCELLED, result=result,
                    artifacts=artifacts, notes=notes)
