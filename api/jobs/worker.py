@@ -232,7 +232,7 @@ class WorkerPool:
                     log.info("job %s: cancel sent to its process", job.id)
                     with contextlib.suppress(BrokenPipeError, OSError):
                         parent.send("cancel")
-                if asked_at is not None and now - asked_at > opts.cancel_grace_s:
+                if asked_at is not None and now - asked_at >= opts.cancel_grace_s:
                     proc.kill()
                     proc.join(5)
                     log.info("job %s: process ended %.2f s after the cancel", job.id,

@@ -44,7 +44,7 @@ def test_review_without_plan_and_bad_input(tmp_path):
 
 def test_ingest_reports_menu_hangups_and_wrap():
     res = runner.invoke(app, ["ingest", str(DATA / "anonymous_bank_feb1999_calls.csv"),
-                              "--wrap-s", "estimate"])
+                              "--tz", "Asia/Jerusalem", "--wrap-s", "estimate"])
     assert res.exit_code == 0, res.output
     assert "1941 menu hang-ups (5.9%)" in res.output
     assert "wrap 22.9 s" in res.output
