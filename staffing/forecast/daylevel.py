@@ -23,6 +23,7 @@ on the calendar-adjusted, outlier-dampened history (see :mod:`staffing.forecast.
 from __future__ import annotations
 
 import warnings
+from abc import abstractmethod
 
 import numpy as np
 import statsmodels.api as sm
@@ -173,9 +174,16 @@ class _DayModel(ForecastModel):
         self.prior_calls_per_slot = float(prior_calls_per_slot)
         self.spike_cap = float(spike_cap)
 
+    @abstractmethod
     def day_totals(self, totals: np.ndarray, dow: np.ndarray, age: np.ndarray,
                    future_dow: np.ndarray, future_ahead: np.ndarray) -> np.ndarray:
-        raise NotImplementedError
+        """Forecast daily totals (calls per day) for the days ahead.
+
+        ``totals`` are the history's daily totals (NaN where a day is incomplete), ``dow`` their
+        weekday (0 = Monday), ``age`` their age in days; ``future_dow`` and ``future_ahead``
+        (days ahead, 1 = tomorrow) describe the days to forecast. Each day-level model
+        (``DayProfile``, ``DayGLM``) supplies its own; the intraday profile is shared.
+        """
 
     def fit_predict(self, ws: WallSeries, horizon: int, closed: np.ndarray) -> np.ndarray:
         if self.spike_cap:
