@@ -225,7 +225,8 @@ def _run_review(texts: dict[str, Any], fields: dict[str, str]) -> dict[str, Any]
                         "forecast_aht_s", "agents_staffed", "planned_net", "cause",
                         "cause_detail") if c in misses.columns]
     cols = [c for c in INTERVAL_COLUMNS if c in res.intervals.columns]
-    return {"summary": jsonable(res.summary()), "days": _table(res.days, "date"),
+    return {"tz": cfg.tz, "summary": jsonable(res.summary()),
+            "days": _table(res.days, "date"),
             "intervals": json.loads(convert.records_json(res.intervals.head(MAX_ROWS), cols)),
             "weeks": _table(res.weeks, "week"),
             "misses": _table(misses[keep], "interval_start"),
@@ -280,7 +281,7 @@ def _run_intraday(texts: dict[str, Any], fields: dict[str, str]) -> dict[str, An
     cols = ["plan_calls", "actual_calls", "calls", "aht_s", "scheduled", "plan_sl",
             "service_level", "agents_required", "agents_short", "at_risk", "action"]
     rest = res.rest[cols]
-    return {"summary": jsonable(res.summary()),
+    return {"tz": cfg.tz, "summary": jsonable(res.summary()),
             "intervals": json.loads(convert.records_json(rest, cols)),
             "at_risk": [r["interval_start"] for r in json.loads(
                 convert.records_json(res.at_risk[["calls"]], ["calls"]))]}

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from tests.api.helpers import wait_for
 from tests.web.conftest import API_KEY, ARTIFACTS, ROOT, Server, shot
 
 DONE = ("done", "failed", "cancelled")
@@ -253,3 +254,88 @@ def test_whatif_compares_scenarios_and_curve(page: Any, server: Server, plan_id:
         curve = page.evaluate("() => staffingCharts['whatif-curve'].data")
         assert close(curve[0], [p[0] for p in pts]) and close(curve[1], [p[1] for p in pts])
     shot(page, "whatif")
+
+
+@pytest.fixture(scope="module")
+def past_plan_id(server: Server) -> str:
+    """A one-day plan for Mon 22 Feb 1999 (the bank's last bundled week, forecast from the
+    weeks before) started through the API: the plan a review looks back at."""
+    with server.client() as c:
+        sample = c.get("/v1/samples/anonymous_bank").json()
+        cfg = sample["config"]
+        cfg["plan"] = {**cfg["plan"], "start": "1999-02-22", "days": 1}
+        cfg["solver"] = {**cfg["solver"], "time_limit_s": float(LIMIT_S)}
+        cfg["simulation"] = {**cfg["simulation"], "enabled": False}
+        job = c.post("/v1/plans", json={"config": cfg, "data": sample["data"]})
+        assert job.status_code == 202, job.text
+        state = wait_for(c.get, f"/v1/plans/{job.json()['id']}", DONE,
+                         timeout=SOLVE_TIMEOUT_MS / 1000)
+    assert state["status"] == "done", state
+    return str(state["id"])
+
+
+def test_review_page_shows_actual_vs_plan(page: Any, server: Server,
+                                          past_plan_id: str) -> None:
+    """Review of the Monday plan against the bundled call log (the plan's own data): the
+    charts, the day table and the missed intervals are the API's numbers; then the intraday
+    re-forecast at noon."""
+    open_page(page, server, f"review/{past_plan_id}", key=True)
+    assert page.input_value("#rv-plan") == past_plan_id
+    assert page.input_value("#rv-actuals-source") == "plan"
+    page.click("#run-review")
+    page.wait_for_selector("#rv-results[data-ready='true']", timeout=120_000)
+    with server.client() as c:
+        body = c.post("/v1/review", data={"plan": past_plan_id}).json()
+        noon = c.post("/v1/intraday", data={"plan": past_plan_id, "now": "1999-02-22T12:00",
+                                            "prior_calls": "100"}).json()
+    ivs = body["intervals"]
+    assert len(ivs) == 96 and body["tz"] == "Asia/Jerusalem"
+    day = body["days"][0]
+    assert day["date"] == "1999-02-22" and sum(r["offered"] for r in ivs) == day["offered"]
+    assert day["offered"] > 1000  # a real Monday of the bank
+    data = page.evaluate("""() => Object.fromEntries(['review-calls', 'review-agents',
+        'review-service'].map(n => [n, staffingCharts[n].data]))""")
+
+    def col(k: str, f: Any = lambda v: v) -> list[Any]:
+        return [None if r[k] is None else f(r[k]) for r in ivs]
+
+    calls = data["review-calls"]
+    assert calls[1] == col("offered") and close(calls[2], col("forecast_calls"))
+    assert close(calls[3], col("calls_lower")) and close(calls[4], col("calls_upper"))
+    agents = data["review-agents"]
+    assert agents[1] == col("scheduled") and close(agents[2], col("planned_net"))
+    assert close(agents[3], col("agents_staffed"))
+    svc = data["review-service"]
+    assert close(svc[1], col("service_level", lambda v: v * 100))
+    assert close(svc[2], [r["predicted_sl"] * 100 if r["forecast_calls"] else None
+                          for r in ivs])  # nothing promised where no call is forecast
+    missed = [r for r in ivs if r["meets_goal"] is False]
+    assert missed and len(missed) == len(body["misses"]) == body["summary"]["intervals_missed"]
+    assert page.get_attribute("#rv-charts", "data-missed") == str(len(missed))
+    assert page.locator("#rv-miss-table tbody tr").count() == len(missed)
+    first = page.locator("#rv-miss-table tbody tr").first.locator("td").all_inner_texts()
+    assert first[0] == "Mon " + missed[0]["interval_start"][11:16]  # local time, New York browser
+    assert first[-2] == missed[0]["cause"]
+    cells = page.locator("#rv-day-table tbody tr").first.locator("td").all_inner_texts()
+    assert cells[:5] == ["Mon 22 Feb", f"{day['offered']:.0f}", f"{day['forecast_calls']:.0f}",
+                         f"{day['wape'] * 100:.1f} %", f"{day['bias'] * 100:.1f} %"]
+    assert cells[5:7] == [f"{day['service_level'] * 100:.1f} %",
+                          f"{day['predicted_sl'] * 100:.1f} %"]
+    assert body["summary"]["definition"] in page.inner_text("#rv-definition")
+    shot(page, "review")
+    # intraday: the rest of Monday from the calls seen by noon
+    page.fill("#rv-now", "1999-02-22T12:00")
+    page.click("#run-intraday")
+    page.wait_for_selector("#rv-intraday[data-ready='true']", timeout=120_000)
+    rest = noon["intervals"]
+    assert rest[0]["interval_start"].startswith("1999-02-22T12:00")
+    chart = page.evaluate("() => staffingCharts['review-intraday'].data")
+    assert close(chart[1], [r["plan_calls"] for r in rest])
+    assert close(chart[2], [r["calls"] for r in rest])
+    assert close(chart[4], [None if r["service_level"] is None else r["service_level"] * 100
+                            for r in rest])
+    acting = [r for r in rest if r["at_risk"] or r["action"]]
+    assert page.locator("#rv-intraday-table tbody tr").count() == len(acting)
+    assert noon["summary"]["observed_calls"] > 0
+    assert f"{noon['summary']['observed_calls']:.0f}" in page.inner_text("#rv-intraday .kpis")
+    shot(page, "review-intraday")

@@ -103,7 +103,7 @@ function progressView(job, seen = {}) {
       ["roster", r.status], ["MIP gap", pct(r.gap, 2)],
     ].map(([k, v]) => h("div.kpi", {}, h("b", {}, v), h("span", {}, k)))));
     out.push(h("p", {}, h("a", { href: `#/week/${job.id}` }, "Week view"), " · ",
-      h("a", { href: `#/schedule/${job.id}` }, "Schedule")));
+      h("a", { href: `#/schedule/${job.id}` }, "Schedule"), " · ", h("a", { href: `#/review/${job.id}` }, "Review")));
   }
   if (job.error) out.push(h("p.error", {}, `${job.error.detail}${job.error.field ? ` (${job.error.field})` : ""}`));
   if (job.notes && job.notes.length) out.push(h("details", {}, h("summary", {}, `${job.notes.length} note(s)`), h("ul", {}, job.notes.map((n) => h("li", {}, n)))));
@@ -141,7 +141,7 @@ async function showJobs(list, offset) {
     { key: "sim", label: "sim. SL", fmt: (_, j) => pct(j.result && j.result.simulated_service_level) },
     { key: "gap", label: "gap", fmt: (_, j) => (j.result ? pct(j.result.gap, 2) : "-") },
     { key: "id", label: "", cls: "l", fmt: (id, j) => j.status === "done"
-      ? h("span", {}, h("a", { href: `#/week/${id}` }, "week"), " ", h("a", { href: `#/schedule/${id}` }, "schedule"))
+      ? h("span", {}, h("a", { href: `#/week/${id}` }, "week"), " ", h("a", { href: `#/schedule/${id}` }, "schedule"), " ", h("a", { href: `#/review/${id}` }, "review"))
       : (["queued", "running"].includes(j.status) ? h("a", { href: "#/plans", onclick: (ev) => { ev.preventDefault(); follow(j, document.getElementById("live"), list); } }, "watch") : "") },
   ];
   const nav = h("div.row", {},
