@@ -285,6 +285,11 @@ class PlanConfig:
         if not isinstance(d, Mapping):
             raise InputError("config", d, "a table of sections")
         for key in d:
+            if key in ("queues", "groups"):
+                raise InputError(str(key), "[[queues]]" if key == "queues" else "[[groups]]",
+                                 "a single-queue plan here: a config with [[queues]] is a "
+                                 "multi-queue plan (staffing queues, "
+                                 "staffing.queues.MultiQueueConfig)")
             if key not in SECTIONS:
                 import difflib
 

@@ -14,7 +14,8 @@ from staffing.exceptions import StaffingError
 __all__ = ["BUNDLED_FILES", "bundled_dir", "bundled_path"]
 
 BUNDLED_FILES = ("anonymous_bank_feb1999_calls.csv", "anonymous_bank_15min.csv", "plan.toml",
-                 "roster_example.toml", "scenarios.toml", "README.md")
+                 "roster_example.toml", "scenarios.toml", "README.md",
+                 "queues_bank.toml", "queues_center.toml", "center_history.csv")
 """Files every install has (``pyproject.toml`` ships ``data/*.csv|toml|md``)."""
 
 _PACKAGE = Path(__file__).resolve().parent.parent

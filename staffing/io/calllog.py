@@ -6,7 +6,7 @@ Two layouts are read:
   ``q_start``, ``q_time``, ``outcome`` (AGENT/HANG/PHANTOM), ``ser_time``, optionally ``server``
   (the agent's name) ... (see ``data/README.md``);
 * a generic layout: ``arrival`` (ISO 8601), ``wait_s``, ``outcome`` (served/abandoned),
-  ``handle_s``, optionally ``server`` (agent id) and ``wrap_s`` per call.
+  ``handle_s``, optionally ``server`` (agent id), ``queue``, ``type``, ``priority``.
 
 PHANTOM calls and rows with a negative VRU time are dropped as data errors (counted in
 :attr:`CallLog.dropped`, with a :class:`~staffing.exceptions.DataQualityWarning`).
@@ -27,6 +27,7 @@ Demand definitions
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -220,6 +221,57 @@ class CallLog:
         out.attrs["tz"] = self.tz
         out.attrs["offered"] = how
         out.attrs["wrap_s"] = self.wrap_s
+        return out
+
+    def split(self, column: str,
+              mapping: Mapping[str, Sequence[str]] | None = None) -> dict[str, CallLog]:
+        """One call log per queue: the calls grouped by ``column`` (the bank's ``type``, a
+        generic log's ``queue``/``type``), values grouped into queues by ``mapping``
+        (queue name -> values of the column; default: each value its own queue).
+
+        Calls whose value no queue takes are left out with a
+        :class:`~staffing.exceptions.DataQualityWarning` naming the values and counts; a value
+        claimed by two queues or never seen in the log raises :class:`InputError`.
+        Demand definitions, after-call work and the dropped-row counts are kept.
+        """
+        if column not in self.calls.columns or self.calls[column].astype(str).eq("").all():
+            have = [c for c in ("type", "priority", "queue") if c in self.calls.columns
+                    and self.calls[c].astype(str).ne("").any()]
+            raise InputError("split_by", column,
+                             f"a column of the call log naming each call's queue (have: {have})")
+        values = self.calls[column].astype(str).str.strip()
+        seen = sorted(pd.unique(values))
+        if mapping is None:
+            groups: dict[str, list[str]] = {v: [v] for v in seen}
+        else:
+            groups = {}
+            owner: dict[str, str] = {}
+            for queue, vals in mapping.items():
+                if isinstance(vals, str) or not isinstance(vals, Sequence) or not vals:
+                    raise InputError(f"queues.{queue}.{column}", vals,
+                                     f"a non-empty list of {column} values")
+                for v in vals:
+                    v = str(v).strip()
+                    if v in owner:
+                        raise InputError(f"queues.{queue}.{column}", v,
+                                         f"a value no other queue takes (queue {owner[v]!r} "
+                                         f"has it)")
+                    if v not in seen:
+                        raise InputError(f"queues.{queue}.{column}", v,
+                                         f"one of the log's {column} values {seen}")
+                    owner[v] = queue
+                groups[str(queue)] = [str(v).strip() for v in vals]
+        taken = {v for vals in groups.values() for v in vals}
+        left = values[~values.isin(taken)]
+        if len(left):
+            counts = left.value_counts()
+            shown = ", ".join(f"{k} {n}" for k, n in counts.items())
+            warn(f"call log split by {column}: {len(left)} calls of no queue left out "
+                 f"({shown})", DataQualityWarning, stacklevel=2)
+        out: dict[str, CallLog] = {}
+        for queue, vals in groups.items():
+            part = self.calls[values.isin(vals).to_numpy()].reset_index(drop=True)
+            out[queue] = replace(self, calls=part)
         return out
 
     def patience_observations(self) -> pd.DataFrame:
@@ -482,6 +534,9 @@ def _parse_generic(raw: pd.DataFrame, tz: str, source: str) -> CallLog:
             "server": _servers(raw),
         }
     )
+    for col in ("queue", "type", "priority"):  # kept for splitting by queue
+        if col in raw.columns:
+            calls[col] = raw[col].astype(str).str.strip().to_numpy()
     calls = calls.sort_values("arrival", kind="stable").reset_index(drop=True)
     return CallLog(calls=calls, tz=tz, dropped={})
 

@@ -1,6 +1,10 @@
 """Interval history files: ``interval_start, calls[, answered, abandoned, aht_s, asa_s,
 menu_hangups, queue]``.
 
+``queue`` is text (a queue's name, e.g. ``PS`` or ``chat``): a multi-queue history has one row
+per interval and queue, so two rows may share an interval start when their queues differ;
+:func:`split_history` gives one single-queue frame per queue.
+
 CSV or Parquet in, a validated frame indexed by tz-aware ``interval_start`` out. Bad rows raise
 :class:`~staffing.exceptions.InputError` naming line, column and value; gaps on the grid raise a
 :class:`~staffing.exceptions.MissingDataWarning` listing the missing ranges and are never filled.
@@ -94,24 +98,36 @@ def validate_history(
         raise InputError("rows", 0, "at least one interval row", source)
     index = parse_timestamps(frame[INDEX_NAME], tz=tz, field=INDEX_NAME, source=source)
 
-    dup = index.duplicated(keep="first")
+    queues = _queue_names(frame, source) if "queue" in frame.columns else None
+    key = pd.DataFrame({"t": pd.DatetimeIndex(index).asi8,
+                        "q": queues if queues is not None else ""})
+    dup = key.duplicated(keep="first").to_numpy()
     if dup.any():
         pos = int(np.argmax(dup))
-        first = int(np.argmax(index == index[pos]))
+        same = (key["t"] == key["t"].iloc[pos]) & (key["q"] == key["q"].iloc[pos])
+        first = int(np.argmax(same.to_numpy()))
+        what = ("unique interval starts" if queues is None else
+                f"one row per interval and queue (queue {queues[pos]!r} has")
         raise InputError(
             INDEX_NAME, str(frame[INDEX_NAME].iloc[pos]),
-            f"unique interval starts (same instant as line {first + 2})", _where(source, pos),
+            f"{what} (same instant as line {first + 2})" if queues is None else
+            f"{what} the same instant at line {first + 2})", _where(source, pos),
         )
 
     out = pd.DataFrame(index=pd.DatetimeIndex(index, name=INDEX_NAME))
     for col in HISTORY_COLUMNS:
         if col not in frame.columns:
             continue
+        if col == "queue":
+            out[col] = queues
+            continue
         out[col] = _numeric(frame[col], col, source, allow_blank=col != "calls")
 
-    order = np.argsort(out.index.asi8, kind="stable")
+    order = (np.argsort(out.index.asi8, kind="stable") if queues is None
+             else np.lexsort((queues, out.index.asi8)))
     out = out.iloc[order]
-    step = parse_freq(freq) if freq is not None else _infer_freq(out.index, source)
+    step = parse_freq(freq) if freq is not None else _infer_freq(
+        pd.DatetimeIndex(out.index.unique()), source)
     grid = IntervalGrid(tz, step)
     off = grid.off_grid(out.index)
     if len(off):
@@ -124,7 +140,46 @@ def validate_history(
     out.attrs["freq"] = step
     out.attrs["tz"] = tz
     if warn_gaps:
-        _warn_gaps(out, source, stacklevel=2)
+        if queues is None:
+            _warn_gaps(out, source, stacklevel=2)
+        else:
+            split_history(out, source=source)
+    return out
+
+
+def _queue_names(frame: pd.DataFrame, source: str) -> np.ndarray:
+    """The ``queue`` column as stripped text; a blank name raises InputError with the line."""
+    names = frame["queue"].astype("string").str.strip()
+    blank = names.isna() | (names == "")
+    if blank.any():
+        pos = int(blank.to_numpy().argmax())
+        raise InputError("queue", frame["queue"].iloc[pos], "a queue name (text)",
+                         _where(source, pos))
+    return np.asarray(names.to_numpy(dtype=object), dtype=object)
+
+
+def history_queues(frame: pd.DataFrame) -> list[str]:
+    """The queue names of a history, sorted (``[]`` without a ``queue`` column)."""
+    if "queue" not in frame.columns:
+        return []
+    return sorted(map(str, pd.unique(frame["queue"])))
+
+
+def split_history(frame: pd.DataFrame, *, warn_missing: bool = True,
+                  source: str = "history") -> dict[str, pd.DataFrame]:
+    """One single-queue history per queue of a multi-queue history (``queue`` column),
+    each without the column and keeping ``attrs``; gaps are reported per queue
+    (:class:`MissingDataWarning`). A history without ``queue`` raises InputError."""
+    if "queue" not in frame.columns:
+        raise InputError("queue", sorted(map(str, frame.columns)),
+                         "a 'queue' column naming each row's queue")
+    out: dict[str, pd.DataFrame] = {}
+    for name in history_queues(frame):
+        part = frame[frame["queue"] == name].drop(columns="queue")
+        part.attrs = dict(frame.attrs)
+        if warn_missing:
+            _warn_gaps(part, f"{source} queue {name!r}", stacklevel=2)
+        out[name] = part
     return out
 
 

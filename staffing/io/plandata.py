@@ -23,7 +23,7 @@ import pandas as pd
 from staffing.exceptions import InputError
 from staffing.grid import IntervalGrid
 from staffing.io.calllog import CallLog, read_call_log
-from staffing.io.history import read_history, validate_history, warn_gaps
+from staffing.io.history import history_queues, read_history, validate_history, warn_gaps
 
 __all__ = ["DataKind", "PlanData", "as_plan_data", "read_plan_data", "with_demand"]
 
@@ -100,7 +100,19 @@ def read_plan_data(path: str | Path, kind: DataKind, grid: IntervalGrid) -> Plan
     if kind == "call_log":
         log = read_call_log(p, tz=grid.tz)
         return PlanData(log.to_intervals(grid.freq), log, p.name)
-    return PlanData(read_history(p, tz=grid.tz, freq=grid.freq), None, p.name)
+    return PlanData(one_queue(read_history(p, tz=grid.tz, freq=grid.freq), p.name), None,
+                    p.name)
+
+
+def one_queue(history: pd.DataFrame, source: str) -> pd.DataFrame:
+    """``history`` when it holds one queue; a history of several queues (``queue`` column)
+    raises :class:`InputError`: a single-queue plan cannot add them up silently
+    (plan them with ``[[queues]]``, :mod:`staffing.queues`)."""
+    names = history_queues(history)
+    if len(names) > 1:
+        raise InputError("queue", names, "one queue in a single-queue plan (several queues "
+                         "are planned with [[queues]] tables: staffing queues)", source)
+    return history
 
 
 def as_plan_data(data: object, grid: IntervalGrid, *, field: str = "data") -> PlanData:
@@ -128,7 +140,7 @@ def as_plan_data(data: object, grid: IntervalGrid, *, field: str = "data") -> Pl
 
 def _history(frame: pd.DataFrame, grid: IntervalGrid, source: str) -> pd.DataFrame:
     out = validate_history(frame, tz=grid.tz, freq=grid.freq, source=source, warn_gaps=False)
-    return out
+    return one_queue(out, source)
 
 
 def _from_call_log(log: CallLog, grid: IntervalGrid, source: str) -> PlanData:
