@@ -22,7 +22,16 @@ from starlette.concurrency import run_in_threadpool
 import staffing
 from api import errors, schemas, web
 from api.jobs import JobStore, WorkerPool
-from api.routers import forecasts, health, plans, requirements, roster_jobs, samples, scenarios
+from api.routers import (
+    agents,
+    forecasts,
+    health,
+    plans,
+    requirements,
+    roster_jobs,
+    samples,
+    scenarios,
+)
 from api.routers import jobs as job_list
 from api.routers import review as review_routes
 from api.settings import Settings
@@ -36,7 +45,7 @@ Writes (POST, DELETE) need the `X-API-Key` header when the server has `STAFFING_
 Errors are JSON `{"detail": ..., "field": ...}` naming the field at fault."""
 
 # Models referenced from hand-written request bodies (JSON-or-multipart routes).
-EXTRA_MODELS = (schemas.ForecastCreate, schemas.PlanCreate)
+EXTRA_MODELS = (schemas.ForecastCreate, schemas.PlanCreate, schemas.AgentsCreate)
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:
@@ -81,7 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     errors.install(app)
     app.add_middleware(errors.BodySizeLimit, max_bytes=settings.max_body_bytes)
-    for module in (health, forecasts, requirements, roster_jobs, plans, scenarios):
+    for module in (health, forecasts, requirements, roster_jobs, plans, scenarios, agents):
         app.include_router(module.router)
     app.include_router(job_list.router)
     app.include_router(samples.router)

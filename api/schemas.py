@@ -287,7 +287,7 @@ class JobPublic(BaseModel):
     """A roster or plan job."""
 
     id: str
-    kind: Literal["roster", "plan", "scenarios"]
+    kind: Literal["roster", "plan", "scenarios", "agents"]
     status: Literal["queued", "running", "done", "failed", "cancelled"]
     created_at: dt.datetime
     started_at: dt.datetime | None = None
@@ -386,3 +386,44 @@ class ScenariosCreate(PlanCreate):
         if len(set(names)) != len(names):
             raise ValueError("scenario names must be distinct")
         return v
+
+
+# ----------------------------------------------------------------------------- agents
+class CsvText(_In):
+    """An uploaded CSV file as text, with the client's file name (used in error messages)."""
+
+    filename: str = Field(default="file.csv", max_length=100)
+    csv: str = Field(min_length=1, description="CSV text")
+
+
+class AgentsCreate(_In):
+    """A schedule for named agents (``staffing.agents.schedule_agents``).
+
+    ``config``: the plan TOML sections as JSON (``[site]`` tz and interval, ``[[templates]]``,
+    ``[solver]`` time_limit_s / mip_rel_gap; with ``data`` also the forecast and goals
+    sections, ``[data] path`` not allowed). ``contracts``: the contracts TOML as JSON
+    (``[contracts.NAME]``, ``[weekend]``, ``[penalties]``, ``[[activities]]``). The horizon
+    comes from ``requirements`` (``interval_start, agents_required``, whole local days, 1 to
+    42 days) or, with ``data`` (history or call log CSV), from forecasting the plan's week.
+    ``previous``: published shifts before the horizon (rest and runs continue); ``published``:
+    the published schedule of this horizon (re-plan: changes are penalised and listed).
+    """
+
+    config: dict[str, Any] = Field(description="Sections of data/plan.toml")
+    contracts: dict[str, Any] = Field(description="Sections of data/agents_contracts.toml")
+    agents: CsvText = Field(description="Agents CSV (data/agents.csv layout)")
+    requirements: CsvText | None = Field(default=None, description="requirements.csv: "
+                                         "interval_start, agents_required")
+    data: CsvText | None = Field(default=None, description="History or call log CSV "
+                                 "(forecast the plan's week instead of 'requirements')")
+    previous: CsvText | None = Field(default=None, description="agent_shifts.csv before the "
+                                     "horizon")
+    published: CsvText | None = Field(default=None, description="agent_shifts.csv of this "
+                                      "horizon (re-plan)")
+    cyclic: bool = Field(default=False, description="A rotation: the last day is followed "
+                         "by the first (not with 'previous')")
+
+    @field_validator("config", "contracts")
+    @classmethod
+    def _finite_tables(cls, v: dict[str, Any]) -> dict[str, Any]:
+        return finite_tree(v)

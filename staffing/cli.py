@@ -467,7 +467,8 @@ def agents_cmd(
                 fc = run_forecast(cfg, data.history)
                 goals = cfg.service_goals(None)
                 _goals, req = _req(cfg, fc.frame, goals.patience_s)
-        prev = read_published(previous, cfg.tz) if previous is not None else None
+        prev = read_published(previous, cfg.tz, field="previous") if previous is not None \
+            else None
         pub = read_published(published, cfg.tz) if published is not None else None
         opts = AgentSolverOptions(
             time_limit_s=float(time_limit if time_limit is not None

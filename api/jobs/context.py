@@ -15,7 +15,8 @@ from api.jobs.models import JobStatus
 CSV = "text/csv; charset=utf-8"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MEDIA_TYPES = {".csv": CSV, ".json": "application/json", ".ics": "text/calendar",
-               ".xlsx": XLSX, ".png": "image/png", ".parquet": "application/vnd.apache.parquet"}
+               ".xlsx": XLSX, ".png": "image/png", ".parquet": "application/vnd.apache.parquet",
+               ".zip": "application/zip", ".txt": "text/plain; charset=utf-8"}
 
 
 def media_type(name: str) -> str:

@@ -24,6 +24,7 @@ class JobKind(enum.StrEnum):
     ROSTER = "roster"
     PLAN = "plan"
     SCENARIOS = "scenarios"
+    AGENTS = "agents"
 
 
 class JobStatus(enum.StrEnum):

@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from api.jobs.agents import run_agents
 from api.jobs.context import Cancelled, JobContext, Outcome
 from api.jobs.models import JobKind, JobStatus
 from api.jobs.plan import run_plan
@@ -28,6 +29,7 @@ RUNNERS: dict[str, Runner] = {
     JobKind.ROSTER.value: run_roster,
     JobKind.PLAN.value: run_plan,
     JobKind.SCENARIOS.value: run_scenarios,
+    JobKind.AGENTS.value: run_agents,
 }
 
 

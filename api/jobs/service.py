@@ -12,7 +12,7 @@ from typing import Any
 from api.jobs.models import Job, JobKind, JobStatus
 from api.jobs.store import JobStore
 from api.jobs.worker import WorkerPool
-from api.schemas import PlanCreate
+from api.schemas import AgentsCreate, PlanCreate
 from api.settings import Settings
 
 
@@ -45,9 +45,10 @@ def time_limit(requested: float | None, settings: Settings) -> tuple[float, list
     return float(want), []
 
 
-def plan_time_limit(body: PlanCreate, settings: Settings) -> tuple[float, list[str]]:
-    """A plan's time limit: ``[solver] time_limit_s`` (or the default) capped at
-    ``max_solve_s``."""
+def plan_time_limit(body: PlanCreate | AgentsCreate,
+                    settings: Settings) -> tuple[float, list[str]]:
+    """A plan's (or agents job's) time limit: ``[solver] time_limit_s`` of its config (or the
+    default) capped at ``max_solve_s``."""
     solver = body.config.get("solver", {})
     want = solver.get("time_limit_s") if isinstance(solver, Mapping) else None
     ok = isinstance(want, int | float) and not isinstance(want, bool) and want > 0

@@ -3,7 +3,6 @@ per-agent summary, penalty report, coverage and the change list of a re-plan."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import zipfile
 from pathlib import Path
@@ -11,8 +10,9 @@ from pathlib import Path
 import pandas as pd
 
 from staffing.agents.schedule import AgentSchedule
+from staffing.io.export import ics_calendar, write_csv, write_workbook
 
-__all__ = ["schedule_grid", "write_agent_files", "write_ics"]
+__all__ = ["agent_calendar", "schedule_grid", "write_agent_files", "write_ics"]
 
 
 def schedule_grid(result: AgentSchedule) -> pd.DataFrame:
@@ -44,27 +44,34 @@ def schedule_grid(result: AgentSchedule) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _ics_time(ts: pd.Timestamp) -> str:
-    return pd.Timestamp(ts).tz_convert("UTC").strftime("%Y%m%dT%H%M%SZ")
+def _clock_parts(*cells: object) -> str:
+    """``"10:00-10:15 break; 12:00-12:30 lunch"`` (+ activities) -> ``"10:00-10:15;12:00-12:30"``
+    (the clock spans :func:`staffing.io.export.ics_calendar` reads)."""
+    parts = [p.strip().split(" ")[0] for c in cells if isinstance(c, str)
+             for p in c.split(";") if p.strip()]
+    return ";".join(parts)
+
+
+def agent_calendar(result: AgentSchedule, agent_id: str) -> str:
+    """One iCalendar document with the agent's shifts (local times + VTIMEZONE; breaks and
+    off-phone activities as their own events), built by :func:`staffing.io.export.ics_calendar`."""
+    s = result.shifts[result.shifts["agent"] == agent_id] if len(result.shifts) \
+        else result.shifts
+    rows = pd.DataFrame({
+        "agent": [agent_id] * len(s),
+        "start": list(s["start"]) if len(s) else [],
+        "end": list(s["end"]) if len(s) else [],
+        "template": list(s["template"]) if len(s) else [],
+        "breaks": [_clock_parts(r.get("breaks"), r.get("activities"))
+                   for _, r in s.iterrows()],
+        "paid_hours": list(s["paid_hours"]) if len(s) else []})
+    name = next((a.name for a in result.agents if a.id == agent_id), agent_id)
+    return ics_calendar(rows, name=f"{name} ({agent_id})")
 
 
 def write_ics(result: AgentSchedule, agent_id: str, path: Path) -> Path:
-    """One iCalendar file with the agent's shifts (UTC times; breaks in the description)."""
-    s = result.shifts[result.shifts["agent"] == agent_id]
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//staffing//agents//EN",
-             "CALSCALE:GREGORIAN"]
-    for i, r in enumerate(s.itertuples(index=False)):
-        lines += ["BEGIN:VEVENT", f"UID:{agent_id}-{r.date}-{i}@staffing",
-                  f"DTSTAMP:{stamp}", f"DTSTART:{_ics_time(r.start)}",
-                  f"DTEND:{_ics_time(r.end)}", f"SUMMARY:{r.template} shift ({r.name})",
-                  f"DESCRIPTION:breaks: {r.breaks or 'none'}"
-                  + (f"; off-phone: {getattr(r, 'activities', '')}"
-                     if getattr(r, "activities", "") else "")
-                  + f"; paid {r.paid_hours:g} h",
-                  "END:VEVENT"]
-    lines.append("END:VCALENDAR")
-    path.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
+    """Write :func:`agent_calendar` to ``path``."""
+    path.write_bytes(agent_calendar(result, agent_id).encode("utf-8"))
     return path
 
 
@@ -84,38 +91,23 @@ def write_agent_files(result: AgentSchedule, out: str | Path) -> dict[str, Path]
     for col in ("start", "end"):
         if len(shifts):
             shifts[col] = shifts[col].map(lambda t: pd.Timestamp(t).isoformat())
-    paths["agent_shifts.csv"] = out / "agent_shifts.csv"
-    shifts.to_csv(paths["agent_shifts.csv"], index=False)
+    paths["agent_shifts.csv"] = write_csv(shifts, out / "agent_shifts.csv")
     summary = result.summary_frame()
-    paths["agent_summary.csv"] = out / "agent_summary.csv"
-    summary.to_csv(paths["agent_summary.csv"], index=False)
+    paths["agent_summary.csv"] = write_csv(summary, out / "agent_summary.csv")
     report = result.penalty_report()
     paths["penalties.txt"] = out / "penalties.txt"
     paths["penalties.txt"].write_text("\n".join(report) + "\n", encoding="utf-8")
     cov = result.coverage.copy()
     if len(cov):
         cov["interval_start"] = cov["interval_start"].map(lambda t: t.isoformat())
-    paths["agent_coverage.csv"] = out / "agent_coverage.csv"
-    cov.to_csv(paths["agent_coverage.csv"], index=False)
+    paths["agent_coverage.csv"] = write_csv(cov, out / "agent_coverage.csv")
     if len(result.changes) or not result.changes.columns.empty:
-        paths["agent_changes.csv"] = out / "agent_changes.csv"
-        result.changes.to_csv(paths["agent_changes.csv"], index=False)
+        paths["agent_changes.csv"] = write_csv(result.changes, out / "agent_changes.csv")
     grid = schedule_grid(result)
-    paths["agent_schedule.xlsx"] = out / "agent_schedule.xlsx"
-    local = result.shifts.copy()
-    for col in ("start", "end"):
-        if len(local):
-            local[col] = local[col].map(lambda t: pd.Timestamp(t).strftime("%Y-%m-%d %H:%M"))
-    with pd.ExcelWriter(paths["agent_schedule.xlsx"], engine="openpyxl") as xw:
-        grid.to_excel(xw, sheet_name="schedule", index=False)
-        local.to_excel(xw, sheet_name="shifts", index=False)
-        summary.to_excel(xw, sheet_name="summary", index=False)
-        pd.DataFrame({"penalty": report}).to_excel(xw, sheet_name="penalties", index=False)
-        c2 = result.coverage.copy()
-        if len(c2):
-            c2["interval_start"] = c2["interval_start"].map(
-                lambda t: t.strftime("%Y-%m-%d %H:%M"))
-        c2.to_excel(xw, sheet_name="coverage", index=False)
+    paths["agent_schedule.xlsx"] = write_workbook(
+        {"schedule": grid, "shifts": result.shifts, "summary": summary,
+         "penalties": pd.DataFrame({"penalty": report}), "coverage": result.coverage},
+        out / "agent_schedule.xlsx")
     ics_dir = out / "ics"
     ics_dir.mkdir(exist_ok=True)
     zpath = out / "agent_calendars.zip"

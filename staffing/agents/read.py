@@ -42,8 +42,9 @@ from staffing.agents.penalties import AgentPenalties
 from staffing.exceptions import InputError
 from staffing.io.toml import read_toml
 
-__all__ = ["AgentsSetup", "contracts_from_dict", "parse_days", "read_agents", "read_contracts",
-           "read_setup", "setup_from_dict"]
+__all__ = ["AgentsSetup", "contracts_from_dict", "parse_agents", "parse_days", "parse_published",
+           "published_frame", "read_agents", "read_contracts", "read_published", "read_setup",
+           "setup_from_dict"]
 
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _CONTRACT_KEYS = ("templates", "min_week_hours", "max_week_hours", "min_horizon_hours",
@@ -283,18 +284,38 @@ def read_agents(path: str | Path, contracts: Mapping[str, Contract],
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
+    except (OSError, UnicodeError) as exc:
         raise InputError("agents", str(path), f"a readable CSV file ({exc})") from exc
-    rows = list(csv.DictReader(text.splitlines()))
+    return parse_agents(text, contracts, templates, source=path.name)
+
+
+MAX_AGENTS = 5000
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,39}")
+
+
+def parse_agents(text: str, contracts: Mapping[str, Contract],
+                 templates: tuple[str, ...] | None = None, *,
+                 source: str = "agents.csv") -> list[Agent]:
+    """Agents from CSV text (one row per person); errors name ``line N of <source>``."""
+    try:
+        rows = list(csv.DictReader(text.splitlines()))
+    except csv.Error as exc:
+        raise InputError("agents", source, f"a readable CSV ({exc})") from exc
     if not rows:
-        raise InputError("agents", str(path), "a CSV with a header and one row per agent")
-    header = list(rows[0].keys())
+        raise InputError("agents", source, "a CSV with a header and one row per agent")
+    if len(rows) > MAX_AGENTS:
+        raise InputError("agents", f"{len(rows)} rows", f"at most {MAX_AGENTS} agents", source)
+    header = [str(c).strip() for c in rows[0] if c is not None]
+    if any(None in r for r in rows):
+        line = next(i for i, r in enumerate(rows, start=2) if None in r)
+        raise InputError("agents", "extra cells", "no more cells than header columns",
+                         f"line {line} of {source}")
     for col in ("id", "name", "contract"):
         if col not in header:
-            raise InputError(f"agents.{col}", header, f"a '{col}' column", path.name)
+            raise InputError(f"agents.{col}", header, f"a '{col}' column", source)
     unknown = [c for c in header if c not in _COLUMNS]
     if unknown:
-        raise InputError("agents", unknown, f"columns among {', '.join(_COLUMNS)}", path.name)
+        raise InputError("agents", unknown, f"columns among {', '.join(_COLUMNS)}", source)
     if templates is not None:
         for c in contracts.values():
             for t in c.templates or ():
@@ -304,10 +325,12 @@ def read_agents(path: str | Path, contracts: Mapping[str, Contract],
     agents: list[Agent] = []
     seen: set[str] = set()
     for i, row in enumerate(rows, start=2):
-        where = f"line {i} of {path.name}"
+        where = f"line {i} of {source}"
+        row = {str(k).strip(): v for k, v in row.items()}
         aid = (row.get("id") or "").strip()
-        if not aid or aid in seen:
-            raise InputError("agents.id", aid, "a unique non-empty id", where)
+        if not _ID.fullmatch(aid) or aid in seen:
+            raise InputError("agents.id", aid, "a unique id of letters, digits, '_', '-' or "
+                             "'.' (1-40 characters, starting with a letter or digit)", where)
         seen.add(aid)
         agents.append(_agent(row, aid, contracts, templates, where))
     return agents
@@ -357,26 +380,73 @@ def _agent(row: Mapping[str, str | None], aid: str, contracts: Mapping[str, Cont
                                          days_off_dates=tuple(wdates), day_off_weight=dw))
 
 
-def read_published(path: str | Path, tz: str) -> Any:
+def read_published(path: str | Path, tz: str, *, field: str = "published") -> Any:
     """A published schedule (``agent_shifts.csv`` as written by ``staffing agents``: columns
     ``agent, date, start, end``, ISO 8601 times) for continuing or re-planning."""
     import pandas as pd
 
     try:
-        df = pd.read_csv(path, dtype={"agent": str})
+        df = pd.read_csv(path, dtype=str, keep_default_na=False)
     except (OSError, ValueError) as exc:
-        raise InputError("published", str(path), f"a readable shifts CSV ({exc})") from exc
+        raise InputError(field, str(path), f"a readable shifts CSV ({exc})") from exc
+    return published_frame(df, tz, source=Path(path).name, field=field)
+
+
+def parse_published(text: str, tz: str, *, source: str = "agent_shifts.csv",
+                    field: str = "published") -> Any:
+    """:func:`read_published` from CSV text."""
+    import io
+
+    import pandas as pd
+
+    try:
+        df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    except (ValueError, UnicodeError) as exc:
+        raise InputError(field, source, f"a readable shifts CSV ({exc})") from exc
+    return published_frame(df, tz, source=source, field=field)
+
+
+def published_frame(df: Any, tz: str, *, source: str, field: str = "published") -> Any:
+    """Validate a published-shifts frame (string cells): ``agent``, ``date``, ``start``,
+    ``end`` with ISO 8601 times; one shift per agent and day; errors name the row."""
+    import pandas as pd
+
+    from staffing.io.timestamps import parse_timestamps
+
+    df = df.rename(columns=lambda c: str(c).strip())
     for col in ("agent", "date", "start", "end"):
         if col not in df.columns:
-            raise InputError(f"published.{col}", list(df.columns), f"a '{col}' column")
-    try:
-        df["start"] = pd.to_datetime(df["start"], utc=True).dt.tz_convert(tz)
-        df["end"] = pd.to_datetime(df["end"], utc=True).dt.tz_convert(tz)
-        df["date"] = pd.to_datetime(df["date"]).dt.date
-    except (ValueError, TypeError) as exc:
-        raise InputError("published.start", str(path), f"ISO 8601 times ({exc})") from exc
-    bad = df[df["end"] <= df["start"]]
-    if len(bad):
-        raise InputError("published.end", str(bad.iloc[0]["end"]), "an end after the start",
-                         f"row {int(bad.index[0]) + 2} of {Path(path).name}")
-    return df
+            raise InputError(f"{field}.{col}", list(map(str, df.columns)),
+                             f"a '{col}' column", source)
+    df = df.copy()
+    df["agent"] = df["agent"].astype(str).str.strip()
+    if not len(df):
+        df["date"] = pd.Series(dtype=object)
+        return df
+    for col in ("start", "end"):
+        try:
+            df[col] = parse_timestamps(df[col].astype(str), tz=tz, field=f"{field}.{col}",
+                                       source=source)
+        except InputError as exc:
+            raise InputError(exc.field, exc.value, exc.expected, exc.where) from exc
+    dates = []
+    for i, v in enumerate(df["date"].astype(str)):
+        try:
+            dates.append(dt.date.fromisoformat(v.strip()[:10]))
+        except ValueError:
+            raise InputError(f"{field}.date", v, "an ISO date YYYY-MM-DD",
+                             f"line {i + 2} of {source}") from None
+    df["date"] = dates
+    bad = (df["end"] <= df["start"]) | (df["end"] - df["start"] > pd.Timedelta(hours=24))
+    if bad.any():
+        i = int(bad.to_numpy().argmax())
+        raise InputError(f"{field}.end", str(df["end"].iloc[i]),
+                         "an end after the start, at most 24 h later",
+                         f"line {i + 2} of {source}")
+    dup = df.duplicated(["agent", "date"])
+    if dup.any():
+        i = int(dup.to_numpy().argmax())
+        raise InputError(f"{field}.date", str(df["date"].iloc[i]),
+                         f"one shift per agent and day (agent {df['agent'].iloc[i]})",
+                         f"line {i + 2} of {source}")
+    return df.reset_index(drop=True)

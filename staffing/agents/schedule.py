@@ -47,7 +47,8 @@ from staffing.agents.solve import (
 from staffing.exceptions import InputError
 from staffing.roster import RosterStatus, ShiftTemplate
 
-__all__ = ["AgentPenalties", "AgentSchedule", "schedule_agents"]
+__all__ = ["AgentPenalties", "AgentSchedule", "AgentsModel", "available_cells",
+           "build_agents_model", "option_grid", "schedule_agents"]
 
 
 @dataclass
@@ -59,11 +60,28 @@ class _Opt:
 
 
 @dataclass
+class AgentsModel:
+    """A built named-agent model and what reading its solution needs (``build_s`` seconds)."""
+
+    built: BuiltDayModel
+    required: pd.Series
+    agents: list[Agent]
+    opts: list[_Opt]
+    options: list[ShiftOption]
+    dates: list[dt.date]
+    day_pos: dict[dt.date, int]
+    fmin: int
+    change_keys: dict[tuple[int, int], str | None]
+    build_s: float
+
+
+@dataclass
 class AgentSchedule:
     """A solved schedule for named agents.
 
     ``shifts``: one row per shift (``agent, name, date, start, end, template, breaks,
-    paid_hours``); ``coverage``: ``interval_start, required, scheduled, under, over``;
+    paid_hours, skills``; skills as ``voice;chat:2``, for the multi-queue work);
+    ``coverage``: ``interval_start, required, scheduled, under, over``;
     ``terms``: every soft term with its count; ``changes``: agent-days that differ from the
     published schedule (re-plan mode).
     """
@@ -117,6 +135,7 @@ class AgentSchedule:
             we = [w for w in self.weekends if days & set(w)]
             wishes = [t for t in self.terms if t.staff == a.id and t.family == "day_off_wish"]
             rows.append({"agent": a.id, "name": a.name, "contract": a.contract.name,
+                     "skills": skills_text(a),
                          "shifts": len(s), "paid_hours": round(sum(wk), 2),
                          "hours_per_week": ";".join(f"{h:g}" for h in wk),
                          "weekends_worked": len(we),
@@ -137,16 +156,37 @@ class AgentSchedule:
                 "changes": len(self.changes), "notes": self.notes}
 
 
+def skills_text(agent: Agent) -> str:
+    """The agent's skills as in the agents CSV: ``voice;chat:2`` (level 1 unwritten)."""
+    return ";".join(k if v == 1 else f"{k}:{v}" for k, v in agent.skills.items())
+
+
 def _fmt(m: int) -> str:
     return f"{m // 60:02d}:{m % 60:02d}"
 
 
-def _options(templates: Sequence[ShiftTemplate]) -> list[_Opt]:
+def option_grid(templates: Sequence[ShiftTemplate]) -> list[_Opt]:
+    """Every (template, start, paid length) of ``templates``: the shift options of a day."""
     out = []
     for t in templates:
         for start in t.start_times_min():
             for paid in t.lengths_min:
                 out.append(_Opt(t, start, paid, t.span_min(paid)))
+    return out
+
+
+def available_cells(agent: Agent, dates: Sequence[dt.date], opts: Sequence[_Opt],
+                    *, contract_templates: bool = False) -> list[list[int]]:
+    """Per day of ``dates``, the option positions ``agent`` may work: the template works that
+    weekday and the shift lies inside the person's availability (no dated exception); with
+    ``contract_templates`` also only templates the contract allows."""
+    allowed = agent.contract.templates if contract_templates else None
+    out = []
+    for day in dates:
+        wd = day.weekday()
+        out.append([i for i, o in enumerate(opts) if wd in o.template.days
+                    and (allowed is None or o.template.name in allowed)
+                    and agent.available(day, o.start_min, o.start_min + o.span_min)])
     return out
 
 
@@ -175,6 +215,86 @@ def _history(agent: Agent, previous: pd.DataFrame | None, first: dt.date,
                                  end_min=em)
         hist.append(oid)
     return tuple(hist)
+
+
+def build_agents_model(
+    required: pd.Series,
+    templates: Sequence[ShiftTemplate],
+    agents: Sequence[Agent],
+    *,
+    penalties: AgentPenalties | None = None,
+    previous: pd.DataFrame | None = None,
+    published: pd.DataFrame | None = None,
+    weekend_days: tuple[int, ...] = (5, 6),
+    cyclic: bool = False,
+) -> AgentsModel:
+    """Build the per-person MIP of :func:`schedule_agents` (same arguments) without solving
+    it."""
+    t0 = time.perf_counter()
+    pen = penalties or AgentPenalties()
+    idx = required.index
+    if not isinstance(idx, pd.DatetimeIndex) or idx.tz is None or len(idx) < 2:
+        raise InputError("required", type(idx).__name__, "a tz-aware DatetimeIndex")
+    freq = pd.Timedelta(idx[1] - idx[0])
+    fmin = int(freq.total_seconds() // 60)
+    local_dates = [ts.date() for ts in idx]
+    dates = sorted(set(local_dates))
+    if not 1 <= len(dates) <= 42:
+        raise InputError("required", f"{len(dates)} days", "a horizon of 1 to 42 days")
+    if not agents:
+        raise InputError("agents", 0, "at least one agent")
+    day_pos = {d: local_dates.index(d) for d in dates}
+    n = len(idx)
+    req = np.asarray(required.to_numpy(dtype=float))
+    if np.isnan(req).any() or (req < 0).any():
+        raise InputError("required", "negative or missing values", "agents >= 0 per interval")
+
+    opts = option_grid(templates)
+    option_list = [ShiftOption(id=_opt_id(o), paid_min=o.paid_min, kind=o.template.name,
+                               start_min=o.start_min, end_min=o.start_min + o.span_min)
+                   for o in opts]
+    extra: dict[str, ShiftOption] = {}
+    staff: list[StaffRules] = []
+    requests: list[Request] = []
+    for a in agents:
+        c = a.contract
+        hist = _history(a, previous, dates[0], extra)
+        avail = {d: frozenset(option_list[o].id for o in cells)
+                 for d, cells in enumerate(available_cells(a, dates, opts))}
+        staff.append(StaffRules(
+            id=a.id, min_total_min=int(round(c.min_horizon_hours * 60)),
+            max_total_min=None if c.max_horizon_hours is None
+            else int(round(c.max_horizon_hours * 60)),
+            min_week_min=int(round(c.min_week_hours * 60)),
+            max_week_min=None if c.max_week_hours is None else int(round(c.max_week_hours * 60)),
+            max_days_per_week=c.max_days_per_week, max_consecutive=c.max_consecutive_days,
+            min_consecutive=c.min_consecutive_days,
+            min_consecutive_off=c.min_consecutive_days_off, max_weekends=c.max_weekends,
+            min_rest_min=int(round(c.min_rest_hours * 60)), available=avail,
+            allowed_kinds=None if c.templates is None else frozenset(c.templates),
+            history=hist))
+        bonus = 1 + 0.001 * a.seniority  # seniority breaks ties between equal wishes
+        wish_days = {d for d, day in enumerate(dates)
+                     if day.weekday() in a.preferences.days_off_weekdays
+                     or day in a.preferences.days_off_dates}
+        requests += [Request(a.id, d, None, a.preferences.day_off_weight * bonus, on=False)
+                     for d in sorted(wish_days)]
+    problem = DayShiftProblem(n_days=len(dates), options=option_list + list(extra.values()),
+                              staff=staff, requests=requests,
+                              first_weekday=dates[0].weekday(), name="agents",
+                              weekend_days=tuple(weekend_days), cyclic=cyclic)
+    built = build_day_model(problem)
+    extra_terms: list[Term] = []
+    _preferences(built, agents, opts, extra_terms)
+    _fair_weekends(built, pen, extra_terms)
+    _fair_late(built, opts, pen, extra_terms)
+    _fair_wishes(built, pen, extra_terms)
+    _coverage(built, opts, dates, day_pos, n, fmin, req, pen, extra_terms)
+    change_keys = _changes(built, agents, dates, published, option_list, pen, extra_terms)
+    finish_objective(built, extra_terms)
+    return AgentsModel(built=built, required=required, agents=list(agents), opts=opts,
+                       options=option_list, dates=dates, day_pos=day_pos, fmin=fmin,
+                       change_keys=change_keys, build_s=time.perf_counter() - t0)
 
 
 def schedule_agents(
@@ -216,73 +336,15 @@ def schedule_agents(
         A rotation: the horizon repeats, so its last day is followed by its first (rest,
         successions, consecutive-day rules); excludes ``previous``.
     """
-    t0 = time.perf_counter()
-    pen = penalties or AgentPenalties()
-    idx = required.index
-    if not isinstance(idx, pd.DatetimeIndex) or idx.tz is None or len(idx) < 2:
-        raise InputError("required", type(idx).__name__, "a tz-aware DatetimeIndex")
-    freq = pd.Timedelta(idx[1] - idx[0])
-    fmin = int(freq.total_seconds() // 60)
-    local_dates = [ts.date() for ts in idx]
-    dates = sorted(set(local_dates))
-    if not 1 <= len(dates) <= 42:
-        raise InputError("required", f"{len(dates)} days", "a horizon of 1 to 42 days")
-    if not agents:
-        raise InputError("agents", 0, "at least one agent")
-    day_pos = {d: local_dates.index(d) for d in dates}
-    n = len(idx)
-    req = np.asarray(required.to_numpy(dtype=float))
-    if np.isnan(req).any() or (req < 0).any():
-        raise InputError("required", "negative or missing values", "agents >= 0 per interval")
-
-    opts = _options(templates)
-    option_list = [ShiftOption(id=_opt_id(o), paid_min=o.paid_min, kind=o.template.name,
-                               start_min=o.start_min, end_min=o.start_min + o.span_min)
-                   for o in opts]
-    extra: dict[str, ShiftOption] = {}
-    staff: list[StaffRules] = []
-    requests: list[Request] = []
-    for a in agents:
-        c = a.contract
-        hist = _history(a, previous, dates[0], extra)
-        avail: dict[int, frozenset[str]] = {}
-        for d, day in enumerate(dates):
-            ok = {oid.id for o, oid in zip(opts, option_list, strict=True)
-                  if day.weekday() in o.template.days
-                  and a.available(day, o.start_min, o.start_min + o.span_min)}
-            avail[d] = frozenset(ok)
-        staff.append(StaffRules(
-            id=a.id, min_total_min=int(round(c.min_horizon_hours * 60)),
-            max_total_min=None if c.max_horizon_hours is None
-            else int(round(c.max_horizon_hours * 60)),
-            min_week_min=int(round(c.min_week_hours * 60)),
-            max_week_min=None if c.max_week_hours is None else int(round(c.max_week_hours * 60)),
-            max_days_per_week=c.max_days_per_week, max_consecutive=c.max_consecutive_days,
-            min_consecutive=c.min_consecutive_days,
-            min_consecutive_off=c.min_consecutive_days_off, max_weekends=c.max_weekends,
-            min_rest_min=int(round(c.min_rest_hours * 60)), available=avail,
-            allowed_kinds=None if c.templates is None else frozenset(c.templates),
-            history=hist))
-        bonus = 1 + 0.001 * a.seniority  # seniority breaks ties between equal wishes
-        wish_days = {d for d, day in enumerate(dates)
-                     if day.weekday() in a.preferences.days_off_weekdays
-                     or day in a.preferences.days_off_dates}
-        requests += [Request(a.id, d, None, a.preferences.day_off_weight * bonus, on=False)
-                     for d in sorted(wish_days)]
-    problem = DayShiftProblem(n_days=len(dates), options=option_list + list(extra.values()),
-                              staff=staff, requests=requests,
-                              first_weekday=dates[0].weekday(), name="agents",
-                              weekend_days=tuple(weekend_days), cyclic=cyclic)
-    built = build_day_model(problem)
-    extra_terms: list[Term] = []
-    _preferences(built, agents, opts, extra_terms)
-    _fair_weekends(built, pen, extra_terms)
-    _fair_late(built, opts, pen, extra_terms)
-    _fair_wishes(built, pen, extra_terms)
-    _coverage(built, opts, dates, day_pos, n, fmin, req, pen, extra_terms)
-    change_keys = _changes(built, agents, dates, published, option_list, pen, extra_terms)
-    finish_objective(built, extra_terms)
-    build_s = time.perf_counter() - t0
+    am = build_agents_model(required, templates, agents, penalties=penalties,
+                            previous=previous, published=published,
+                            weekend_days=weekend_days, cyclic=cyclic)
+    built, build_s = am.built, am.build_s
+    t0 = time.perf_counter() - build_s
+    opts, dates, day_pos, fmin = am.opts, am.dates, am.day_pos, am.fmin
+    idx = pd.DatetimeIndex(required.index)
+    change_keys = am.change_keys
+    problem = built.problem
     options = options or AgentSolverOptions()
     # every person's rules are independent once coverage is soft, but HiGHS's heuristics can
     # miss a first schedule on a large model: phase 1 finds one with a zero objective
@@ -466,7 +528,8 @@ def _changes(b: BuiltDayModel, agents: Sequence[Agent], dates: list[dt.date],
 def _extract(sol: DaySolution, b: BuiltDayModel, agents: Sequence[Agent], opts: list[_Opt],
              dates: list[dt.date], idx: pd.DatetimeIndex, day_pos: Mapping[dt.date, int],
              fmin: int) -> pd.DataFrame:
-    cols = ["agent", "name", "date", "start", "end", "template", "breaks", "paid_hours"]
+    cols = ["agent", "name", "date", "start", "end", "template", "breaks", "paid_hours",
+            "skills"]
     if not sol.has_solution:
         return pd.DataFrame(columns=cols)
     m = b.model
@@ -494,7 +557,7 @@ def _extract(sol: DaySolution, b: BuiltDayModel, agents: Sequence[Agent], opts: 
             rows.append({"agent": a.id, "name": a.name, "date": day, "start": start,
                          "end": start + pd.Timedelta(minutes=op.span_min),
                          "template": op.template.name, "breaks": "; ".join(parts),
-                         "paid_hours": op.paid_min / 60})
+                         "paid_hours": op.paid_min / 60, "skills": skills_text(a)})
     return pd.DataFrame(rows, columns=cols)
 
 

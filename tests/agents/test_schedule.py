@@ -143,11 +143,17 @@ def test_outputs(solved: AgentSchedule, tmp_path: Path) -> None:
     assert {"schedule", "shifts", "summary", "penalties", "coverage"} <= set(xl)
     with zipfile.ZipFile(paths["agent_calendars.zip"]) as zf:
         assert len(zf.namelist()) == len(solved.agents)
-        one = zf.read(f"{solved.shifts['agent'].iloc[0]}.ics").decode()
-        assert one.count("BEGIN:VEVENT") == (solved.shifts["agent"]
-                                             == solved.shifts["agent"].iloc[0]).sum()
+        first = solved.shifts["agent"].iloc[0]
+        one = zf.read(f"{first}.ics").decode()
+        mine = solved.shifts[solved.shifts["agent"] == first]
+        n_breaks = sum(len([p for p in str(b).split("; ") if p]) for b in mine["breaks"])
+        # one event per shift and one per break (local times with the site's VTIMEZONE)
+        assert one.count("BEGIN:VEVENT") == len(mine) + n_breaks
+        assert one.count("CATEGORIES:break") == n_breaks
+        assert "BEGIN:VTIMEZONE" in one and "TZID:Asia/Jerusalem" in one
     back = pd.read_csv(paths["agent_shifts.csv"])
     assert len(back) == len(solved.shifts)
+    assert "skills" in back.columns
 
 
 @pytest.mark.parametrize(("col", "value"), [

@@ -21,6 +21,7 @@ from tests.api import pg  # noqa: E402
 
 # Test modules whose tests run on both databases.
 BOTH_DATABASES = {"test_app", "test_roster_jobs", "test_plans", "test_scenarios", "test_jobs",
+                  "test_agents",
                   "test_two_servers"}
 
 
