@@ -1117,3 +1117,144 @@ def intraday_cmd(
 # every command's --help ends with the exit codes
 for _command in app.registered_commands:
     _command.epilog = _command.epilog or EXIT_CODES
+
+
+@app.command("queues")
+def queues_cmd(
+    config: Path = typer.Option(..., "--config", "-c",
+                                help="Multi-queue plan TOML with [[queues]] (see "
+                                     "data/queues_bank.toml, data/queues_center.toml)."),
+    out: Path = typer.Option(..., "--out", "-o", help="Output directory."),
+    time_limit: float | None = typer.Option(None, "--time-limit",
+                                            help="Override \\[solver] time_limit_s (seconds)."),
+    simulate: bool | None = typer.Option(None, "--simulate/--no-simulate",
+                                         help="Override \\[simulation] enabled."),
+    cross_train: list[str] | None = typer.Option(
+        None, "--cross-train",
+        help="What-if GROUP:QUEUE:AGENTS, e.g. new:retail:5 (up to 5 people of group 'new' "
+             "also serve 'retail'); repeatable; compared with the base plan."),
+    verbose: int = VERBOSE_OPT,
+) -> None:
+    """Plan several queues (voice, chat, email) with skill groups: per-queue forecast and
+    requirements, one skills roster, per-queue predicted and simulated service, email backlog
+    and deadline compliance.
+
+    Outputs: requirements.csv (per interval and queue), queues.csv (per queue), queue_intervals.csv,
+    combined.csv, shifts.csv, tours.csv, groups.csv, allocation.csv, email_<queue>.csv,
+    summary.json; with --cross-train a compare.csv and one folder per variant.
+
+    Example: staffing queues -c data/queues_bank.toml -o out/bank --cross-train new:retail:5
+    """
+    _setup(verbose)
+    try:
+        from staffing.queues import MultiQueueConfig
+        from staffing.queues.plan import plan_queues
+
+        cfg = MultiQueueConfig.from_toml(config)
+        t0 = time.perf_counter()
+        if not cross_train:
+            with err.status("planning the queues"):
+                res = plan_queues(cfg, simulate=simulate, time_limit_s=time_limit)
+            paths = res.write(out)
+            console.print(f"[bold]queues[/] ({time.perf_counter() - t0:.1f} s)")
+            console.print(res.text(), highlight=False)
+            _print_written(paths, out)
+            has = res.roster.has_roster
+            status, diagnosis = res.roster.status.value, res.roster.diagnosis
+        else:
+            from staffing.io.export import safe_frame
+            from staffing.queues.whatif import compare_groups, parse_cross_train
+            from staffing.queues.whatif import cross_train as train
+
+            variants = {"base": cfg.groups}
+            groups = cfg.groups
+            names = [q.name for q in cfg.queues]
+            for spec in cross_train:
+                g, q, n = parse_cross_train(spec)
+                groups = train(groups, g, q, n, names)
+                variants[f"cross-train {n} {g} for {q}"] = groups
+            with err.status("planning the variants"):
+                table, results = compare_groups(cfg, variants, simulate=simulate,
+                                                time_limit_s=time_limit)
+            out.mkdir(parents=True, exist_ok=True)
+            safe_frame(table).to_csv(out / "compare.csv", index=False, float_format="%.6g")
+            for k, (name, r) in enumerate(results.items()):
+                r.write(out / f"variant{k}")
+                console.print(f"[bold]{name}[/] (variant{k}/)")
+                console.print(r.text(), highlight=False)
+            console.print(f"wrote compare.csv and {len(results)} variant folders to {out} "
+                          f"({time.perf_counter() - t0:.1f} s)")
+            has = all(r.roster.has_roster for r in results.values())
+            bad = next((r for r in results.values() if not r.roster.has_roster), None)
+            status = bad.roster.status.value if bad else ""
+            diagnosis = bad.roster.diagnosis if bad else None
+    except (StaffingError, ValueError, OSError) as exc:
+        _fail(exc)
+    if not has:
+        err.print(f"[red]error[/]: no roster: {status} {diagnosis or ''}".strip())
+        raise typer.Exit(code=3)
+
+
+@app.command("skills")
+def skills_cmd(
+    log: Path | None = typer.Argument(None, help="Call log with an agent column (server); "
+                                      "default: the config's [data] path."),
+    config: Path | None = typer.Option(None, "--config", "-c",
+                                       help="Multi-queue TOML: map call types to its queues."),
+    column: str = typer.Option("type", help="The call-type column."),
+    tz: str | None = typer.Option(None, help="Zone of the log (default: the config's)."),
+    min_calls: int = typer.Option(10, help="Served calls of a type that make it a skill."),
+    out: Path | None = typer.Option(None, "--out", "-o", help="Write skills.csv and "
+                                    "skill_sets.csv here."),
+    verbose: int = VERBOSE_OPT,
+) -> None:
+    """Each agent's observed skills and handle times per call type, from a call log with an
+    agent column (the Anonymous Bank's server).
+
+    Example: staffing skills -c data/queues_bank.toml
+    """
+    _setup(verbose)
+    try:
+        from staffing.io import read_call_log
+        from staffing.io.export import safe_frame
+        from staffing.queues.skills import observed_skills, skill_sets
+
+        mapping = None
+        wrap: Any = 0.0
+        if config is not None:
+            from staffing.queues import MultiQueueConfig
+
+            cfg = MultiQueueConfig.from_toml(config)
+            tz = tz or cfg.grid.tz
+            wrap = cfg.base.wrap_s
+            if log is None:
+                log = cfg.base.data_path
+            if cfg.split_by == column:
+                mapping = {q.name: list(q.values) for q in cfg.queues if q.path is None}
+        if log is None:
+            raise InputError("log", None, "a call log path (or --config with [data] path)")
+        if tz is None:
+            raise InputError("--tz", None, "the log's IANA zone (or --config)")
+        calls = read_call_log(log, tz=tz, wrap_s=wrap)
+        skills = observed_skills(calls, column, min_calls=min_calls)
+        sets = skill_sets(skills, column, mapping)
+    except (StaffingError, ValueError, OSError) as exc:
+        _fail(exc)
+    table = Table(title=f"observed skills (>= {min_calls} served calls of a {column})")
+    for col in ("agent", "skills", "calls"):
+        table.add_column(col, justify="left" if col != "calls" else "right")
+    for row in sets.itertuples():
+        table.add_row(str(row.agent), str(row.skills), f"{row.calls:,}")
+    console.print(table)
+    counts = sets["skills"].value_counts()
+    console.print("skill sets: " + "; ".join(f"{k} {v}" for k, v in counts.items()),
+                  highlight=False)
+    ht = skills[skills["skilled"]].groupby(column)["handle_s"].agg(["min", "median", "max"])
+    console.print("handle time per type across agents (s): " + "; ".join(
+        f"{k} {r['min']:.0f}-{r['max']:.0f} (median {r['median']:.0f})"
+        for k, r in ht.iterrows()), highlight=False)
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        safe_frame(skills).to_csv(out / "skills.csv", index=False, float_format="%.6g")
+        safe_frame(sets).to_csv(out / "skill_sets.csv", index=False)
+        console.print(f"wrote skills.csv, skill_sets.csv to {out}")

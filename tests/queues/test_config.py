@@ -27,7 +27,7 @@ def test_bundled_bank_config():
     assert cfg.queue("tech").goals["service_level"] == 0.7   # queue key over [goals]
     assert cfg.queue("new").goals["service_level"] == 0.8    # [goals] default
     assert cfg.queue("retail").patience_s == "fit"
-    assert [g.skills for g in cfg.groups][0] == ("retail", "new", "tech")
+    assert [g.skills for g in cfg.groups] == [("retail",), ("new", "tech"), ("stocks", "retail")]
     assert cfg.configs["stocks"].roster.templates[0].name == "early"
 
 
