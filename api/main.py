@@ -45,7 +45,8 @@ Writes (POST, DELETE) need the `X-API-Key` header when the server has `STAFFING_
 Errors are JSON `{"detail": ..., "field": ...}` naming the field at fault."""
 
 # Models referenced from hand-written request bodies (JSON-or-multipart routes).
-EXTRA_MODELS = (schemas.ForecastCreate, schemas.PlanCreate, schemas.AgentsCreate)
+EXTRA_MODELS = (schemas.ForecastCreate, schemas.PlanCreate, schemas.AgentsCreate,
+                schemas.ScenariosCreate)
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:

@@ -79,3 +79,17 @@ def cancel(job_id: str, kind: JobKind, store: JobStore, pool: WorkerPool) -> Job
     fresh = store.get(job_id)
     assert fresh is not None
     return fresh
+
+
+def plan_job(store: JobStore, job_id: str, *, done: bool = False) -> tuple[Job, dict[str, Any]]:
+    """A plan job named by a request (field ``plan``) and its stored request (config as the
+    plan TOML's JSON, data as CSV text or history rows). Unknown id, or with ``done`` a job
+    that has not finished: InputError naming ``plan`` (the request is at fault, a 422)."""
+    from staffing.exceptions import InputError
+
+    job = store.get(job_id[:64], JobKind.PLAN.value)
+    if job is None:
+        raise InputError("plan", job_id, "the id of a plan job (GET /v1/jobs?kind=plan)")
+    if done and job.status != JobStatus.DONE.value:
+        raise InputError("plan", job_id, f"a finished plan (this one is {job.status})")
+    return job, store.request_of(job.id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import tomllib
 from collections.abc import Callable, Coroutine
 from typing import Any, Literal, TypeVar
 
@@ -16,6 +17,7 @@ from api.jobs import Job, JobStatus, JobStore
 from api.jobs.service import JobNotFound
 from api.jobs.store import elapsed_since
 from api.schemas import JobError, JobPage, JobPublic, Problem, Progress
+from staffing.io.export import jsonable
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -154,6 +156,26 @@ async def read_upload(form: Any, name: str, limit: int) -> str:
         raise RequestValidationError([{"type": "value_error", "loc": ("body", name),
                                        "msg": "file must be UTF-8 text", "input": None}]
                                      ) from None
+
+
+async def plan_parts(form: Any, limit: int) -> dict[str, Any]:
+    """A plan sent as files: the ``config`` part (plan TOML) and the ``data`` part (history or
+    call log CSV) as the JSON body of ``POST /v1/plans`` (``{"config", "data"}``); the
+    uploaded file replaces ``[data] path``. Invalid TOML is a 422 naming ``config``."""
+    toml_text = await read_upload(form, "config", limit)
+    csv_text = await read_upload(form, "data", limit)
+    try:
+        cfg = tomllib.loads(toml_text)
+    except tomllib.TOMLDecodeError as exc:
+        raise RequestValidationError([{"type": "value_error", "loc": ("body", "config"),
+                                       "msg": f"invalid TOML: {exc}", "input": None}]
+                                     ) from None
+    data_section = cfg.get("data")
+    if isinstance(data_section, dict):
+        data_section.pop("path", None)
+    upload = form.get("data")
+    name = getattr(upload, "filename", None) or "data.csv"
+    return {"config": jsonable(cfg), "data": {"filename": str(name)[:100], "csv": csv_text}}
 
 
 def _aware(t: dt.datetime | None) -> dt.datetime | None:

@@ -3,11 +3,9 @@
 
 from __future__ import annotations
 
-import tomllib
 from typing import Literal
 
 from fastapi import APIRouter, Query, Request, Response, status
-from fastapi.exceptions import RequestValidationError
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import ApiKeyDep, PoolDep, SessionDep, SettingsDep, StoreDep
@@ -27,11 +25,10 @@ from api.routers._common import (
     job_public,
     json_body,
     list_jobs,
-    read_upload,
+    plan_parts,
     validate,
 )
 from api.schemas import JobPage, JobPublic, PlanCreate
-from staffing.io.export import jsonable
 
 BASE = "/v1/plans"
 router = APIRouter(prefix=BASE, tags=["plans"], route_class=StrictJSONRoute)
@@ -84,21 +81,7 @@ async def create_plan(request: Request, response: Response, _: ApiKeyDep, store:
     """
     if is_multipart(request):
         form = await request.form(max_files=2, max_fields=MAX_PARTS)
-        toml_text = await read_upload(form, "config", settings.max_body_bytes)
-        csv_text = await read_upload(form, "data", settings.max_body_bytes)
-        try:
-            cfg = tomllib.loads(toml_text)
-        except tomllib.TOMLDecodeError as exc:
-            raise RequestValidationError([{"type": "value_error", "loc": ("body", "config"),
-                                           "msg": f"invalid TOML: {exc}", "input": None}]
-                                         ) from None
-        data_section = cfg.get("data")
-        if isinstance(data_section, dict):  # the uploaded file replaces [data] path
-            data_section.pop("path", None)
-        upload = form.get("data")
-        name = getattr(upload, "filename", None) or "data.csv"
-        body = validate(PlanCreate, {"config": jsonable(cfg),
-                                     "data": {"filename": name[:100], "csv": csv_text}})
+        body = validate(PlanCreate, await plan_parts(form, settings.max_body_bytes))
     else:
         body = validate(PlanCreate, await json_body(request))
     limit, notes = service.plan_time_limit(body, settings)

@@ -27,7 +27,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api import convert
 from api.deps import ApiKeyDep, SettingsDep, StoreDep
-from api.jobs import JobKind, JobStatus
+from api.jobs import service
 from api.jobs.store import JobStore
 from api.routers._common import ERRORS, read_upload
 from staffing.exceptions import InputError
@@ -112,12 +112,7 @@ async def _form(request: Request, settings: Any, store: JobStore, files: tuple[s
 
 def _from_plan_job(store: JobStore, job_id: str) -> dict[str, Any]:
     """Config (dict), forecast/coverage CSV texts and data CSV text of a finished plan job."""
-    job = store.get(job_id[:64], JobKind.PLAN.value)
-    if job is None:
-        raise InputError("plan", job_id, "the id of a plan job (GET /v1/jobs?kind=plan)")
-    if job.status != JobStatus.DONE.value:
-        raise InputError("plan", job_id, f"a finished plan (this one is {job.status})")
-    request = store.request_of(job.id)
+    job, request = service.plan_job(store, job_id, done=True)
     out: dict[str, Any] = {"config": dict(request.get("config") or {})}
     for name in ("forecast", "coverage"):
         art = store.artifact(job.id, f"{name}.csv")

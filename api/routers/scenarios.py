@@ -6,13 +6,19 @@ list of named scenarios, each a set of overrides of :mod:`staffing.scenario`; op
 cost-vs-service curve over service-level targets. The job (:mod:`api.jobs.scenarios`) runs
 one roster solve per scenario (forecast once, results cached by content hash) and the curve;
 the job's time limit applies to each solve.
+
+Besides the JSON body, ``multipart/form-data`` takes the base plan as files (``config`` plan
+TOML + ``data`` CSV, as ``POST /v1/plans``) or as ``plan``, the id of an earlier plan job
+(its config and data, as that job was accepted), with ``scenarios`` (and optionally
+``curve``) as JSON text fields.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
+from fastapi.exceptions import RequestValidationError
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import ApiKeyDep, PoolDep, SessionDep, SettingsDep, StoreDep
@@ -28,10 +34,16 @@ from api.routers._common import (
     artifact_response,
     file_responses,
     get_job,
+    is_multipart,
     job_public,
+    json_body,
     list_jobs,
+    plan_parts,
+    strict_loads,
+    validate,
 )
 from api.schemas import JobPage, JobPublic, ScenariosCreate
+from staffing.exceptions import InputError
 
 BASE = "/v1/scenarios"
 router = APIRouter(prefix=BASE, tags=["scenarios"], route_class=StrictJSONRoute)
@@ -39,18 +51,90 @@ router = APIRouter(prefix=BASE, tags=["scenarios"], route_class=StrictJSONRoute)
 ScenarioFile = Literal["compare.csv", "curve.csv", "scenarios.json"]
 SCENARIO_FILES = file_responses({"text/csv": "compare.csv, curve.csv",
                                  "application/json": "scenarios.json"})
+MAX_PARTS = 6
+MULTIPART_SCHEMA = {
+    "type": "object",
+    "required": ["scenarios"],
+    "additionalProperties": False,
+    "maxProperties": MAX_PARTS,
+    "description": "The base plan as files (config + data) or as plan (a plan job's id), "
+                   "and the scenarios as JSON text.",
+    "properties": {
+        "config": {"type": "string", "format": "binary",
+                   "description": "Plan TOML (data/plan.toml layout; [data] path is ignored)"},
+        "data": {"type": "string", "format": "binary",
+                 "description": "Interval history CSV or call log CSV"},
+        "plan": {"type": "string", "maxLength": 64,
+                 "description": "Id of a plan job whose config and data are the base plan "
+                                "(instead of config + data)"},
+        "scenarios": {"type": "string", "description": 'JSON array, e.g. [{"name": '
+                      '"volume +10%", "overrides": {"volume_scale": 1.1}}]'},
+        "curve": {"type": "string", "description": "JSON array of service-level targets, "
+                  "e.g. [0.7, 0.8, 0.9]"},
+        "include_base": {"type": "boolean"},
+    },
+}
+
+
+def _json_field(form: Any, name: str) -> Any:
+    value = form.get(name)
+    if not isinstance(value, str):
+        raise RequestValidationError([{"type": "missing", "loc": ("body", name),
+                                       "msg": f"field '{name}' (JSON text) is required",
+                                       "input": None}])
+    try:
+        return strict_loads(value.encode())
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise RequestValidationError([{"type": "json_invalid", "loc": ("body", name),
+                                       "msg": f"field '{name}' is not JSON: {exc}",
+                                       "input": None}]) from None
+
+
+async def _multipart_body(request: Request, store: Any, limit: int) -> dict[str, Any]:
+    form = await request.form(max_files=2, max_fields=MAX_PARTS)
+    plan_id = form.get("plan")
+    if isinstance(plan_id, str) and plan_id:
+        if form.get("config") is not None or form.get("data") is not None:
+            raise InputError("plan", plan_id, "either plan (a plan job's id) or the config "
+                             "and data files, not both")
+        _, stored = await run_in_threadpool(service.plan_job, store, plan_id)
+        body: dict[str, Any] = {k: stored[k] for k in ("config", "data", "history")
+                                if k in stored}
+    else:
+        body = await plan_parts(form, limit)
+    body["scenarios"] = _json_field(form, "scenarios")
+    if isinstance(form.get("curve"), str) and form.get("curve"):
+        body["curve"] = _json_field(form, "curve")
+    include = form.get("include_base")
+    if isinstance(include, str) and include:
+        body["include_base"] = include.strip().lower() not in ("false", "0", "no")
+    return body
 
 
 @router.post("", status_code=status.HTTP_202_ACCEPTED, response_model=JobPublic,
-             responses={**ERRORS, **QUEUE_FULL})
-async def create_scenarios(body: ScenariosCreate, response: Response, _: ApiKeyDep,
+             responses={**ERRORS, **QUEUE_FULL},
+             openapi_extra={"requestBody": {"required": True, "content": {
+                 "application/json": {"schema": {
+                     "$ref": "#/components/schemas/ScenariosCreate"}},
+                 "multipart/form-data": {"schema": MULTIPART_SCHEMA}}}})
+async def create_scenarios(request: Request, response: Response, _: ApiKeyDep,
                            store: StoreDep, pool: PoolDep,
                            settings: SettingsDep) -> JobPublic:
     """Queue a what-if comparison: one roster solve per scenario (plus the curve's points),
     sharing one forecast. Validated now (422 naming the field, e.g.
     ``scenarios[1].overrides.volume_scale``). The result holds one row per scenario
     (agent-hours, cost, headcount by template, predicted and simulated service level, ASA,
-    abandonment, intervals under goal, solver gap) and the curve when asked."""
+    abandonment, intervals under goal, solver gap) and the curve when asked.
+
+    JSON: a plan (as ``POST /v1/plans``) plus ``scenarios``. Multipart: ``config`` (TOML) and
+    ``data`` (CSV) files, or ``plan`` (an earlier plan job's id), with ``scenarios`` as JSON
+    text, e.g. ``curl -F config=@data/plan.toml -F data=@data/anonymous_bank_15min.csv -F
+    'scenarios=[{"name": "volume +10%", "overrides": {"volume_scale": 1.1}}]'``."""
+    if is_multipart(request):
+        raw = await _multipart_body(request, store, settings.max_body_bytes)
+    else:
+        raw = await json_body(request)
+    body = validate(ScenariosCreate, raw)
     limit, notes = service.plan_time_limit(body, settings)
     await run_in_threadpool(check_scenarios, body, limit,
                             max_variables=settings.max_model_variables,

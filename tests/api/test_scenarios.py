@@ -99,3 +99,67 @@ def test_shipped_request_body_is_accepted(client: TestClient) -> None:
     assert r.status_code == 202, r.text[:500]
     client.delete(r.headers["Location"])
     assert wait_for(client.get, r.headers["Location"])["status"] in ("cancelled", "done")
+
+
+def _queued_then_cancelled(client: TestClient, r: Any) -> dict[str, Any]:
+    """The stored request of an accepted job (cancelled at once to save the solves)."""
+    assert r.status_code == 202, r.text[:500]
+    url = r.headers["Location"]
+    client.delete(url)
+    assert wait_for(client.get, url)["status"] in ("cancelled", "done")
+    return dict(client.app.state.store.request_of(url.rsplit("/", 1)[1]))
+
+
+SCENARIOS = '[{"name": "volume +10%", "overrides": {"volume_scale": 1.1}}]'
+
+
+def test_scenarios_multipart_files_and_plan_job(client: TestClient) -> None:
+    """The base plan as uploaded files (TOML + CSV, converted server-side) or as an earlier
+    plan job's id gives the same stored request as the JSON body."""
+    # an interval history has no per-call waits: patience fixed instead of "fit"
+    toml_text = (DATA / "plan.toml").read_text().replace('patience_s = "fit"', "patience_s = 345")
+    assert "patience_s = 345" in toml_text
+    csv_text = (DATA / "anonymous_bank_15min.csv").read_text()
+    files = {"config": ("plan.toml", toml_text.encode()),
+             "data": ("feb.csv", csv_text.encode())}
+    r = client.post("/v1/scenarios", files=files,
+                    data={"scenarios": SCENARIOS, "curve": "[0.7, 0.9]"})
+    stored = _queued_then_cancelled(client, r)
+    from staffing.io.export import jsonable
+
+    want = tomllib.loads(toml_text)
+    want["data"].pop("path")
+    assert stored["config"] == jsonable(want)
+    assert stored["data"] == {"filename": "feb.csv", "csv": csv_text}
+    assert stored["scenarios"] == [{"name": "volume +10%", "overrides": {"volume_scale": 1.1}}]
+    assert stored["curve"] == [0.7, 0.9] and stored["include_base"] is True
+    # an earlier plan job (any state: its request was validated when it was accepted)
+    plan = client.app.state.store.create("plan", {"config": _config(), "data": {
+        "filename": "feb.csv", "csv": csv_text}}, 40)
+    r = client.post("/v1/scenarios", data={"plan": plan.id, "scenarios": SCENARIOS,
+                                           "include_base": "false"},
+                    files={"unused": ("x.txt", b"")})
+    stored = _queued_then_cancelled(client, r)
+    assert stored["config"] == _config() and stored["data"]["csv"] == csv_text
+    assert stored["include_base"] is False
+
+
+def test_scenarios_multipart_errors_name_the_field(client: TestClient) -> None:
+    toml_text = (DATA / "plan.toml").read_text().replace('patience_s = "fit"', "patience_s = 345")
+    csv_bytes = (DATA / "anonymous_bank_15min.csv").read_bytes()
+    files = {"config": ("plan.toml", toml_text.encode()), "data": ("feb.csv", csv_bytes)}
+    cases = [
+        ({"scenarios": "[{oops"}, files, "scenarios"),
+        ({}, files, "scenarios"),
+        ({"scenarios": '[{"name": "v", "overrides": {"volume_scale": -2}}]'}, files,
+         "scenarios[0].overrides.volume_scale"),
+        ({"scenarios": SCENARIOS}, {**files, "config": (
+            "plan.toml", toml_text.replace("service_level = 0.8 ", "service_level = 1.5 ")
+            .encode())}, "config.goals.service_level"),
+        ({"scenarios": SCENARIOS, "plan": "no-such-job"}, {"x": ("x", b"")}, "plan"),
+        ({"scenarios": SCENARIOS, "plan": "no-such-job"}, files, "plan"),
+        ({"scenarios": SCENARIOS}, {"data": ("feb.csv", csv_bytes)}, "config"),
+    ]
+    for data, parts, field in cases:
+        r = client.post("/v1/scenarios", data=data, files=parts)
+        assert r.status_code == 422 and r.json()["field"] == field, (field, r.text[:300])
