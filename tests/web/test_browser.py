@@ -339,3 +339,43 @@ def test_review_page_shows_actual_vs_plan(page: Any, server: Server,
     assert noon["summary"]["observed_calls"] > 0
     assert f"{noon['summary']['observed_calls']:.0f}" in page.inner_text("#rv-intraday .kpis")
     shot(page, "review-intraday")
+
+
+def test_whatif_on_an_earlier_plan_and_an_upload(page: Any, server: Server,
+                                                 past_plan_id: str, tmp_path: Any) -> None:
+    """What-if based on an earlier plan job (its config and data, sent as its id) and on an
+    uploaded plan TOML checked server-side (a bad key is a 422 naming it)."""
+    bad = (ROOT / "data" / "plan.toml").read_text().replace(
+        'patience_s = "fit"', "patience_s = 345").replace("service_level = 0.8 ",
+                                                          "service_level = 1.5 ")
+    assert "patience_s = 345" in bad and "service_level = 1.5" in bad
+    (tmp_path / "bad.toml").write_text(bad)
+    page.watch.allowed.append("status of 422")  # Chromium logs the refused request itself
+    open_page(page, server, "whatif", key=True)
+    page.select_option("#wi-base", "upload")
+    assert page.is_hidden("#wi-days") and page.is_visible("#wi-toml")
+    page.set_input_files("#wi-toml", str(tmp_path / "bad.toml"))
+    page.set_input_files("#wi-data", str(ROOT / "data" / "anonymous_bank_15min.csv"))
+    page.click("#run-scenarios")
+    page.wait_for_selector("#toast:not([hidden])")
+    text = page.inner_text("#toast")
+    assert text.startswith("422") and "goals.service_level" in text, text
+    page.select_option("#wi-base", f"plan:{past_plan_id}")
+    page.fill("#wi-curve", "")
+    page.locator("#scenario-rows tr").nth(1).locator("button").click()  # volume +10% only
+    page.click("#run-scenarios")
+    page.wait_for_selector("#wi-live[data-status='done']", timeout=SOLVE_TIMEOUT_MS)
+    page.wait_for_selector("#compare-table")
+    job_id = page.get_attribute("#wi-results", "data-job")
+    with server.client() as c:
+        result = c.get(f"/v1/scenarios/{job_id}").json()["result"]
+        fc = rows(c.get(f"/v1/plans/{past_plan_id}/files/forecast.csv").text)
+    assert [r["scenario"] for r in result["scenarios"]] == ["base", "volume +10%"]
+    # the base is that plan: Mon 22 Feb's forecast, same data and config
+    base_calls = sum(float(r["calls"]) for r in fc)
+    assert result["scenarios"][0]["calls"] == pytest.approx(base_calls, rel=1e-6)
+    assert result["scenarios"][1]["calls"] == pytest.approx(1.1 * base_calls, rel=1e-6)
+    bars = page.evaluate("() => staffingCharts['whatif-bars'].data")
+    assert bars[1] == [r["cost"] for r in result["scenarios"]]
+    assert "volume +10%" in page.inner_text("#compare-table")
+    shot(page, "whatif-plan-base")

@@ -1,6 +1,7 @@
-// What-if: run named scenarios (overrides of a base plan) and a cost-vs-service curve as one
-// job, then compare them side by side (table and bar charts) and draw the curve.
-import { del, get, post, watch } from "../api.js";
+// What-if: run named scenarios (overrides of a base plan: the bundled sample, an earlier plan
+// job or an uploaded plan TOML + data CSV) and a cost-vs-service curve as one job, then
+// compare them side by side (table and bar charts) and draw the curve.
+import { del, get, post, postForm, watch } from "../api.js";
 import { h, money, pct, fix, statusBadge, table, toast } from "../dom.js";
 import { duration } from "../time.js";
 
@@ -23,23 +24,38 @@ export async function render(app, id) {
     KEYS.map((k) => h("td", {}, h("input", { type: "number", step: "any", name: k, value: ov[k] ?? "", style: { width: "80px" } }))),
     h("td", {}, h("button.secondary", { type: "button", onclick: (ev) => ev.target.closest("tr").remove() }, "remove"))));
   PRESETS.slice(0, 2).forEach(([n, o]) => addRow(n, o));
-  const sample = h("select#wi-sample", {}, samples.map((s) => h("option", { value: s.name }, `bundled: ${s.name}`)));
+  const plans = (await get("/v1/jobs?kind=plan&status=done&limit=20")).items;
+  const base = h("select#wi-base", {},
+    samples.map((s) => h("option", { value: `sample:${s.name}` }, `bundled: ${s.name}`)),
+    plans.map((j) => h("option", { value: `plan:${j.id}` },
+      `plan ${j.id.slice(0, 8)}: ${j.result?.plan?.start || "?"} (${j.result?.plan?.days || "?"} d)`)),
+    h("option", { value: "upload" }, "upload a plan TOML + data CSV"));
   const days = h("input#wi-days", { type: "number", min: 1, max: 28, value: 7 });
   const limit = h("input#wi-time-limit", { type: "number", min: 1, value: 30 });
   const sim = h("input#wi-simulate", { type: "checkbox" });
+  const tomlFile = h("input#wi-toml", { type: "file", accept: ".toml" });
+  const dataFile = h("input#wi-data", { type: "file", accept: ".csv,text/csv" });
   const curve = h("input#wi-curve", { type: "text", value: "0.7, 0.8, 0.9", size: 18 });
   const live = h("div.card#wi-live", { hidden: true });
   const results = h("div#wi-results");
   const past = h("div#wi-past");
   const go = h("button#run-scenarios", { type: "submit" }, "Run scenarios");
+  const sampleBox = h("div.row", {}, h("label", {}, "days", days),
+    h("label", {}, "solver time limit per solve (s)", limit), h("label", {}, "simulate", sim));
+  const uploadBox = h("div.row", {}, h("label", {}, "plan TOML", tomlFile), h("label", {}, "history or call log (CSV)", dataFile));
+  const asIs = h("p.muted#wi-base-note", {}, "");
+  const sync = () => {
+    const kind = base.value.split(":")[0];
+    sampleBox.hidden = kind !== "sample"; uploadBox.hidden = kind !== "upload";
+    asIs.textContent = kind === "plan" ? "The plan's config and data as that plan job was run (days, time limit, simulation)."
+      : kind === "upload" ? "The TOML is used as it is: its [plan] days, [solver] time_limit_s and [simulation]; it is checked by the server (errors name the key)." : "";
+  };
+  base.addEventListener("change", sync);
+  if (!samples.length) base.value = plans.length ? `plan:${plans[0].id}` : "upload";
+  sync();
   const form = h("form.card#whatif-form", { onsubmit: async (ev) => {
     ev.preventDefault(); go.disabled = true;
     try {
-      const s = await get(`/v1/samples/${sample.value}`);
-      const config = structuredClone(s.config);
-      config.plan = { ...config.plan, days: Number(days.value) };
-      config.solver = { ...config.solver, time_limit_s: Number(limit.value) };
-      config.simulation = { ...config.simulation, enabled: sim.checked, replications: Math.min(config.simulation?.replications || 10, 10) };
       const scenarios = [...rowsEl.children].map((tr) => {
         const name = tr.querySelector("[name=name]").value.trim();
         const overrides = {};
@@ -47,24 +63,43 @@ export async function render(app, id) {
         return { name, overrides };
       }).filter((x) => x.name);
       const targets = curve.value.split(",").map((x) => x.trim()).filter(Boolean).map(Number);
-      const job = await post("/v1/scenarios", { config, data: s.data, scenarios, curve: targets.length ? targets : null });
+      const [kind, ref] = [base.value.split(":")[0], base.value.split(":").slice(1).join(":")];
+      let job;
+      if (kind === "sample") {
+        const s = await get(`/v1/samples/${ref}`);
+        const config = structuredClone(s.config);
+        config.plan = { ...config.plan, days: Number(days.value) };
+        config.solver = { ...config.solver, time_limit_s: Number(limit.value) };
+        config.simulation = { ...config.simulation, enabled: sim.checked, replications: Math.min(config.simulation?.replications || 10, 10) };
+        job = await post("/v1/scenarios", { config, data: s.data, scenarios, curve: targets.length ? targets : null });
+      } else {
+        const fd = new FormData();
+        if (kind === "plan") fd.append("plan", ref);
+        else {
+          if (!tomlFile.files[0] || !dataFile.files[0]) throw new Error("choose both a plan TOML and a data CSV");
+          fd.append("config", tomlFile.files[0]); fd.append("data", dataFile.files[0]);
+        }
+        fd.append("scenarios", JSON.stringify(scenarios));
+        if (targets.length) fd.append("curve", JSON.stringify(targets));
+        job = await postForm("/v1/scenarios", fd);
+      }
       follow(job, live, results, past);
     } catch (e) { toast(e.message); } finally { go.disabled = false; }
   } },
-  h("div.row", {}, h("label", {}, "base plan", sample), h("label", {}, "days", days),
-    h("label", {}, "solver time limit per solve (s)", limit), h("label", {}, "simulate", sim),
-    h("label", {}, "cost-vs-service targets (fractions)", curve)),
+  h("div.row", {}, h("label", {}, "base plan", base),
+    h("label", {}, "cost-vs-service targets (fractions)", curve)), sampleBox, uploadBox, asIs,
   h("h2", {}, "Scenarios (blank = unchanged; the base plan is added)"),
   h("table.scenario-rows", {}, h("thead", {}, h("tr", {}, h("th.l", {}, "name"), KEYS.map((k) => h("th", {}, k)), h("th"))), rowsEl),
   h("div.row", { style: { marginTop: "8px" } },
     h("button.secondary", { type: "button", onclick: () => addRow() }, "add scenario"),
     PRESETS.map(([n, o]) => h("button.secondary", { type: "button", onclick: () => addRow(n, o) }, `+ ${n}`)), go));
-  app.replaceChildren(h("h1", {}, "What-if"), samples.length ? form : h("p.error", {}, "No bundled data installed."), live, results,
+  app.replaceChildren(h("h1", {}, "What-if"), form, live, results,
     h("h2", {}, "Past comparisons"), past);
-  if (samples[0]) get(`/v1/samples/${samples[0].name}`).then((s) => {
+  // the sample's own days and time limit, filled in before the page counts as ready
+  const prefill = samples[0] ? get(`/v1/samples/${samples[0].name}`).then((s) => {
     days.value = s.config.plan?.days || 7; limit.value = s.config.solver?.time_limit_s || 30;
-  }).catch((e) => toast(e.message));
-  await showPast(past, live, results);
+  }).catch((e) => toast(e.message)) : null;
+  await Promise.all([showPast(past, live, results), prefill]);
   if (id) { const job = await get(`/v1/scenarios/${encodeURIComponent(id)}`); showResult(results, job); }
 }
 
