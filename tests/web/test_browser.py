@@ -56,6 +56,18 @@ def close(a: list[Any], b: list[Any], tol: float = 1e-9) -> bool:
             x, y, rel_tol=tol, abs_tol=tol)) for x, y in zip(a, b, strict=True))
 
 
+def run_one_scenario(page: Any, server: Server) -> dict[str, Any]:
+    """Keep the first preset scenario (volume +10%), run the what-if from the page, wait until
+    it is done and shown; the job's result from the API."""
+    page.locator("#scenario-rows tr").nth(1).locator("button").click()
+    page.click("#run-scenarios")
+    page.wait_for_selector("#wi-live[data-status='done']", timeout=SOLVE_TIMEOUT_MS)
+    page.wait_for_selector("#compare-table")
+    job_id = page.get_attribute("#wi-results", "data-job")
+    with server.client() as c:
+        return dict(c.get(f"/v1/scenarios/{job_id}").json()["result"])
+
+
 @pytest.fixture(scope="module")
 def plan_id(browser: Any, server: Server) -> str:
     """Start a one-day plan on the bundled data from the Plans page (API key typed into the
@@ -233,14 +245,7 @@ def test_whatif_compares_scenarios_and_curve(page: Any, server: Server, plan_id:
     page.fill("#wi-days", "1")
     page.fill("#wi-time-limit", LIMIT_S)
     page.fill("#wi-curve", "0.7, 0.9")
-    # keep one scenario (volume +10%), drop the second preset row
-    page.locator("#scenario-rows tr").nth(1).locator("button").click()
-    page.click("#run-scenarios")
-    page.wait_for_selector("#wi-live[data-status='done']", timeout=SOLVE_TIMEOUT_MS)
-    page.wait_for_selector("#compare-table")
-    job_id = page.get_attribute("#wi-results", "data-job")
-    with server.client() as c:
-        result = c.get(f"/v1/scenarios/{job_id}").json()["result"]
+    result = run_one_scenario(page, server)
     names = [r["scenario"] for r in result["scenarios"]]
     assert names == ["base", "volume +10%"]
     table = page.inner_text("#compare-table")
@@ -362,13 +367,8 @@ def test_whatif_on_an_earlier_plan_and_an_upload(page: Any, server: Server,
     assert text.startswith("422") and "goals.service_level" in text, text
     page.select_option("#wi-base", f"plan:{past_plan_id}")
     page.fill("#wi-curve", "")
-    page.locator("#scenario-rows tr").nth(1).locator("button").click()  # volume +10% only
-    page.click("#run-scenarios")
-    page.wait_for_selector("#wi-live[data-status='done']", timeout=SOLVE_TIMEOUT_MS)
-    page.wait_for_selector("#compare-table")
-    job_id = page.get_attribute("#wi-results", "data-job")
+    result = run_one_scenario(page, server)
     with server.client() as c:
-        result = c.get(f"/v1/scenarios/{job_id}").json()["result"]
         fc = rows(c.get(f"/v1/plans/{past_plan_id}/files/forecast.csv").text)
     assert [r["scenario"] for r in result["scenarios"]] == ["base", "volume +10%"]
     # the base is that plan: Mon 22 Feb's forecast, same data and config
