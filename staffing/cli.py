@@ -1114,11 +1114,6 @@ def intraday_cmd(
         _print_written(paths, out)
 
 
-# every command's --help ends with the exit codes
-for _command in app.registered_commands:
-    _command.epilog = _command.epilog or EXIT_CODES
-
-
 @app.command("queues")
 def queues_cmd(
     config: Path = typer.Option(..., "--config", "-c",
@@ -1258,3 +1253,8 @@ def skills_cmd(
         safe_frame(skills).to_csv(out / "skills.csv", index=False, float_format="%.6g")
         safe_frame(sets).to_csv(out / "skill_sets.csv", index=False)
         console.print(f"wrote skills.csv, skill_sets.csv to {out}")
+
+
+# every command's --help ends with the exit codes
+for _command in app.registered_commands:
+    _command.epilog = _command.epilog or EXIT_CODES

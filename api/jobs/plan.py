@@ -141,7 +141,12 @@ def _rows_where(where: str | None) -> str | None:
 def check_plan(body: schemas.PlanCreate, *, max_variables: int | None,
                max_nonzeros: int | None) -> Any:
     """Validate a plan request now: config, data rows, roster model size. Returns the
-    ``PlanConfig`` (data in memory)."""
+    ``PlanConfig`` (data in memory); a config with ``[[queues]]`` is a multi-queue plan
+    (:mod:`api.jobs.queues`)."""
+    from api.jobs.queues import check_queues, is_queues_request
+
+    if is_queues_request(body):
+        return check_queues(body, max_variables=max_variables, max_nonzeros=max_nonzeros)
     cfg = plan_config(body)
     check_plan_size(cfg, max_variables=max_variables, max_nonzeros=max_nonzeros)
     return cfg
@@ -171,6 +176,10 @@ def run_plan(request: Mapping[str, Any], ctx: JobContext) -> Outcome:
     from staffing.roster import RosterStatus
 
     body = schemas.PlanCreate.model_validate(request)
+    from api.jobs.queues import is_queues_request, run_queues
+
+    if is_queues_request(body):
+        return run_queues(request, ctx)
 
     def on_stage(ev: Any) -> None:
         solver_event = ev.stage == "roster" and ev.kind == "progress"

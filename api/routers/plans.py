@@ -35,10 +35,14 @@ router = APIRouter(prefix=BASE, tags=["plans"], route_class=StrictJSONRoute)
 
 PlanFile = Literal["coverage.csv", "shifts.csv", "tours.csv", "requirements.csv",
                    "forecast.csv", "summary.json", "shifts.ics", "plan.xlsx", "service.csv",
-                   "service_days.csv", "forecast.png", "coverage.png", "heatmap.png", "service.png"]
+                   "service_days.csv", "forecast.png", "coverage.png", "heatmap.png", "service.png",
+                   # multi-queue plans ([[queues]], api/jobs/queues.py)
+                   "queues.csv", "queue_intervals.csv", "combined.csv", "groups.csv",
+                   "allocation.csv", "email.csv"]
 PLAN_FILES = file_responses({
     "text/csv": "coverage.csv, shifts.csv, tours.csv, requirements.csv, forecast.csv, "
-                "service.csv, service_days.csv",
+                "service.csv, service_days.csv; multi-queue plans: queues.csv, "
+                "queue_intervals.csv, combined.csv, groups.csv, allocation.csv, email.csv",
     "application/json": "summary.json",
     "text/calendar": "shifts.ics",
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "plan.xlsx",

@@ -232,6 +232,9 @@ class QueuesPlanResult:
             csv("allocation.csv", self.roster.allocation)
         for name, e in self.roster.email.items():
             csv(f"email_{_slug(name)}.csv", e)
+        if self.roster.email:
+            csv("email.csv", pd.concat([e.assign(queue=name) for name, e in
+                                        self.roster.email.items()], ignore_index=True))
         p = out / "summary.json"
         p.write_text(json.dumps(self.summary(), indent=2, default=str))
         files["summary.json"] = p

@@ -67,8 +67,10 @@ from staffing.roster import RosterConfig, RosterStatus, SolveProgress, SolverOpt
 from staffing.roster.build import BuildCancelled, BuiltModel, build_model, make_horizon
 from staffing.roster.highs import HighsRun, StandardForm, compile_pyomo, load
 from staffing.roster.result import extract, status_from_highs
+from staffing.roster.size import ModelSize, estimate_size
 
-__all__ = ["QueueNeed", "SkillsRosterResult", "needs_from", "solve_skills_roster"]
+__all__ = ["QueueNeed", "SkillsRosterResult", "estimate_skills_size", "needs_from",
+           "solve_skills_roster"]
 
 INF = float("inf")
 
@@ -722,3 +724,27 @@ def needs_from(demand: Mapping[str, Any], config: RosterConfig,
             out.append(QueueNeed(name, spec.channel, req["agents_net"].to_numpy(float),
                                  None, 1.0, float(price), spec.priority))
     return out
+
+
+def estimate_skills_size(index: pd.DatetimeIndex, groups: Sequence[SkillGroup],
+                         config: RosterConfig, n_queues: int) -> ModelSize:
+    """Columns, rows and non-zeros of the skills roster, estimated without building it: the
+    groups' roster blocks (:func:`staffing.roster.size.estimate_size`) plus at most one
+    allocation column per group, skill and interval, one under-staffing column and cover row
+    per queue and interval, one capacity row per group and interval."""
+    n = len(index)
+    cols = ints = rows = nz = 0
+    users = {t.name: sum(1 for g in groups if not g.templates or t.name in g.templates)
+             for t in config.templates}
+    for g in groups:
+        cfg = _group_config(config, g, True, users)
+        s = estimate_size(make_horizon(pd.Series(0.0, index=index), cfg), cfg)
+        alloc = len(g.skills) * n
+        cols += s.variables + alloc
+        ints += s.integer_variables
+        rows += s.constraints + n
+        nz += s.nonzeros + 2 * alloc
+    cols += 3 * n * n_queues
+    rows += 3 * n * n_queues
+    nz += 4 * n * n_queues
+    return ModelSize(cols, ints, rows, nz)

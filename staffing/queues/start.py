@@ -42,7 +42,7 @@ def skills_start(blocks: Sequence[Any], needs: Sequence[Any], meta: Any, form: A
     n = len(needs[0].net)
     cap = []
     for b in blocks:
-        start = greedy_start(b.built)
+        start = greedy_start(b.built, max_people=b.group.max_headcount)
         if start is None:
             return None
         vals = start[0].copy()

@@ -143,3 +143,15 @@ def test_bad_input(kw, field):
         solve_skills_roster(IDX, args["needs"], args["groups"], _config(), OPTS,
                             shrinkage=args["shrinkage"])
     assert info.value.field == field
+
+
+def test_group_headcount_cap_holds_and_the_start_respects_it():
+    needs = [_need("A", [("08:00", "12:00", 3)]), _need("B", [("08:00", "12:00", 1)])]
+    groups = [SkillGroup("a", ("A",)), SkillGroup("b", ("B",)),
+              SkillGroup("pool", ("A", "B"), (), 1)]
+    res = solve_skills_roster(IDX, needs, groups, _config(), OPTS)
+    assert res.status is RosterStatus.OPTIMAL
+    assert (res.tours["group"] == "pool").sum() <= 1
+    assert len(res.tours) == 4
+    assert not any("no constructive start" in n for n in res.notes)
+    _no_double_count(res)
