@@ -14,7 +14,8 @@ import pytest
 
 from .conftest import ROOT
 
-NOTEBOOKS = ("quickstart.ipynb", "whatif.ipynb", "cost_vs_service.ipynb", "review.ipynb")
+NOTEBOOKS = ("quickstart.ipynb", "whatif.ipynb", "cost_vs_service.ipynb", "review.ipynb",
+             "agents.ipynb")
 DIR = ROOT / "notebooks"
 
 nbformat = pytest.importorskip("nbformat")

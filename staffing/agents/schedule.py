@@ -71,7 +71,7 @@ class AgentsModel:
     dates: list[dt.date]
     day_pos: dict[dt.date, int]
     fmin: int
-    change_keys: dict[tuple[int, int], str | None]
+    change_keys: dict[tuple[int, int], Published]
     build_s: float
 
 
@@ -357,7 +357,7 @@ def schedule_agents(
     sol.solve_s = time.perf_counter() - t1
     shifts = _extract(sol, built, agents, opts, dates, idx, day_pos, fmin)
     coverage = _coverage_frame(shifts, required)
-    changes = _change_frame(sol, agents, dates, change_keys)
+    changes = _change_frame(sol, built, agents, dates, change_keys)
     return AgentSchedule(status=sol.status, objective=sol.objective, bound=sol.bound,
                          gap=sol.gap, build_s=build_s, solve_s=sol.solve_s, shifts=shifts,
                          coverage=coverage, terms=sol.terms, agents=list(agents),
@@ -500,12 +500,21 @@ def _published_days(published: pd.DataFrame | None, agent: str,
     return out
 
 
+Published = tuple[str, frozenset[str]] | None
+"""A published agent-day: None (off) or (``HH:MM-HH:MM`` label, ids of the options that
+reproduce it: same start and span)."""
+
+
+def _span_label(start_min: int, span_min: int) -> str:
+    return f"{_fmt(start_min % 1440)}-{_fmt((start_min + span_min) % 1440)}"
+
+
 def _changes(b: BuiltDayModel, agents: Sequence[Agent], dates: list[dt.date],
              published: pd.DataFrame | None, option_list: list[ShiftOption],
-             pen: AgentPenalties, out: list[Term]) -> dict[tuple[int, int], str | None]:
-    """Change terms; returns (agent, day) -> published option id (None = off, "" = a shift no
-    option reproduces)."""
-    keys: dict[tuple[int, int], str | None] = {}
+             pen: AgentPenalties, out: list[Term]) -> dict[tuple[int, int], Published]:
+    """Change terms (one per agent-day of the published schedule: working another shift, or
+    working on a published day off, costs ``pen.change``); returns the published agent-days."""
+    keys: dict[tuple[int, int], Published] = {}
     if published is None:
         return keys
     for e, a in enumerate(agents):
@@ -519,7 +528,7 @@ def _changes(b: BuiltDayModel, agents: Sequence[Agent], dates: list[dt.date],
                 continue
             match = [o for o, opt in enumerate(option_list) if opt.start_min == was[0]
                      and opt.end_min - opt.start_min == was[1] and o in cells]
-            keys[e, d] = option_list[match[0]].id if match else ""
+            keys[e, d] = (_span_label(*was), frozenset(option_list[o].id for o in match))
             same = pyo.quicksum(cells[o] for o in match) if match else 0
             out.append(Term("change", f"day {d}", pen.change, 1 - same, a.id))
     return keys
@@ -584,17 +593,24 @@ def _coverage_frame(shifts: pd.DataFrame, required: pd.Series) -> pd.DataFrame:
                          "over": (sched - req).clip(lower=0).to_numpy()})
 
 
-def _change_frame(sol: DaySolution, agents: Sequence[Agent], dates: list[dt.date],
-                  keys: Mapping[tuple[int, int], str | None]) -> pd.DataFrame:
+def _change_frame(sol: DaySolution, b: BuiltDayModel, agents: Sequence[Agent],
+                  dates: list[dt.date], keys: Mapping[tuple[int, int], Published]
+                  ) -> pd.DataFrame:
+    """Agent-days that differ from the published schedule (the same agent-days the change
+    terms count): ``published`` and ``new`` as ``HH:MM-HH:MM template`` or ``off``."""
     cols = ["agent", "name", "date", "published", "new"]
     if not keys or not sol.has_solution:
         return pd.DataFrame(columns=cols)
+    by_id = {o.id: o for o in b.problem.options}
     rows = []
     for (e, d), was in keys.items():
         a = agents[e]
         now = sol.schedule[a.id][d]
-        if now != was:
+        same = now is None if was is None else now in was[1]
+        if not same:
+            o = by_id.get(now) if now is not None else None
+            new = "off" if o is None else \
+                f"{_span_label(o.start_min, o.end_min - o.start_min)} {o.kind}"
             rows.append({"agent": a.id, "name": a.name, "date": dates[d],
-                         "published": "off" if was is None else (was or "shift"),
-                         "new": now or "off"})
+                         "published": "off" if was is None else was[0], "new": new})
     return pd.DataFrame(rows, columns=cols)
