@@ -20,6 +20,7 @@ import dataclasses
 import datetime as dt
 import os
 import resource
+import time
 from pathlib import Path
 
 import numpy as np
@@ -66,30 +67,38 @@ def agents(n: int, days: int, seed: int = 0) -> list[Agent]:
     return out
 
 
-def run(label: str, n: int, weeks: int, scale: float, limit: float) -> None:
+def run(label: str, n: int, weeks: int, scale: float, limit: float, method: str) -> None:
     cfg = PlanConfig.from_toml(ROOT / "data" / "plan.toml")
     req = requirement(weeks, scale)
     setup = read_setup(ROOT / "data" / "agents_contracts.toml")
+    t0 = time.perf_counter()
     r = schedule_agents(req, cfg.roster.templates, agents(n, 7 * weeks),
                         penalties=setup.penalties, weekend_days=setup.weekend_days,
-                        options=AgentSolverOptions(time_limit_s=limit, mip_rel_gap=0.02))
+                        options=AgentSolverOptions(time_limit_s=limit, mip_rel_gap=0.02),
+                        method=method)
+    wall = time.perf_counter() - t0
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     gap = "-" if r.gap is None else f"{r.gap:.4f}"
-    print(f"{label}: status {r.status.value}, build {r.build_s:.1f} s, solve {r.solve_s:.1f} s,"
-          f" objective {r.objective}, bound {r.bound}, gap {gap}, shifts {len(r.shifts)}, "
-          f"peak RSS {rss:.0f} MiB", flush=True)
+    print(f"{label} [{method}]: status {r.status.value}, build {r.build_s:.1f} s, solve "
+          f"{r.solve_s:.1f} s, wall {wall:.1f} s, objective {r.objective}, bound {r.bound}, "
+          f"gap {gap}, shifts {len(r.shifts)}, peak RSS {rss:.0f} MiB", flush=True)
+    for note in r.notes:
+        print(f"  {note}", flush=True)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--time-limit", type=float, default=60.0)
     ap.add_argument("--only", choices=["300x1", "50x4"], default=None)
+    ap.add_argument("--method", choices=["auto", "mip", "decompose"], default="auto")
     args = ap.parse_args()
-    print(f"# {os.cpu_count()} cores; time limit {args.time_limit:g} s (solve phase)")
+    load = os.getloadavg()
+    print(f"# {os.cpu_count()} cores, load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}; "
+          f"time limit {args.time_limit:g} s (build + solve)")
     if args.only in (None, "300x1"):
-        run("300 agents x 1 week", 300, 1, 12.0, args.time_limit)
+        run("300 agents x 1 week", 300, 1, 12.0, args.time_limit, args.method)
     if args.only in (None, "50x4"):
-        run("50 agents x 4 weeks", 50, 4, 2.0, args.time_limit)
+        run("50 agents x 4 weeks", 50, 4, 2.0, args.time_limit, args.method)
 
 
 if __name__ == "__main__":

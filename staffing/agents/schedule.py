@@ -47,8 +47,9 @@ from staffing.agents.solve import (
 from staffing.exceptions import InputError
 from staffing.roster import RosterStatus, ShiftTemplate
 
-__all__ = ["AgentPenalties", "AgentSchedule", "AgentsModel", "available_cells",
-           "build_agents_model", "option_grid", "schedule_agents"]
+__all__ = ["AgentPenalties", "AgentSchedule", "AgentsModel", "add_coverage", "available_cells",
+           "build_agents_model", "option_grid", "phone_intervals", "schedule_agents",
+           "schedule_from_solution"]
 
 
 @dataclass
@@ -57,6 +58,10 @@ class _Opt:
     start_min: int
     paid_min: int
     span_min: int
+
+
+#: Above this many shift columns (estimated) ``method="auto"`` decomposes.
+DECOMPOSE_ABOVE = 20_000
 
 
 @dataclass
@@ -227,9 +232,12 @@ def build_agents_model(
     published: pd.DataFrame | None = None,
     weekend_days: tuple[int, ...] = (5, 6),
     cyclic: bool = False,
+    targets: Mapping[tuple[int, int], int] | None = None,
 ) -> AgentsModel:
     """Build the per-person MIP of :func:`schedule_agents` (same arguments) without solving
-    it."""
+    it. With ``targets`` (people wanted per (day, option)) the interval coverage is replaced
+    by soft target rows: the assignment step of the decomposition
+    (:mod:`staffing.agents.decompose`)."""
     t0 = time.perf_counter()
     pen = penalties or AgentPenalties()
     idx = required.index
@@ -289,7 +297,10 @@ def build_agents_model(
     _fair_weekends(built, pen, extra_terms)
     _fair_late(built, opts, pen, extra_terms)
     _fair_wishes(built, pen, extra_terms)
-    _coverage(built, opts, dates, day_pos, n, fmin, req, pen, extra_terms)
+    if targets is None:
+        _coverage(built, opts, dates, day_pos, n, fmin, req, pen, extra_terms)
+    else:
+        _targets(built, opts, targets, fmin, pen, extra_terms)
     change_keys = _changes(built, agents, dates, published, option_list, pen, extra_terms)
     finish_objective(built, extra_terms)
     return AgentsModel(built=built, required=required, agents=list(agents), opts=opts,
@@ -308,6 +319,7 @@ def schedule_agents(
     published: pd.DataFrame | None = None,
     weekend_days: tuple[int, ...] = (5, 6),
     cyclic: bool = False,
+    method: str = "auto",
 ) -> AgentSchedule:
     """Schedule named ``agents`` against ``required`` agents per interval.
 
@@ -335,16 +347,31 @@ def schedule_agents(
     cyclic:
         A rotation: the horizon repeats, so its last day is followed by its first (rest,
         successions, consecutive-day rules); excludes ``previous``.
+    method:
+        ``"mip"``: the per-person MIP (its own dual bound); ``"decompose"``: pooled roster,
+        assignment, breaks (:mod:`staffing.agents.decompose`; gap against the pooled model's
+        proven lower bound); ``"auto"``: decompose above :data:`DECOMPOSE_ABOVE` shift
+        columns (estimated, not built), the MIP below.
     """
+    if method not in ("auto", "mip", "decompose"):
+        raise InputError("method", method, "'auto', 'mip' or 'decompose'")
+    if method == "auto":
+        from staffing.agents.size import estimate_agents_size
+
+        cols = estimate_agents_size(pd.DatetimeIndex(required.index), templates,
+                                    agents).integer_variables
+        method = "decompose" if cols > DECOMPOSE_ABOVE else "mip"
+    if method == "decompose":
+        from staffing.agents.decompose import schedule_decomposed
+
+        return schedule_decomposed(required, templates, agents, penalties=penalties,
+                                   options=options, previous=previous, published=published,
+                                   weekend_days=weekend_days, cyclic=cyclic)
     am = build_agents_model(required, templates, agents, penalties=penalties,
                             previous=previous, published=published,
                             weekend_days=weekend_days, cyclic=cyclic)
     built, build_s = am.built, am.build_s
     t0 = time.perf_counter() - build_s
-    opts, dates, day_pos, fmin = am.opts, am.dates, am.day_pos, am.fmin
-    idx = pd.DatetimeIndex(required.index)
-    change_keys = am.change_keys
-    problem = built.problem
     options = options or AgentSolverOptions()
     # every person's rules are independent once coverage is soft, but HiGHS's heuristics can
     # miss a first schedule on a large model: phase 1 finds one with a zero objective
@@ -355,14 +382,24 @@ def schedule_agents(
     sol = solve_day_model(built, dataclasses.replace(options, time_limit_s=left),
                           warmstart=warm)
     sol.solve_s = time.perf_counter() - t1
-    shifts = _extract(sol, built, agents, opts, dates, idx, day_pos, fmin)
-    coverage = _coverage_frame(shifts, required)
-    changes = _change_frame(sol, built, agents, dates, change_keys)
+    return schedule_from_solution(am, sol)
+
+
+def schedule_from_solution(am: AgentsModel, sol: DaySolution) -> AgentSchedule:
+    """The :class:`AgentSchedule` of a solved model (shifts with breaks, coverage recomputed
+    from them, terms, changes); ``sol.build_s`` is added to the model's build seconds."""
+    built, agents, dates = am.built, am.agents, am.dates
+    idx = pd.DatetimeIndex(am.required.index)
+    shifts = _extract(sol, built, agents, am.opts, dates, idx, am.day_pos, am.fmin)
+    coverage = _coverage_frame(shifts, am.required)
+    changes = _change_frame(sol, built, agents, dates, am.change_keys)
     return AgentSchedule(status=sol.status, objective=sol.objective, bound=sol.bound,
-                         gap=sol.gap, build_s=build_s, solve_s=sol.solve_s, shifts=shifts,
-                         coverage=coverage, terms=sol.terms, agents=list(agents),
-                         dates=dates, changes=changes, notes=list(built.notes),
-                         weekends=[[dates[d] for d in w] for w in problem.weekend_pairs()])
+                         gap=sol.gap, build_s=am.build_s + sol.build_s, solve_s=sol.solve_s,
+                         shifts=shifts, coverage=coverage, terms=sol.terms,
+                         agents=list(agents), dates=dates, changes=changes,
+                         notes=list(built.notes),
+                         weekends=[[dates[d] for d in w]
+                                   for w in built.problem.weekend_pairs()])
 
 
 def _preferences(b: BuiltDayModel, agents: Sequence[Agent], opts: list[_Opt],
@@ -440,16 +477,60 @@ def _fair_wishes(b: BuiltDayModel, pen: AgentPenalties, out: list[Term]) -> None
 def _coverage(b: BuiltDayModel, opts: list[_Opt], dates: list[dt.date],
               day_pos: Mapping[dt.date, int], n: int, fmin: int, req: np.ndarray,
               pen: AgentPenalties, out: list[Term]) -> int:
+    keys = [(d, o) for (d, o) in b._by_do if o < len(opts)]
+    add_coverage(b.model, b.model.rules, keys, opts, dates, day_pos, fmin, req, pen, out,
+                 link=b.count)
+    return len(keys)
+
+
+def phone_intervals(op: _Opt, fmin: int) -> int:
+    """Intervals a shift option is on the phone (its span less its breaks)."""
+    return (op.span_min - sum(br.duration_min for br in op.template.breaks)) // fmin
+
+
+def _targets(b: BuiltDayModel, opts: list[_Opt], targets: Mapping[tuple[int, int], int],
+             fmin: int, pen: AgentPenalties, out: list[Term]) -> None:
+    """Soft rows ``sum_e x[e, d, o] + short - extra = target[d, o]``; a missing (extra) shift
+    costs the under (over) weight for each of its intervals on the phone."""
     m = b.model
+    keys = sorted({k for k in b._by_do if k[1] < len(opts)} | {k for k, v in targets.items()
+                                                                  if v > 0})
+    m.T = pyo.Set(initialize=keys, dimen=2, ordered=True)
+    m.short = pyo.Var(m.T, domain=pyo.NonNegativeReals)
+    m.extra = pyo.Var(m.T, domain=pyo.NonNegativeReals)
+    under, over = [], []
+    for d, o in keys:
+        m.rules.add(b.count(d, o) + m.short[d, o] - m.extra[d, o]
+                    == float(targets.get((d, o), 0)))
+        k = phone_intervals(opts[o], fmin)
+        under.append(k * m.short[d, o])
+        over.append(k * m.extra[d, o])
+    out.append(Term("cover_under", "target shifts missing (agent-intervals)",
+                    pen.under_per_agent_interval, pyo.quicksum(under)))
+    out.append(Term("cover_over", "shifts beyond the targets (agent-intervals)",
+                    pen.over_per_agent_interval, pyo.quicksum(over)))
+
+
+def add_coverage(m: pyo.ConcreteModel, rules: Any, keys: Sequence[tuple[int, int]],
+                 opts: Sequence[_Opt], dates: Sequence[dt.date],
+                 day_pos: Mapping[dt.date, int], fmin: int, req: np.ndarray,
+                 pen: AgentPenalties, out: list[Term], *,
+                 link: Any = None) -> None:
+    """Interval coverage with aggregated breaks on ``m``: integer ``n[d, o]`` people on option
+    ``o`` on day ``d`` (``== link(d, o)`` when given, e.g. the sum of the people's shift
+    binaries), integer ``b[d, o, k, off]`` of them taking break ``k`` at offset ``off``
+    (``sum_off b = n``), ``under``/``over`` per interval of ``req`` (agents required); adds
+    the ``cover_under``/``cover_over`` terms to ``out``."""
+    n = len(req)
     plus: dict[int, list[Any]] = defaultdict(list)
     minus: dict[int, list[Any]] = defaultdict(list)
-    keys = [(d, o) for (d, o) in b._by_do if o < len(opts)]
     m.N = pyo.Set(initialize=sorted(keys), dimen=2, ordered=True)
     m.n = pyo.Var(m.N, domain=pyo.NonNegativeIntegers)
     bkeys: list[tuple[int, int, int, int]] = []
     for d, o in m.N:
         op = opts[o]
-        m.rules.add(m.n[d, o] == b.count(d, o))
+        if link is not None:
+            rules.add(m.n[d, o] == link(d, o))
         p0 = day_pos[dates[d]] + op.start_min // fmin
         for p in range(p0, min(n, p0 + op.span_min // fmin)):
             plus[p].append(m.n[d, o])
@@ -467,7 +548,7 @@ def _coverage(b: BuiltDayModel, opts: list[_Opt], dates: list[dt.date],
         for p in range(p0, min(n, p0 + br.duration_min // fmin)):
             minus[p].append(m.b[d, o, k, off])
     for (d, o, _k), vs in per_break.items():
-        m.rules.add(pyo.quicksum(vs) == m.n[d, o])
+        rules.add(pyo.quicksum(vs) == m.n[d, o])
     m.under = pyo.Var(range(n), domain=pyo.NonNegativeReals)
     m.over = pyo.Var(range(n), domain=pyo.NonNegativeReals)
     for p in range(n):
@@ -475,13 +556,12 @@ def _coverage(b: BuiltDayModel, opts: list[_Opt], dates: list[dt.date],
             m.over[p].fix(0)
             m.under[p].fix(0)
             continue
-        m.rules.add(pyo.quicksum(plus.get(p, [])) - pyo.quicksum(minus.get(p, []))
-                    + m.under[p] - m.over[p] == float(req[p]))
+        rules.add(pyo.quicksum(plus.get(p, [])) - pyo.quicksum(minus.get(p, []))
+                  + m.under[p] - m.over[p] == float(req[p]))
     out.append(Term("cover_under", "agent-intervals short", pen.under_per_agent_interval,
                     pyo.quicksum(m.under[p] for p in range(n))))
     out.append(Term("cover_over", "agent-intervals extra", pen.over_per_agent_interval,
                     pyo.quicksum(m.over[p] for p in range(n))))
-    return len(keys)
 
 
 def _published_days(published: pd.DataFrame | None, agent: str,
@@ -544,7 +624,7 @@ def _extract(sol: DaySolution, b: BuiltDayModel, agents: Sequence[Agent], opts: 
     m = b.model
     oid = {o.id: i for i, o in enumerate(b.problem.options)}
     queue: dict[tuple[int, int, int], list[int]] = {}
-    for d, o, k, off in m.B:
+    for d, o, k, off in (m.B if hasattr(m, "B") else ()):  # no breaks in a target model
         cnt = int(round(m.b[d, o, k, off].value or 0))
         queue.setdefault((d, o, k), []).extend([off] * cnt)
     rows = []

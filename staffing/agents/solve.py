@@ -21,8 +21,8 @@ from staffing.agents.problem import DayShiftProblem
 from staffing.exceptions import InputError, SolverUnavailableError
 from staffing.roster import RosterStatus
 
-__all__ = ["AgentSolverOptions", "DaySolution", "TermValue", "find_feasible", "solve_day_model",
-           "solve_problem"]
+__all__ = ["AgentSolverOptions", "DaySolution", "ModelRun", "TermValue", "find_feasible",
+           "solve_day_model", "solve_model", "solve_problem"]
 
 # The one table: APPSI termination -> (status with a solution, status without one).
 _STATUS: dict[Any, tuple[RosterStatus, RosterStatus]] = {
@@ -119,6 +119,45 @@ def _solver(options: AgentSolverOptions) -> Any:
         hopts["threads"] = int(options.threads)
     opt.highs_options = hopts
     return opt
+
+
+@dataclass
+class ModelRun:
+    """A solve of any Pyomo model: status, objective, dual bound, gap, seconds; the solution
+    (when there is one) is loaded into the model's variables."""
+
+    status: RosterStatus
+    objective: float | None
+    bound: float | None
+    gap: float | None
+    solve_s: float
+
+
+def solve_model(model: Any, options: AgentSolverOptions, *, warmstart: bool = False
+                ) -> ModelRun:
+    """Solve a Pyomo model (objective set) with HiGHS and load its solution."""
+    opt = _solver(options)
+    opt.config.warmstart = warmstart
+    t0 = time.perf_counter()
+    res = opt.solve(model)
+    tc = res.termination_condition
+    if tc == TC.unknown and options.threads is not None:  # see solve_day_model
+        opt = _solver(dataclasses.replace(options, threads=None))
+        opt.config.warmstart = warmstart
+        res = opt.solve(model)
+        tc = res.termination_condition
+    obj = res.best_feasible_objective
+    has = obj is not None and math.isfinite(obj)
+    with_sol, without = _STATUS.get(tc, (RosterStatus.ERROR, RosterStatus.ERROR))
+    status = with_sol if has else without
+    bound = res.best_objective_bound
+    bound = float(bound) if bound is not None and math.isfinite(bound) else None
+    if has:
+        res.solution_loader.load_vars()
+    objective = float(obj) if has else None
+    if status is RosterStatus.OPTIMAL and bound is None:
+        bound = objective
+    return ModelRun(status, objective, bound, _gap(objective, bound), time.perf_counter() - t0)
 
 
 def find_feasible(built: BuiltDayModel, time_limit_s: float) -> bool:
