@@ -254,6 +254,7 @@ def run_agents(request: Mapping[str, Any], ctx: JobContext) -> Outcome:
     summary = jsonable(result.summary())
     report = result.penalty_report()
     summary["penalties"] = report[:500]
+    summary["tz"] = inp.tz  # the site's zone, to show the shifts' local times
     ctx.report({"incumbent": summary["objective"], "bound": summary["bound"],
                 "gap": summary["gap"], "detail": result.status.value}, force=True)
     with tempfile.TemporaryDirectory(prefix="staffing-agents-") as tmp:

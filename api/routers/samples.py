@@ -1,4 +1,6 @@
-"""``GET /v1/samples``: the bundled example plans as ready-to-send ``POST /v1/plans`` bodies.
+"""``GET /v1/samples``: the bundled example plans as ready-to-send ``POST /v1/plans`` bodies,
+and ``GET /v1/samples/{name}/files/{file}``: the example's plan TOML, agents CSV and contracts
+TOML as files (the parts of ``POST /v1/agents``).
 
 The web view's "bundled data" choice fetches one and posts it back (with the planner's
 overrides), so it needs no server paths. Only the fixed names below are served; in an
@@ -12,7 +14,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Response
 from pydantic import BaseModel, Field
 
 import staffing
@@ -23,6 +25,9 @@ router = APIRouter(prefix="/v1/samples", tags=["samples"])
 
 DATA_DIR = Path(staffing.__file__).resolve().parent.parent / "data"
 SampleName = Literal["anonymous_bank"]
+SampleFile = Literal["plan.toml", "agents.csv", "agents_contracts.toml"]
+FILE_TYPES = {".toml": "application/toml", ".csv": "text/csv"}
+AGENT_FILES = ("agents.csv", "agents_contracts.toml")  # named agents of the example
 SAMPLES: dict[str, tuple[str, str, str]] = {
     # name: (plan TOML, data file, description)
     "anonymous_bank": ("plan.toml", "anonymous_bank_feb1999_calls.csv",
@@ -37,6 +42,8 @@ class SampleInfo(BaseModel):
     name: str
     description: str
     available: bool = Field(description="False when the data folder is not installed")
+    agents: bool = Field(False, description="Named agents and contracts for POST /v1/agents "
+                         "are bundled (files agents.csv, agents_contracts.toml)")
 
 
 class SamplePlan(BaseModel):
@@ -67,7 +74,8 @@ def _load(name: str) -> SamplePlan:
 @router.get("", response_model=list[SampleInfo])
 def list_samples() -> list[SampleInfo]:
     """The bundled examples and whether their files are installed."""
-    return [SampleInfo(name=n, description=d, available=_available(n))
+    return [SampleInfo(name=n, description=d, available=_available(n),
+                       agents=_available(n) and all((DATA_DIR / f).is_file() for f in AGENT_FILES))
             for n, (_, _, d) in SAMPLES.items()]
 
 
@@ -80,3 +88,17 @@ def get_sample(name: SampleName) -> SamplePlan:
         raise HTTPException(404, f"bundled data for {name!r} is not installed (it ships with "
                                  "the source checkout's data/ folder)")
     return _load(name)
+
+
+@router.get("/{name}/files/{file}", response_class=Response,
+            responses={200: {"content": {"application/toml": {}, "text/csv": {}}},
+                       404: {"description": "Bundled data not installed"}})
+def get_sample_file(name: SampleName, file: SampleFile) -> Response:
+    """One bundled file of an example, as it is on disk: ``plan.toml``, ``agents.csv``,
+    ``agents_contracts.toml`` (e.g. the parts of ``POST /v1/agents``)."""
+    path = DATA_DIR / (SAMPLES[name][0] if file == "plan.toml" else file)
+    if not _available(name) or not path.is_file():
+        raise HTTPException(404, f"bundled {file} of {name!r} is not installed (it ships with "
+                                 "the source checkout's data/ folder)")
+    return Response(path.read_bytes(), media_type=FILE_TYPES[path.suffix],
+                    headers={"Content-Disposition": f'attachment; filename="{file}"'})

@@ -45,7 +45,7 @@ def test_list_rejects_bad_paging(client: TestClient) -> None:
 def test_bundled_sample_is_a_valid_plan_body(client: TestClient) -> None:
     listed = client.get("/v1/samples").json()
     assert listed == [{"name": "anonymous_bank", "description": listed[0]["description"],
-                       "available": True}]
+                       "available": True, "agents": True}]
     body = client.get("/v1/samples/anonymous_bank").json()
     assert "path" not in body["config"]["data"]
     assert body["config"]["site"]["tz"] == "Asia/Jerusalem"
@@ -57,3 +57,14 @@ def test_bundled_sample_is_a_valid_plan_body(client: TestClient) -> None:
     assert cfg.data is not None and cfg.data.call_log is not None
     assert cfg.start.isoformat() == "1999-03-01" and cfg.days == 7
     assert client.get("/v1/samples/nope").status_code == 422
+
+
+def test_bundled_sample_files_are_the_agents_parts(client: TestClient) -> None:
+    """The example's plan TOML, agents CSV and contracts TOML byte for byte; nothing else."""
+    for name in ("plan.toml", "agents.csv", "agents_contracts.toml"):
+        r = client.get(f"/v1/samples/anonymous_bank/files/{name}")
+        assert r.status_code == 200 and r.content == (DATA / name).read_bytes(), name
+    assert client.get("/v1/samples/anonymous_bank/files/plan.toml").headers[
+        "content-type"].startswith("application/toml")
+    for bad in ("../pyproject.toml", "README.md", "anonymous_bank_15min.csv", "..%2Fplan.toml"):
+        assert client.get(f"/v1/samples/anonymous_bank/files/{bad}").status_code in (404, 422)

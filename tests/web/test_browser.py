@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.api.helpers import wait_for
+from tests.api.helpers import TZ, wait_for
 from tests.web.conftest import API_KEY, ARTIFACTS, ROOT, Server, shot
 
 DONE = ("done", "failed", "cancelled")
@@ -379,3 +379,60 @@ def test_whatif_on_an_earlier_plan_and_an_upload(page: Any, server: Server,
     assert bars[1] == [r["cost"] for r in result["scenarios"]]
     assert "volume +10%" in page.inner_text("#compare-table")
     shot(page, "whatif-plan-base")
+
+
+def test_agents_page_schedules_named_people(page: Any, server: Server, tmp_path: Any) -> None:
+    """Named agents from uploaded files (three of the bundled agents with the bundled plan and
+    contracts, a two-day requirement): one row per person with the API's shifts, breaks and
+    activities, the skill filter, per-agent totals = agent_summary.csv, the penalty report and
+    the downloads."""
+    from tests.api.test_agents import agents_csv, requirements_csv
+
+    (tmp_path / "agents.csv").write_text(agents_csv())
+    (tmp_path / "requirements.csv").write_text(requirements_csv(days=2))
+    open_page(page, server, "agents", key=True)
+    page.select_option("#ag-people-source", "upload")
+    page.select_option("#ag-req-source", "upload")
+    page.set_input_files("#ag-config", str(ROOT / "data" / "plan.toml"))
+    page.set_input_files("#ag-contracts", str(ROOT / "data" / "agents_contracts.toml"))
+    page.set_input_files("#ag-agents", str(tmp_path / "agents.csv"))
+    page.set_input_files("#ag-req", str(tmp_path / "requirements.csv"))
+    page.click("#start-agents")
+    page.wait_for_selector("#ag-live[data-status='done']", timeout=SOLVE_TIMEOUT_MS)
+    job_id = page.get_attribute("#ag-live", "data-job")
+    page.click("#ag-open")
+    page.wait_for_selector("#ag-summary-table")
+    ready(page, "agents")
+    with server.client() as c:
+        job = c.get(f"/v1/agents/{job_id}").json()
+        shifts = rows(c.get(job["links"]["agent_shifts.csv"]).text)
+        summary = rows(c.get(job["links"]["agent_summary.csv"]).text)
+        for name in ("agent_schedule.xlsx", "agent_calendars.zip", "penalties.txt"):
+            href = page.get_attribute(f".downloads a[download='{name}']", "href")
+            assert href == job["links"][name] and c.get(href).status_code == 200
+    assert job["result"]["status"] in ("optimal", "feasible") and job["result"]["tz"] == TZ
+    assert shifts and {r["agent"] for r in shifts} <= {"A01", "A15", "A16"}
+    assert page.locator("#ag-gantt .g-shift").count() == len(shifts)
+
+    def count(col: str) -> int:
+        return sum(len([b for b in r[col].split(";") if b.strip()]) for r in shifts)
+
+    assert page.locator("#ag-gantt .g-break").count() == count("breaks") > 0
+    assert page.locator("#ag-gantt .g-act").count() == count("activities")
+    labels = page.locator("#ag-gantt .g-row[data-agent] .g-label").all_inner_texts()
+    assert sorted(labels) == sorted({f"{r['agent']} {r['name']}" for r in shifts})
+    first = shifts[0]  # its tooltip names the local start time in the site's zone
+    title = page.locator(f"#ag-gantt .g-row[data-agent='{first['agent']}'] .g-shift").first \
+        .get_attribute("title")
+    assert f"{first['start'][11:16]}-{first['end'][11:16]}" in title, title
+    cells = [page.locator("#ag-summary-table tbody tr").nth(i).locator("td").all_inner_texts()
+             for i in range(len(summary))]
+    assert [c[0] for c in cells] == [r["agent"] for r in summary]
+    assert [c[5] for c in cells] == [f"{float(r['paid_hours']):.1f}" for r in summary]
+    assert page.locator("#ag-penalties li").all_inner_texts() == job["result"]["penalties"]
+    # skill filter: only A01 (voice;internet) answers internet calls
+    page.select_option("#ag-filter-skill", "internet")
+    want = [r for r in shifts if "internet" in r["skills"].split(";")]
+    assert page.locator("#ag-gantt .g-shift").count() == len(want) > 0
+    assert page.locator("#ag-summary-table tbody tr").count() == 1
+    shot(page, "agents")

@@ -42,7 +42,14 @@ export async function file(job, name) {
   return res.text();
 }
 
-export const jobUrl = { plan: "/v1/plans", scenarios: "/v1/scenarios", roster: "/v1/roster-jobs" };
+/** Text of a GET (a bundled sample file). */
+export async function getText(url) {
+  const res = await fetch(url);
+  if (!res.ok) throw new ApiError(res.status, await res.text());
+  return res.text();
+}
+
+export const jobUrl = { plan: "/v1/plans", scenarios: "/v1/scenarios", roster: "/v1/roster-jobs", agents: "/v1/agents" };
 
 /** Poll a job until it finishes; onUpdate(job) after every read. */
 export async function watch(url, onUpdate, { intervalMs = 700, signal } = {}) {

@@ -1,14 +1,15 @@
 // Hash router of the web view: #/plans, #/week/<plan id>, #/schedule/<plan id>, #/whatif,
-// #/review/<plan id>.
+// #/review/<plan id>, #/agents[/<agents job id>].
 import { apiKey, setApiKey } from "./api.js";
 import { h, toast } from "./dom.js";
+import * as agents from "./pages/agents.js";
 import * as plans from "./pages/plans.js";
 import * as review from "./pages/review.js";
 import * as schedule from "./pages/schedule.js";
 import * as week from "./pages/week.js";
 import * as whatif from "./pages/whatif.js";
 
-const PAGES = { plans, week, schedule, whatif, review };
+const PAGES = { plans, week, schedule, whatif, review, agents };
 let current = null;
 
 async function route() {
