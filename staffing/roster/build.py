@@ -293,7 +293,9 @@ def build_model(h: Horizon, cfg: RosterConfig, *, relax: bool = False,
     met (minimum staff outside every template's reach). ``cancel`` is checked between build
     steps and constraint families; when set, :class:`BuildCancelled` is raised.
     ``service`` switches to the service objective (:mod:`staffing.roster.service`): wages
-    only, the weekly service level and interval floors as constraints.
+    only, the weekly service level as a constraint, and per interval with calls at least the
+    curve's :meth:`~staffing.roster.service.ServiceCurve.min_agents` on the floor (onset of
+    the concave part, interval floor).
     """
     fmin = h.freq_min
     _check_grid(cfg, fmin)
@@ -548,6 +550,7 @@ def build_model(h: Horizon, cfg: RosterConfig, *, relax: bool = False,
     # ---- service: answered within the threshold, weekly SL, interval floor -------------
     if service is not None:
         rows = by_family["service"]
+        need = service.min_agents()
         for q, i in enumerate(z_int.tolist()):
             slopes, icpt = service.lines(i)
             for d, c in zip(slopes.tolist(), icpt.tolist(), strict=True):
@@ -557,9 +560,10 @@ def build_model(h: Horizon, cfg: RosterConfig, *, relax: bool = False,
                                  np.array([1.0, d, -d]), -inf, c + d * float(h.required[i])))
                 else:
                     rows.append((np.array([z0 + q]), np.array([1.0]), -inf, c))
-            if service.interval_floor:
-                rows.append((np.array([z0 + q]), np.array([1.0]),
-                             service.interval_floor * float(service.calls[i]), inf))
+            # at least the onset (exact lines) and the interval floor, as agents on the
+            # floor: under - over <= required - need
+            rows.append((np.array([under0 + i, over0 + i]), np.array([1.0, -1.0]), -inf,
+                         float(h.required[i] - need[i])))
         if len(z_int):
             rows.append((z0 + np.arange(len(z_int)), np.ones(len(z_int)),
                          service.target * float(service.calls.sum()), inf))

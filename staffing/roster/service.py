@@ -10,12 +10,16 @@ promises at an integer agent count is what evaluation reports for the roster.
 Model (Koole & van der Sluis 2003, global service level): per interval with calls a continuous
 ``z_i`` (answered within the threshold) below every tangent line of the table from its steepest
 step on, ``z_i <= f(k) + (f(k+1) - f(k)) (s_i - k)``, and ``z_i <= f(K)``. Above the steepest
-step the table is concave (Erlang C/A service rises ever more slowly with more agents), so the
-lines are exact at every integer ``s_i``; below it (the few agents where service is still ~0)
-they are conservative: the model promises at most what evaluation gives. Constraints: the
-volume-weighted service level over the horizon ``sum z_i >= target * sum calls_i`` and, when
-set, ``z_i >= floor * calls_i`` in every interval with calls. The objective is wages (coverage
-penalties are not used in this mode).
+step (the *onset*) the table is concave (Erlang C/A service rises ever more slowly with more
+agents), so the lines are exact at every integer ``s_i`` from the onset on; below it (the few
+agents where service is still ~0, a convex stretch no line can follow) they would promise less
+than evaluation gives. So every interval with calls that a shift can reach gets at least the
+onset's agent count (:meth:`ServiceCurve.min_agents`): the low convex part is never used and
+the promise is exact at every count the model can choose. The interval floor is the same kind
+of row, as the smallest whole agent count whose service meets it (tighter for the LP than a
+floor on ``z_i``). Constraints: the volume-weighted service level over the horizon
+``sum z_i >= target * sum calls_i``; the objective is wages (coverage penalties are not used in
+this mode).
 """
 
 from __future__ import annotations
@@ -73,17 +77,36 @@ class ServiceCurve:
         """Largest agent count tabulated."""
         return int(self.answered.shape[1] - 1)
 
+    def onset(self) -> np.ndarray:
+        """Per interval, the agent count of the table's steepest step (0 without calls): from
+        it on the table is concave and the tangent lines are exact."""
+        d = np.diff(self.answered, axis=1)
+        return np.where(self.calls > 0, np.argmax(d, axis=1), 0).astype(np.int64)
+
+    def min_agents(self) -> np.ndarray:
+        """Per interval, the fewest agents on the floor the service model allows: the onset
+        (:meth:`onset`) and, with an ``interval_floor``, the first count whose service meets
+        it (``k_max`` when none does); 0 without calls."""
+        need = self.onset()
+        if self.interval_floor:
+            meets = self.answered >= self.interval_floor * self.calls[:, None] - 1e-9
+            floor_k = np.where(meets.any(axis=1), np.argmax(meets, axis=1), self.k_max)
+            need = np.maximum(need, np.where(self.calls > 0, floor_k, 0))
+        return need.astype(np.int64)
+
     def lines(self, i: int) -> tuple[np.ndarray, np.ndarray]:
         """(slopes, intercepts) of the tangent lines used for interval ``i``:
-        ``z <= intercept + slope * s``; the last line is the flat cap ``f(K)``."""
+        ``z <= intercept + slope * s``; the last line is the flat cap ``f(K)``.
+
+        Lines start at the onset; the tail where what is still to gain up to ``f(K)`` is below
+        0.05 % of the interval's calls is left to the cap, so the promise exceeds the table by
+        at most 0.05 point there."""
         f = self.answered[i]
         d = np.diff(f)
         k_lo = int(np.argmax(d))  # steepest step: concave from here on
+        left = f[-1] - f[:-1]  # still to gain from k agents up to f(K)
         ks = np.arange(k_lo, len(d))
-        # lines whose step adds less than 0.05 % of the interval's calls are left out: the
-        # cap f(K) and the last kept line bound z there (within 0.05 point per agent)
-        keep = d[ks] > max(5e-4 * float(self.calls[i]), 1e-12)
-        ks = ks[keep]
+        ks = ks[(left[ks] > max(5e-4 * float(self.calls[i]), 1e-12)) & (d[ks] > 0)]
         slopes = np.append(d[ks], 0.0)
         intercepts = np.append(f[ks] - d[ks] * ks, f[-1])
         return slopes, intercepts
@@ -99,7 +122,8 @@ class ServiceCurve:
 
     def promise_table(self) -> np.ndarray:
         """``(N, K + 1)``: what the lines promise at each integer agent count (the table
-        itself from the steepest step on, conservative below it); cached."""
+        itself from the onset on, within 0.05 point; conservative below it, where the model
+        never goes); cached."""
         cached = self.__dict__.get("_promise")
         if cached is not None:
             return cached

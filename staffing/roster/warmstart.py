@@ -107,13 +107,10 @@ def _attempt(built: Any, max_people: int | None, margin: float,
     n = h.n
     req = np.asarray(h.required, dtype=float)
     floor = np.maximum(np.asarray(h.min_staff, dtype=float), 0.0)
-    if svc is not None and svc.interval_floor and len(z_int):
-        # the interval service floor as agents on the floor: the first count whose promise
-        # meets it, so people and breaks keep it like min_staff
-        table = svc.promise_table()[z_int]
-        meets = table >= svc.interval_floor * svc.calls[z_int, None] - 1e-9
-        need = np.where(meets.any(axis=1), np.argmax(meets, axis=1), svc.k_max)
-        floor[z_int] = np.maximum(floor[z_int], need)
+    if svc is not None and len(z_int):
+        # the model's fewest agents per interval (onset, interval service floor), kept by
+        # people and breaks like min_staff
+        floor[z_int] = np.maximum(floor[z_int], svc.min_agents()[z_int])
     if extra is not None:
         floor = floor + extra
     under = float(form.cost[built.under0])

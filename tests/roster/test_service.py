@@ -106,3 +106,31 @@ def test_plan_config_reads_the_service_keys():
     with pytest.raises(InputError) as info:
         PlanConfig.from_dict(raw, base_dir=data)
     assert info.value.field == "solver.objective"
+
+
+def test_onset_and_min_agents_from_a_hand_made_table():
+    # steps 0.1, 1.9, 3, 2, 1, 0.5: steepest from 2 agents on, concave after it
+    table = np.array([[0, 0.1, 2, 5, 7, 8, 8.5], [0] * 7])
+    curve = ServiceCurve(np.array([10.0, 0.0]), table, 0.8, interval_floor=0.7)
+    assert curve.onset().tolist() == [2, 0]
+    assert curve.min_agents().tolist() == [4, 0]  # 7 of 10 calls needs 4 agents
+    assert ServiceCurve(curve.calls, table, 0.8).min_agents().tolist() == [2, 0]
+    # from the onset on the lines give the table itself
+    np.testing.assert_allclose(curve.promise_table()[0, 2:], table[0, 2:], atol=5e-3)
+
+
+def test_without_a_floor_the_promise_is_still_what_evaluate_gives():
+    # the weekly target alone lets quiet intervals go low; the model never uses the convex
+    # start of the curve (at least the onset agents), so its promise stays exact there too
+    fc, req, cfg = day_case()
+    curve = answered_curve(fc, GOALS, freq="30min", required=req["agents_required"])
+    res = solve_roster(req["agents_required"].astype(float), cfg,
+                       SolverOptions(mip_rel_gap=0, objective="service"), service=curve)
+    assert res.status is RosterStatus.OPTIMAL
+    sched = res.coverage.set_index("interval_start")["scheduled"].astype(float)
+    ev = evaluate(fc, sched, GOALS, freq="30min")
+    with_calls = fc["calls"].to_numpy() > 0
+    assert (sched.to_numpy()[with_calls] >= curve.onset()[with_calls]).all()
+    np.testing.assert_allclose(res.coverage["service_level_promised"].to_numpy()[with_calls],
+                               ev.intervals["service_level"].to_numpy()[with_calls], atol=1e-3)
+    assert ev.week["service_level"] >= 0.8 - 1e-6
