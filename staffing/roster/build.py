@@ -70,7 +70,14 @@ Row = tuple[np.ndarray, np.ndarray, float, float]  # columns, coefficients, lb, 
 
 
 class BuildCancelled(Exception):
-    """The cancel event was set while the model was being built."""
+    """The cancel event was set while the model was being built.
+
+    ``rows`` is the model without its Pyomo form when the cancel came after the rows were
+    made (enough for the constructive start), else None."""
+
+    def __init__(self, rows: BuiltModel | None = None) -> None:
+        super().__init__("cancelled while building the roster model")
+        self.rows = rows
 
 
 def _check(cancel: threading.Event | None) -> None:
@@ -585,10 +592,15 @@ def build_model(h: Horizon, cfg: RosterConfig, *, relax: bool = False,
 
     is_int = np.concatenate(integer) if integer else np.zeros(0, bool)
     form = _standard_form(ncol, is_int, by_family, cost, col_lb)
-    _check(cancel)
-    model = _pyomo_model(form, by_family, cancel)
-    return BuiltModel(model, h, cfg, groups, classes, ncol, under0, over0, coverage_rows,
-                      diagnosis, is_int, tuple(excluded), form, u_layout, service, z0, z_int)
+    built = BuiltModel(pyo.ConcreteModel(name="roster"), h, cfg, groups, classes, ncol, under0,
+                       over0, coverage_rows, diagnosis, is_int, tuple(excluded), form, u_layout,
+                       service, z0, z_int)
+    try:
+        _check(cancel)
+        built.model = _pyomo_model(form, by_family, cancel)
+    except BuildCancelled as exc:
+        raise BuildCancelled(built) from exc
+    return built
 
 
 def _standard_form(ncol: int, is_int: np.ndarray, fam: dict[str, list[Row]],

@@ -127,21 +127,21 @@ def solve_roster(
                                options.min_interval_service_level)
     t0 = time.perf_counter()
     horizon = make_horizon(required, config)
+    rows: BuiltModel | None = None
     try:
-        built = build_model(horizon, config, cancel=cancel, service=service)
+        built = rows = build_model(horizon, config, cancel=cancel, service=service)
         if built.diagnosis is not None:
             return RosterResult(status=RosterStatus.INFEASIBLE,
                                 build_s=time.perf_counter() - t0, diagnosis=built.diagnosis,
                                 solver_status="precheck", notes=built.notes)
         if cancel is not None and cancel.is_set():
-            raise BuildCancelled
+            raise BuildCancelled(built)
         form, load_note = standard_form(built)
         if cancel is not None and cancel.is_set():
-            raise BuildCancelled
+            raise BuildCancelled(built)
         h = load(form)
-    except BuildCancelled:
-        return RosterResult(status=RosterStatus.CANCELLED, build_s=time.perf_counter() - t0,
-                            solver_status="cancelled during build")
+    except BuildCancelled as exc:
+        return _cancelled_in_build(exc.rows or rows, t0, service)
     warm = greedy_start(built)
     build_s = time.perf_counter() - t0
     notes = built.notes + ((load_note,) if load_note else ())
@@ -183,10 +183,16 @@ def solve_roster(
         return result
     if out.values is None or out.objective is None:
         return result
-    shifts, tours, coverage, agent_hours, cost = extract(built, out.values)
-    result.objective = out.objective
-    result.bound = out.bound
-    result.gap = _gap(out.objective, out.bound)
+    return _fill(result, built, out.values, out.objective, out.bound, service)
+
+
+def _fill(result: RosterResult, built: BuiltModel, values: np.ndarray, objective: float,
+          bound: float | None, service: ServiceCurve | None) -> RosterResult:
+    """Put a solution (model columns) into ``result``: shifts, tours, coverage, costs."""
+    shifts, tours, coverage, agent_hours, cost = extract(built, values)
+    result.objective = objective
+    result.bound = bound
+    result.gap = _gap(objective, bound)
     result.shifts, result.tours, result.coverage = shifts, tours, coverage
     result.agent_hours, result.cost = agent_hours, cost
     result.penalties = penalty_terms(coverage, built.config, built.horizon.min_staff)
@@ -194,6 +200,20 @@ def solve_roster(
         coverage["service_level_promised"] = service.promised(coverage["scheduled"].to_numpy())
         result.penalties = tuple(dataclasses.replace(p, cost=0.0) for p in result.penalties)
     return result
+
+
+def _cancelled_in_build(rows: BuiltModel | None, t0: float,
+                        service: ServiceCurve | None) -> RosterResult:
+    """A cancel during the build: the constructive start when the model's rows exist (it
+    needs no solver, milliseconds), else no roster."""
+    result = RosterResult(status=RosterStatus.CANCELLED, solver_status="cancelled during build")
+    warm = greedy_start(rows) if rows is not None and rows.diagnosis is None else None
+    result.build_s = time.perf_counter() - t0
+    if rows is None or warm is None:
+        return result
+    result.notes = rows.notes + ("cancelled while building: the constructive start is "
+                                 "returned (HiGHS did not run)",)
+    return _fill(result, rows, warm[0], warm[1], None, service)
 
 
 def _lp_feasible(built: BuiltModel, drop: set[str]) -> bool:

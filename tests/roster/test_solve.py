@@ -148,6 +148,33 @@ def test_cancel_before_solve_returns_cancelled(history_15min):
     assert res.runtime_s == 0.0
 
 
+def test_cancel_while_the_pyomo_model_is_built_returns_the_constructive_start(
+        history_15min, monkeypatch):
+    """The rows exist before the Pyomo model is made: a cancel from then on still answers
+    with a roster (the constructive start), checked against the requirement's floors."""
+    import staffing.roster.build as build
+
+    required = week_requirement(history_15min)
+    cfg = RosterConfig.from_toml(EXAMPLE)
+    cancel = threading.Event()
+    real = build._pyomo_model
+
+    def cancelled_meanwhile(*args, **kwargs):
+        cancel.set()
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(build, "_pyomo_model", cancelled_meanwhile)
+    res = solve_roster(required, cfg, cancel=cancel)
+    assert res.status is RosterStatus.CANCELLED
+    assert res.solver_status == "cancelled during build"
+    assert res.shifts is not None and len(res.shifts) > 0
+    cov = res.coverage
+    assert res.cost == pytest.approx(sum(res.shifts["paid_hours"] * res.shifts["template"].map(
+        {t.name: t.cost_per_hour for t in cfg.templates})))
+    floor = cfg.open_hours.min_staff(pd.DatetimeIndex(cov["interval_start"]))
+    assert (cov["scheduled"].to_numpy()[floor > 0] >= floor[floor > 0]).all()
+
+
 def test_cancel_at_first_incumbent_returns_it(history_15min):
     """Cancel is set from the progress callback at the first reported roster (the constructive
     start, reported before HiGHS runs; no timer): the solve stops with status cancelled and
