@@ -18,6 +18,7 @@ is not returned. Units: objective in currency per horizon, like the model.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import numpy as np
@@ -44,15 +45,51 @@ def greedy_start(built: Any, *, max_people: int | None = None) -> tuple[np.ndarr
     """A feasible start for ``built`` (a :class:`~staffing.roster.build.BuiltModel`) as
     ``(column values, objective)``, or ``None`` when the greedy cannot meet the hard rules.
 
-    In service mode people are added until the promised weekly service level (plus a margin
-    for the breaks placed afterwards, raised from 0 to 5 points until the start is feasible)
-    and the interval floors are met."""
+    In service mode a price per promised call answered within the threshold is searched for
+    (:func:`_service_start`); people are added while they save more than they cost, and the
+    cheapest roster that meets the weekly target and the floors (after its breaks) is kept."""
     form = built.form
     if form is None or built.integer.size == 0 or not built.integer.any():
         return None
     if getattr(built, "service", None) is None:
         out, _ = _attempt(built, max_people, 0.0, None)
         return out
+    return _service_start(built, max_people)
+
+
+def _service_start(built: Any, max_people: int | None,
+                   budget_s: float = 0.5) -> tuple[np.ndarray, float] | None:
+    """Service mode: a price per promised call answered within the threshold turns the
+    service into a requirement-like saving (price x calls gained - wages); the price is
+    doubled until the roster meets the weekly target and floors, then bisected (within
+    ``budget_s`` seconds of passes) for the cheapest roster that still does. If no price
+    gives a feasible roster, the older fill-until-met greedy is tried."""
+    t0 = time.perf_counter()
+    extra = np.zeros(built.horizon.n)
+    best: tuple[np.ndarray, float] | None = None
+    lo, hi = 0.0, None
+    price = 1.0
+    for _ in range(40):
+        out, short = _attempt(built, max_people, 0.0, extra, price=price)
+        if out is None and short is not None and short.any() and hi is None:
+            extra = extra + short  # breaks broke a floor there: one more agent, redo
+            out, short = _attempt(built, max_people, 0.0, extra, price=price)
+        if out is not None:
+            hi = price
+            if best is None or out[1] < best[1]:
+                best = out
+        else:
+            lo = price
+        if hi is None:
+            price *= 2.0
+            if price > 1e7:
+                break
+        else:
+            if hi - lo <= 0.02 * hi or time.perf_counter() - t0 > budget_s:
+                break
+            price = 0.5 * (lo + hi)
+    if best is not None:
+        return best
     extra = np.zeros(built.horizon.n)
     for margin in (0.0, 0.01, 0.03):
         for _ in range(4):  # breaks broke a floor: ask for one more agent there and redo
@@ -78,9 +115,11 @@ def _service_state(svc: Any, z_int: np.ndarray, sched: np.ndarray,
 
 
 def _service_marginal(svc: Any, z_int: np.ndarray, sched: np.ndarray, floor: np.ndarray,
-                      big: float) -> np.ndarray:
-    """Value of one more agent per interval: promised answered calls gained (x big), plus big
-    where the staff floor or the interval service floor is short."""
+                      big: float, price: float | None = None,
+                      floor_value: float | None = None) -> np.ndarray:
+    """Value of one more agent per interval: promised answered calls gained (x ``price``, or
+    x big without a price), plus big where the staff floor or the interval service floor is
+    short."""
     table = svc.promise_table()
     k = svc.k_max
     s = np.clip(np.rint(sched), 0, k).astype(int)
@@ -88,17 +127,21 @@ def _service_marginal(svc: Any, z_int: np.ndarray, sched: np.ndarray, floor: np.
     gain = table[rows, np.minimum(s + 1, k)] - table[rows, s]
     mask = np.zeros(len(s), bool)
     mask[z_int] = True
-    value = np.where(mask, gain, 0.0) * big
+    value = np.where(mask, gain, 0.0) * (big if price is None else price)
     if svc.interval_floor:
         short = mask & (table[rows, s] < svc.interval_floor * svc.calls - 1e-9)
         value = value + big * short
-    return value + big * (sched < floor)
+    fv = big if floor_value is None else floor_value
+    return value + fv * (sched < floor)
 
 
 def _attempt(built: Any, max_people: int | None, margin: float,
-             extra: np.ndarray | None) -> tuple[tuple[np.ndarray, float] | None,
-                                                np.ndarray | None]:
-    """One greedy pass; on failure also the intervals left short of a floor (or None)."""
+             extra: np.ndarray | None, *, price: float | None = None
+             ) -> tuple[tuple[np.ndarray, float] | None, np.ndarray | None]:
+    """One greedy pass; on failure also the intervals left short of a floor (or None).
+    In service mode with a ``price`` (currency per promised call answered within the
+    threshold) people are added while they save more than they cost, as in requirement
+    mode; without one, until the target plus ``margin`` and the floors are met."""
     form = built.form
     svc = getattr(built, "service", None)
     z_int = getattr(built, "z_intervals", np.zeros(0, np.int64))
@@ -144,9 +187,17 @@ def _attempt(built: Any, max_people: int | None, margin: float,
                                                           len(h.dates) + 50)
     if svc is not None:
         limit = max(limit, int(4 * svc.k_max * len(h.dates) + 50))
+    escalate = False
+    floor_value = 4.0 * max(wages) * h.freq_min / 60
     for _ in range(limit):
         if svc is None:
             g_val = _marginal(req, sched, floor, under, over, big)
+        elif price is not None:
+            # floors first at a price a planner would pay (4 x the dearest wage per agent-
+            # interval short), so people are not stacked to fill them; what is still short
+            # when nobody saves more than they cost is filled at any price
+            g_val = _service_marginal(svc, z_int, sched, floor, big, price,
+                                      None if escalate else floor_value)
         else:
             if _service_state(svc, z_int, sched, margin)[0] and (sched >= floor).all():
                 break
@@ -179,7 +230,7 @@ def _attempt(built: Any, max_people: int | None, margin: float,
                 continue
             scores = np.where(c.patterns.astype(bool), day_best[None, :], 0.0).sum(axis=1)
             scores[~np.isfinite(scores)] = -np.inf
-            if svc is not None:  # service: most promised calls per unit of wages
+            if svc is not None and price is None:  # most promised calls per unit of wages
                 per_week = wage * c.patterns.sum(axis=1)
                 scores = np.where(np.isfinite(scores), (scores + per_week) /
                                   np.maximum(per_week, 1e-9), -np.inf)
@@ -187,6 +238,9 @@ def _attempt(built: Any, max_people: int | None, margin: float,
             if scores[p] > best[0] + 1e-9:
                 best = (float(scores[p]), ci, p, day_start)
         saving, ci, p, day_start = best
+        if ci < 0 and price is not None and not escalate and (sched < floor).any():
+            escalate = True
+            continue
         if ci < 0:
             break
         c = classes[ci]
