@@ -176,6 +176,7 @@ class PlanResult:
             "build_s": ro["build_s"],
             "agent_hours": ro["agent_hours"],
             "cost": ro["cost"],
+            "service_point_cost": ro["service_point_cost"],
             "service_level": ev["service_level"] if ev else None,
             "simulated_service_level": si["service_level"] if si else None,
             "plan": {

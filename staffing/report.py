@@ -345,6 +345,10 @@ def format_summary(summary: Mapping[str, Any]) -> str:
             f"{_fmt(ro.get('cost'), ',.2f')}, objective {_fmt(ro.get('objective'), ',.2f')}, "
             f"gap {_fmt(ro.get('gap'), '.2%')}, solve {_fmt(ro.get('runtime_s'), '.1f', ' s')}"
         )
+        if ro.get("service_point_cost") is not None:
+            lines.append(f"one more point of weekly service level costs about "
+                         f"{_fmt(ro.get('service_point_cost'), ',.0f')} in wages (LP marginal "
+                         f"of the weekly SL target)")
     ev = summary.get("evaluation") or {}
     if ev:
         lines.append(

@@ -293,3 +293,32 @@ def test_collected_warnings_stay_in_their_thread():
             t.join(10)
     assert seen["a"] == ["DataQualityWarning: from A", "DataQualityWarning: from A again"]
     assert seen["b"] == ["DataQualityWarning: from B"]
+
+
+@pytest.mark.slow
+def test_service_objective_plan_meets_the_week_and_prices_a_point(tmp_path):
+    """The bundled week in service mode: weekly SL met, no interval below the floor, the
+    promise equals the evaluation, and the summary/text say what a point of service costs."""
+    import tomllib
+
+    with (DATA / "plan.toml").open("rb") as fh:
+        d = tomllib.load(fh)
+    d["forecast"] = {"models": ["historical_average"], "backtest": {"folds": 1}}
+    d["solver"].update(objective="service", min_interval_service_level=0.5,
+                       mip_rel_gap=0.01, time_limit_s=600.0)
+    d["simulation"]["enabled"] = False
+    cfg = PlanConfig.from_dict(d, base_dir=DATA)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = plan(cfg)
+    assert result.roster.status.value == "optimal"
+    iv = result.evaluation.intervals
+    calls = iv["calls"].to_numpy() > 0
+    assert result.evaluation.week["service_level"] >= 0.8 - 1e-6
+    assert (iv["service_level"].to_numpy()[calls] >= 0.5 - 1e-9).all()
+    promised = result.roster.coverage.set_index("interval_start")["service_level_promised"]
+    diff = (promised.reindex(iv.index).to_numpy() - iv["service_level"].to_numpy())[calls]
+    assert np.abs(diff).max() <= 1e-3
+    s = result.summary()
+    assert s["service_point_cost"] is not None and s["service_point_cost"] > 0
+    assert "one more point of weekly service level costs about" in result.text()

@@ -115,7 +115,10 @@ class RosterResult:
     Other fields: ``penalties`` (named :class:`PenaltyTerm` amounts and costs, see
     :meth:`penalty_report`), ``diagnosis`` (text naming the conflicting hard rules when
     ``INFEASIBLE``), ``solver_status`` (HiGHS model status name or ``"precheck"``), ``notes``
-    (options left out by the rules, e.g. a template length outside the weekly hours).
+    (options left out by the rules, e.g. a template length outside the weekly hours),
+    ``service_point_cost`` (service objective only: marginal wages, currency per horizon, of
+    one more percentage point of the weekly service level target, the dual of the weekly SL
+    row in the model's LP relaxation; None otherwise or when that LP did not solve).
     """
 
     status: RosterStatus
@@ -133,6 +136,7 @@ class RosterResult:
     diagnosis: str | None = None
     solver_status: str = ""
     notes: tuple[str, ...] = ()
+    service_point_cost: float | None = None
 
     @property
     def has_roster(self) -> bool:
@@ -170,6 +174,7 @@ class RosterResult:
                           for p in self.penalties],
             "diagnosis": self.diagnosis,
             "notes": list(self.notes),
+            "service_point_cost": num(self.service_point_cost),
         }
 
 

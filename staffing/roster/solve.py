@@ -49,7 +49,7 @@ from staffing.roster.service import ServiceCurve
 from staffing.roster.templates import RosterConfig, SolverOptions
 from staffing.roster.warmstart import greedy_start
 
-__all__ = ["coverage_duals", "solve_roster", "standard_form"]
+__all__ = ["coverage_duals", "service_point_cost", "solve_roster", "standard_form"]
 
 
 def standard_form(built: BuiltModel) -> tuple[StandardForm, str | None]:
@@ -183,7 +183,40 @@ def solve_roster(
         return result
     if out.values is None or out.objective is None:
         return result
-    return _fill(result, built, out.values, out.objective, out.bound, service)
+    result = _fill(result, built, out.values, out.objective, out.bound, service)
+    if service is not None:
+        promised = result.coverage["service_level_promised"].to_numpy(float)
+        level = float((promised * service.calls).sum() / max(service.calls.sum(), 1e-12))
+        result.service_point_cost = service_point_cost(form, service, level=level)
+    return result
+
+
+def service_point_cost(form: StandardForm, service: ServiceCurve, *,
+                       level: float | None = None,
+                       time_limit_s: float = 10.0) -> float | None:
+    """Marginal wages (currency per horizon) of one more point of the weekly service level.
+
+    The LP relaxation of the service model (``form`` with every column continuous) is solved
+    with its weekly SL row (``sum z >= level * calls``, the last ``service`` row) at ``level``
+    (default the target; the solve passes what the roster delivers, which floors can push
+    above the target, so the price is that of going one point beyond the roster) and the
+    row's dual is scaled to one percentage point: ``|dual| * 0.01 * calls``. With the
+    integer columns fixed at the roster the dual would be 0 (wages no longer move), so the
+    relaxation is used: a smooth marginal price of service, comparable with the coverage duals
+    (:func:`coverage_duals`). None when the LP does not solve within ``time_limit_s``."""
+    rows = form.rows_of("service")
+    if not len(rows) or service.calls.sum() <= 0:
+        return None
+    relaxed = dataclasses.replace(form, integer=np.zeros(form.n_cols, dtype=bool))
+    if level is not None:
+        relaxed.row_lb = relaxed.row_lb.copy()
+        total = float(service.calls.sum())
+        relaxed.row_lb[rows[-1]] = max(float(form.row_lb[rows[-1]]),
+                                       min(level, 1.0) * total - 1e-9 * total)
+    name, duals = solve_lp(load(relaxed), time_limit_s=time_limit_s)
+    if name != "kOptimal" or duals is None:
+        return None
+    return float(abs(duals[rows[-1]]) * 0.01 * service.calls.sum())
 
 
 def _fill(result: RosterResult, built: BuiltModel, values: np.ndarray, objective: float,

@@ -1,4 +1,4 @@
-"""A constructive warm start: a feasible roster in milliseconds, handed to HiGHS.
+"""A constructive warm start: a feasible roster in milliseconds, kept until HiGHS beats it.
 
 Greedy by person (a tour): at each step every tour class (template, paid length, start band)
 and days-off pattern is scored by what one more person on it would save — the coverage
@@ -10,6 +10,12 @@ templates' headcount and the part-time share. Breaks are then placed shift by sh
 order) where the floor is most over-staffed inside each break window, never below the minimum
 staff when avoidable, so breaks come out staggered.
 
+Service mode first turns the weekly target into agents per interval without shifts (each
+interval staffed while one more agent answers enough more calls within the threshold for its
+wage at a price bisected to meet the target, never below the model's fewest agents) and
+covers that profile the same way; the target is raised by 1 and 3 points, and floors broken by
+breaks get their shortfall added, until the roster meets the target and floors after breaks.
+
 The result is written in the model's own columns (shift counts, break counts, their prefix
 chains, people per pattern, the split of shifts over start bands, under/over) and checked
 against every row of the model; a start that breaks a hard row (a floor no template can reach)
@@ -18,7 +24,6 @@ is not returned. Units: objective in currency per horizon, like the model.
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import numpy as np
@@ -45,60 +50,90 @@ def greedy_start(built: Any, *, max_people: int | None = None) -> tuple[np.ndarr
     """A feasible start for ``built`` (a :class:`~staffing.roster.build.BuiltModel`) as
     ``(column values, objective)``, or ``None`` when the greedy cannot meet the hard rules.
 
-    In service mode a price per promised call answered within the threshold is searched for
-    (:func:`_service_start`); people are added while they save more than they cost, and the
-    cheapest roster that meets the weekly target and the floors (after its breaks) is kept."""
+    In service mode the shift-free least-wage staffing for the weekly target
+    (:func:`service_profile`) is covered like a requirement (:func:`_profile_start`), the target
+    raised a little while breaks leave the roster short; if that fails, people are added by
+    promised calls per unit of wages until the target and the floors are met."""
     form = built.form
     if form is None or built.integer.size == 0 or not built.integer.any():
         return None
     if getattr(built, "service", None) is None:
         out, _ = _attempt(built, max_people, 0.0, None)
         return out
-    return _service_start(built, max_people)
+    return _profile_start(built, max_people) or _service_start(built, max_people)
 
 
-def _service_start(built: Any, max_people: int | None,
-                   budget_s: float = 0.5) -> tuple[np.ndarray, float] | None:
-    """Service mode: a price per promised call answered within the threshold turns the
-    service into a requirement-like saving (price x calls gained - wages); the price is
-    doubled until the roster meets the weekly target and floors, then bisected (within
-    ``budget_s`` seconds of passes) for the cheapest roster that still does. If no price
-    gives a feasible roster, the older fill-until-met greedy is tried."""
-    t0 = time.perf_counter()
-    extra = np.zeros(built.horizon.n)
-    best: tuple[np.ndarray, float] | None = None
-    lo, hi = 0.0, None
-    price = 1.0
-    for _ in range(40):
-        out, short = _attempt(built, max_people, 0.0, extra, price=price)
-        if out is None and short is not None and short.any() and hi is None:
-            extra = extra + short  # breaks broke a floor there: one more agent, redo
-            out, short = _attempt(built, max_people, 0.0, extra, price=price)
-        if out is not None:
-            hi = price
-            if best is None or out[1] < best[1]:
-                best = out
+def service_profile(svc: Any, z_int: np.ndarray, need: np.ndarray, wage: float,
+                    level: float) -> np.ndarray:
+    """Agents per interval that meet the weekly ``level`` (fraction) at least wages, ignoring
+    shifts: each interval is staffed while one more agent answers at least ``wage / price``
+    more calls within the threshold (the table is concave from the onset), never below
+    ``need``; the price is bisected until the level is met. ``wage`` is currency per
+    agent-interval."""
+    table = svc.promise_table()
+    gain = np.diff(table, axis=1)  # (N, K)
+    ks = np.arange(table.shape[1] - 1)
+    total = float(svc.calls.sum())
+    rows = np.arange(table.shape[0])
+
+    def staff(price: float) -> np.ndarray:
+        worth = (gain * price >= wage) & (ks[None, :] >= need[:, None])
+        # concave from the onset: the worthwhile steps are a run from ``need``
+        s = need + worth.sum(axis=1)
+        s = np.where(np.isin(rows, z_int), s, need)
+        return np.minimum(s, svc.k_max)
+
+    def level_of(s: np.ndarray) -> float:
+        return float(table[rows, s].sum()) / max(total, 1e-12)
+
+    lo, hi = 0.0, 1.0
+    while level_of(staff(hi)) < level and hi < 1e12:
+        lo, hi = hi, hi * 4.0
+    for _ in range(50):
+        mid = 0.5 * (lo + hi)
+        if level_of(staff(mid)) >= level:
+            hi = mid
         else:
-            lo = price
-        if hi is None:
-            price *= 2.0
-            if price > 1e7:
-                break
-        else:
-            if hi - lo <= 0.02 * hi or time.perf_counter() - t0 > budget_s:
-                break
-            price = 0.5 * (lo + hi)
-    if best is not None:
-        return best
+            lo = mid
+    return staff(hi)
+
+
+def _profile_start(built: Any, max_people: int | None) -> tuple[np.ndarray, float] | None:
+    """Service mode's start: the shift-free least-wage profile for the weekly target
+    (:func:`service_profile`) covered like a requirement, the target raised a little (0 to
+    4 points) while breaks and shift shapes leave the roster short of it or of a floor."""
+    svc = built.service
+    z_int = built.z_intervals
+    h = built.horizon
+    need = np.maximum(np.maximum(np.asarray(h.min_staff), 0), 0).astype(np.int64)
+    need[z_int] = np.maximum(need[z_int], svc.min_agents()[z_int])
+    wage = min(t.cost_per_hour for t in built.config.templates) * h.freq_min / 60
+    extra = np.zeros(h.n)
+    for margin in (0.0, 0.01, 0.03):
+        level = min(svc.target + margin, 1.0)
+        for _ in range(4):
+            profile = service_profile(svc, z_int, need + extra.astype(np.int64), wage, level)
+            out, short = _attempt(built, max_people, 0.0, extra, profile=profile)
+            if out is not None:
+                return out
+            if short is None or not short.any():
+                break  # the weekly target was missed: aim higher
+            extra = extra + np.ceil(short)  # breaks broke a floor there: that many more
+    return None
+
+
+def _service_start(built: Any, max_people: int | None) -> tuple[np.ndarray, float] | None:
+    """Fallback service start: people by promised calls per unit of wages until the target
+    (plus 0, 1, 3 points for the breaks placed afterwards) and the floors are met."""
     extra = np.zeros(built.horizon.n)
     for margin in (0.0, 0.01, 0.03):
-        for _ in range(4):  # breaks broke a floor: ask for one more agent there and redo
+        for _ in range(4):  # breaks broke a floor: ask for that many more agents there, redo
             out, short = _attempt(built, max_people, margin, extra)
             if out is not None:
                 return out
             if short is None or not short.any():
                 break
-            extra = extra + short
+            extra = extra + np.ceil(short)
     return None
 
 
@@ -115,11 +150,9 @@ def _service_state(svc: Any, z_int: np.ndarray, sched: np.ndarray,
 
 
 def _service_marginal(svc: Any, z_int: np.ndarray, sched: np.ndarray, floor: np.ndarray,
-                      big: float, price: float | None = None,
-                      floor_value: float | None = None) -> np.ndarray:
-    """Value of one more agent per interval: promised answered calls gained (x ``price``, or
-    x big without a price), plus big where the staff floor or the interval service floor is
-    short."""
+                      big: float) -> np.ndarray:
+    """Value of one more agent per interval: promised answered calls gained (x big), plus big
+    where the staff floor or the interval service floor is short."""
     table = svc.promise_table()
     k = svc.k_max
     s = np.clip(np.rint(sched), 0, k).astype(int)
@@ -127,21 +160,22 @@ def _service_marginal(svc: Any, z_int: np.ndarray, sched: np.ndarray, floor: np.
     gain = table[rows, np.minimum(s + 1, k)] - table[rows, s]
     mask = np.zeros(len(s), bool)
     mask[z_int] = True
-    value = np.where(mask, gain, 0.0) * (big if price is None else price)
+    value = np.where(mask, gain, 0.0) * big
     if svc.interval_floor:
         short = mask & (table[rows, s] < svc.interval_floor * svc.calls - 1e-9)
         value = value + big * short
-    fv = big if floor_value is None else floor_value
-    return value + fv * (sched < floor)
+    return value + big * (sched < floor)
 
 
 def _attempt(built: Any, max_people: int | None, margin: float,
-             extra: np.ndarray | None, *, price: float | None = None
+             extra: np.ndarray | None, *, profile: np.ndarray | None = None
              ) -> tuple[tuple[np.ndarray, float] | None, np.ndarray | None]:
-    """One greedy pass; on failure also the intervals left short of a floor (or None).
-    In service mode with a ``price`` (currency per promised call answered within the
-    threshold) people are added while they save more than they cost, as in requirement
-    mode; without one, until the target plus ``margin`` and the floors are met."""
+    """One greedy pass; on failure also the agents each interval is short of its floor (or
+    None).
+    In service mode people are added until the target plus ``margin`` and the floors are
+    met; with a ``profile`` (agents per interval) that profile is covered as in requirement
+    mode (shortfall at 4 x the dearest wage per agent-interval), and the result is checked
+    against the service target and floors."""
     form = built.form
     svc = getattr(built, "service", None)
     z_int = getattr(built, "z_intervals", np.zeros(0, np.int64))
@@ -159,6 +193,11 @@ def _attempt(built: Any, max_people: int | None, margin: float,
     under = float(form.cost[built.under0])
     over = float(form.cost[built.over0])
     wages = [t.cost_per_hour for t in cfg.templates]
+    target = req
+    if profile is not None:
+        target = np.asarray(profile, dtype=float)
+        under, over = 4.0 * max(wages) * h.freq_min / 60, 0.0
+    as_requirement = svc is None or profile is not None
     big = 10.0 * (max(wages) * 24 + under + over + 1.0)
 
     group_of: dict[tuple[int, int, int], Any] = {(g.template, g.length_min, g.day): g
@@ -187,17 +226,9 @@ def _attempt(built: Any, max_people: int | None, margin: float,
                                                           len(h.dates) + 50)
     if svc is not None:
         limit = max(limit, int(4 * svc.k_max * len(h.dates) + 50))
-    escalate = False
-    floor_value = 4.0 * max(wages) * h.freq_min / 60
     for _ in range(limit):
-        if svc is None:
-            g_val = _marginal(req, sched, floor, under, over, big)
-        elif price is not None:
-            # floors first at a price a planner would pay (4 x the dearest wage per agent-
-            # interval short), so people are not stacked to fill them; what is still short
-            # when nobody saves more than they cost is filled at any price
-            g_val = _service_marginal(svc, z_int, sched, floor, big, price,
-                                      None if escalate else floor_value)
+        if as_requirement:
+            g_val = _marginal(target, sched, floor, under, over, big)
         else:
             if _service_state(svc, z_int, sched, margin)[0] and (sched >= floor).all():
                 break
@@ -230,7 +261,7 @@ def _attempt(built: Any, max_people: int | None, margin: float,
                 continue
             scores = np.where(c.patterns.astype(bool), day_best[None, :], 0.0).sum(axis=1)
             scores[~np.isfinite(scores)] = -np.inf
-            if svc is not None and price is None:  # most promised calls per unit of wages
+            if not as_requirement:  # service: most promised calls per unit of wages
                 per_week = wage * c.patterns.sum(axis=1)
                 scores = np.where(np.isfinite(scores), (scores + per_week) /
                                   np.maximum(per_week, 1e-9), -np.inf)
@@ -238,9 +269,6 @@ def _attempt(built: Any, max_people: int | None, margin: float,
             if scores[p] > best[0] + 1e-9:
                 best = (float(scores[p]), ci, p, day_start)
         saving, ci, p, day_start = best
-        if ci < 0 and price is not None and not escalate and (sched < floor).any():
-            escalate = True
-            continue
         if ci < 0:
             break
         c = classes[ci]
@@ -263,7 +291,7 @@ def _attempt(built: Any, max_people: int | None, margin: float,
             hi = int(g.starts[i]) + fam.offset_hi
             cand = np.arange(lo, hi + 1)
             cover = (cand[:, None] + np.arange(fam.duration)[None, :]) % n
-            spare = sched[cover] - req[cover]
+            spare = sched[cover] - target[cover]
             safe = (sched[cover] - 1 >= floor[cover]).all(axis=1)
             score = spare.min(axis=1) + big * safe
             j = int(cand[int(np.argmax(score))])
@@ -300,10 +328,10 @@ def _attempt(built: Any, max_people: int | None, margin: float,
     if svc is not None and len(z_int):
         ok, got = _service_state(svc, z_int, sched, 0.0)
         if not ok:
-            return None, sched < floor
+            return None, np.maximum(floor - sched, 0.0)
         values[built.z0:built.z0 + len(z_int)] = got[z_int]
     if not _feasible(form, values):
-        return None, sched < floor
+        return None, np.maximum(floor - sched, 0.0)
     return (values, float(form.cost @ values)), None
 
 

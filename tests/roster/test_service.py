@@ -134,3 +134,35 @@ def test_without_a_floor_the_promise_is_still_what_evaluate_gives():
     np.testing.assert_allclose(res.coverage["service_level_promised"].to_numpy()[with_calls],
                                ev.intervals["service_level"].to_numpy()[with_calls], atol=1e-3)
     assert ev.week["service_level"] >= 0.8 - 1e-6
+
+
+def _lp_wages(req, cfg, curve, target):
+    from staffing.roster.build import build_model, make_horizon
+    from staffing.roster.highs import load, solve_lp
+
+    built = build_model(make_horizon(req, cfg), cfg, relax=True,
+                        service=ServiceCurve(curve.calls, curve.answered, target))
+    h = load(built.form)
+    assert solve_lp(h)[0] == "kOptimal"
+    return h.getInfo().objective_function_value
+
+
+def test_a_point_of_service_costs_what_the_lp_says_a_little_more_target_costs():
+    fc, req, cfg = day_case()
+    required = req["agents_required"].astype(float)
+    curve = answered_curve(fc, GOALS, freq="30min", required=required)
+    res = solve_roster(required, cfg, SolverOptions(mip_rel_gap=0, objective="service"),
+                       service=curve)
+    cost = res.service_point_cost
+    assert cost is not None and cost > 0
+    assert res.summary()["service_point_cost"] == pytest.approx(cost)
+    # priced where the roster stands (its promised weekly SL, >= the 80 % target);
+    # independent: the LP relaxation rebuilt at that level and 0.1 point above, per point
+    promised = res.coverage["service_level_promised"].to_numpy()
+    level = float((promised * curve.calls).sum() / curve.calls.sum())
+    assert level >= 0.8 - 1e-9
+    step = (_lp_wages(required, cfg, curve, level + 0.001)
+            - _lp_wages(required, cfg, curve, level))
+    assert cost == pytest.approx(step / 0.1, rel=0.02)
+    # requirement mode has no weekly SL row
+    assert solve_roster(required, cfg, SolverOptions(mip_rel_gap=0)).service_point_cost is None
