@@ -33,7 +33,9 @@ roster repeats), which also covers shifts crossing midnight.
   ``band_step_min`` (default: the start step, which makes the band rule exact; a coarser
   step is a restriction that can only cost optimality, never validity).
 - **Coverage, soft**: ``sum x - sum w + under - over = required`` per interval; ``under`` and
-  ``over`` are continuous and priced by :class:`~staffing.roster.templates.Penalties`.
+  ``over`` are continuous and priced by :class:`~staffing.roster.templates.Penalties`; with
+  ``under_tier_*`` ``under`` is the sum of capped tier columns priced ever higher (family
+  ``tiers``), a convex penalty: one deep hole costs more than many shallow ones.
 - **Hard rules**: minimum staff in open hours as ``under - over <= required - min_staff``
   (i.e. scheduled >= min_staff), headcount per template, part-time share of people.
 - **Objective** (currency per horizon): wages ``cost_per_hour * paid hours`` + penalties.
@@ -65,7 +67,7 @@ __all__ = ["FAMILIES", "BuildCancelled", "BuiltModel", "Horizon", "build_model",
            "make_horizon"]
 
 #: Constraint families, in the order the model declares them (one Pyomo component each).
-FAMILIES = ("coverage", "min_staff", "breaks", "tours", "people", "service")
+FAMILIES = ("coverage", "min_staff", "breaks", "tours", "people", "service", "tiers")
 Row = tuple[np.ndarray, np.ndarray, float, float]  # columns, coefficients, lb, ub
 
 
@@ -226,6 +228,8 @@ class BuiltModel:
     service: ServiceCurve | None = None
     z0: int = 0  # first column of z (answered within the threshold), service mode
     z_intervals: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    tier0: int = 0  # first column of the under-staffing tiers (n per tier), when tiered
+    tiers: tuple[tuple[float, float], ...] = ()  # (width agents, price per agent-interval)
 
 
 def _patterns(n_days: int, workdays: int, min_off_block: int, allowed: set[int]) -> np.ndarray:
@@ -409,6 +413,13 @@ def build_model(h: Horizon, cfg: RosterConfig, *, relax: bool = False,
         c.y0 = alloc(len(c.patterns), True)
     under0 = alloc(n, False)
     over0 = alloc(n, False)
+    # convex under-staffing (requirement mode): under = sum of tier columns, each capped
+    tiers = cfg.penalties.under_tiers(fmin / 60) if service is None else ()
+    tier0 = ncol
+    if len(tiers) > 1:
+        tier0 = alloc(n * len(tiers), False)
+    else:
+        tiers = ()
     z_int = np.zeros(0, np.int64)
     z0 = ncol
     if service is not None:
@@ -577,6 +588,11 @@ def build_model(h: Horizon, cfg: RosterConfig, *, relax: bool = False,
         elif service.calls.sum() > 0:
             diagnosis = diagnosis or ("Service objective: no interval with calls can be "
                                       "staffed by any template")
+    if tiers:
+        rows = by_family["tiers"]
+        for i in range(n):
+            cols = np.array([under0 + i] + [tier0 + k * n + i for k in range(len(tiers))])
+            rows.append((cols, np.array([1.0] + [-1.0] * len(tiers)), 0.0, 0.0))
     _check(cancel)
     # ---- objective --------------------------------------------------------------------
     cost = np.zeros(ncol)
@@ -584,17 +600,21 @@ def build_model(h: Horizon, cfg: RosterConfig, *, relax: bool = False,
         tpl = cfg.templates[g.template]
         cost[g.x0:g.x0 + len(g.starts)] = tpl.cost_per_hour * g.length_min / 60
     under_cost, over_cost = cfg.penalties.per_interval(fmin / 60)
+    col_ub = np.full(ncol, np.inf)
     if service is None:
-        cost[under0:under0 + n] = under_cost
+        cost[under0:under0 + n] = 0.0 if tiers else under_cost
         cost[over0:over0 + n] = over_cost
+        for k, (width, price) in enumerate(tiers):
+            cost[tier0 + k * n:tier0 + (k + 1) * n] = price
+            col_ub[tier0 + k * n:tier0 + (k + 1) * n] = width
     col_lb = np.zeros(ncol)
     col_lb[z0:z0 + len(z_int)] = -np.inf  # conservative lines may go below 0 at few agents
 
     is_int = np.concatenate(integer) if integer else np.zeros(0, bool)
-    form = _standard_form(ncol, is_int, by_family, cost, col_lb)
+    form = _standard_form(ncol, is_int, by_family, cost, col_lb, col_ub)
     built = BuiltModel(pyo.ConcreteModel(name="roster"), h, cfg, groups, classes, ncol, under0,
                        over0, coverage_rows, diagnosis, is_int, tuple(excluded), form, u_layout,
-                       service, z0, z_int)
+                       service, z0, z_int, tier0, tuple(tiers))
     try:
         _check(cancel)
         built.model = _pyomo_model(form, by_family, cancel)
@@ -604,7 +624,7 @@ def build_model(h: Horizon, cfg: RosterConfig, *, relax: bool = False,
 
 
 def _standard_form(ncol: int, is_int: np.ndarray, fam: dict[str, list[Row]],
-                   cost: np.ndarray, col_lb: np.ndarray) -> StandardForm:
+                   cost: np.ndarray, col_lb: np.ndarray, col_ub: np.ndarray) -> StandardForm:
     """The rows as a CSR matrix, family by family (the order the Pyomo model declares them)."""
     cols_l: list[np.ndarray] = []
     vals_l: list[np.ndarray] = []
@@ -625,7 +645,7 @@ def _standard_form(ncol: int, is_int: np.ndarray, fam: dict[str, list[Row]],
     indptr = np.concatenate([[0], np.cumsum(lens)]).astype(np.int64)
     indices = np.concatenate(cols_l) if cols_l else np.zeros(0, np.int64)
     data = np.concatenate(vals_l) if vals_l else np.zeros(0)
-    return StandardForm(cost.astype(float), col_lb.astype(float), np.full(ncol, float("inf")),
+    return StandardForm(cost.astype(float), col_lb.astype(float), col_ub.astype(float),
                         is_int.astype(bool), indptr, indices, data, np.array(lb, dtype=float),
                         np.array(ub, dtype=float), np.array(names, dtype=object),
                         np.array(index, dtype=np.int64))
@@ -641,7 +661,8 @@ def _pyomo_model(form: StandardForm, fam: dict[str, list[Row]],
     m.C = pyo.RangeSet(0, ncol - 1)
     int_flags = form.integer.tolist()
     free = set(np.nonzero(~np.isfinite(form.col_lb))[0].tolist())
-    m.v = pyo.Var(m.C, bounds=lambda _m, j: (None if j in free else 0, None),
+    capped = {int(j): float(form.col_ub[j]) for j in np.nonzero(np.isfinite(form.col_ub))[0]}
+    m.v = pyo.Var(m.C, bounds=lambda _m, j: (None if j in free else 0, capped.get(j)),
                   within=lambda _m, j: pyo.Integers if int_flags[j] else pyo.Reals)
     v = [m.v[j] for j in range(ncol)]
     cost = form.cost

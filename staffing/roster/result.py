@@ -324,14 +324,16 @@ def penalty_terms(coverage: pd.DataFrame, cfg: Any, floor: np.ndarray) -> tuple[
             coverage["interval_start"].iloc[0])
         hours = step.total_seconds() / 3600
     under_cost, over_cost = pen.per_interval(hours)
+    under_total = (float(pen.under_cost(coverage["under"].to_numpy(float), hours).sum())
+                   if len(coverage) else 0.0)
     if pen.time_based:
         terms = [
-            PenaltyTerm("under-staffing", under * hours, "agent-hours", under * under_cost),
+            PenaltyTerm("under-staffing", under * hours, "agent-hours", under_total),
             PenaltyTerm("over-staffing", over * hours, "agent-hours", over * over_cost),
         ]
     else:
         terms = [
-            PenaltyTerm("under-staffing", under, "agent-intervals", under * under_cost),
+            PenaltyTerm("under-staffing", under, "agent-intervals", under_total),
             PenaltyTerm("over-staffing", over, "agent-intervals", over * over_cost),
         ]
     if len(coverage) and (floor > 0).any():

@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from staffing._validate import only_keys
 from staffing.exceptions import InputError
 from staffing.hours import DAYS, OpenHours, _expand_days, parse_clock, parse_day
@@ -43,6 +45,13 @@ __all__ = [
 
 def _minutes(t: dt.time) -> int:
     return t.hour * 60 + t.minute
+
+
+def _tuple(name: str, value: Any) -> tuple[Any, ...]:
+    """A list/tuple setting as a tuple (InputError naming the key otherwise)."""
+    if isinstance(value, list | tuple):
+        return tuple(value)
+    raise InputError(name, value, "a list of numbers")
 
 
 def _num(name: str, value: Any, expected: str, *, lo: float | None = 0.0, strict: bool = False,
@@ -324,14 +333,39 @@ class Penalties:
     ``*_per_agent_interval`` keys (currency per agent-interval of whatever grid is planned, so
     a finer grid weighs the same shortage more) are still read; giving both forms of one side
     is an error. Neither given: 400 and 4 per agent-hour.
+
+    ``under_tier_agents`` / ``under_tier_factors`` make the under-staffing penalty convex
+    (requirement mode): the first ``under_tier_agents[0]`` agents short in an interval cost
+    ``under_tier_factors[0]`` x the under price, the next ``under_tier_agents[1]`` the second
+    factor, and so on; the last factor applies beyond (so there is one factor more than
+    widths, factors non-decreasing). One interval 4 agents short then costs more than four
+    intervals 1 short. Empty (the default): linear.
     """
 
     under_per_agent_interval: float | None = None
     over_per_agent_interval: float | None = None
     under_per_agent_hour: float | None = None
     over_per_agent_hour: float | None = None
+    under_tier_agents: tuple[float, ...] = ()
+    under_tier_factors: tuple[float, ...] = ()
 
     def __post_init__(self) -> None:
+        widths = _tuple("penalties.under_tier_agents", self.under_tier_agents)
+        factors = _tuple("penalties.under_tier_factors", self.under_tier_factors)
+        object.__setattr__(self, "under_tier_agents", widths)
+        object.__setattr__(self, "under_tier_factors", factors)
+        for w in widths:
+            _num("penalties.under_tier_agents", w, "positive agents per tier", strict=True)
+        for f in factors:
+            _num("penalties.under_tier_factors", f, "non-negative multipliers of the under "
+                 "price")
+        if (widths or factors) and len(factors) != len(widths) + 1:
+            raise InputError("penalties.under_tier_factors", list(factors),
+                             f"{len(widths) + 1} factors: one per width in under_tier_agents "
+                             f"and one for beyond the last")
+        if any(b < a for a, b in zip(factors, factors[1:], strict=False)):
+            raise InputError("penalties.under_tier_factors", list(factors),
+                             "non-decreasing factors (a deeper hole costs more per agent)")
         for side in ("under", "over"):
             per_i = getattr(self, f"{side}_per_agent_interval")
             per_h = getattr(self, f"{side}_per_agent_hour")
@@ -358,6 +392,26 @@ class Penalties:
             else:
                 out.append(float(default if per_h is None else per_h) * interval_hours)
         return out[0], out[1]
+
+    def under_tiers(self, interval_hours: float) -> tuple[tuple[float, float], ...]:
+        """((width in agents or inf, currency per agent-interval), ...) of the under-staffing
+        penalty on an ``interval_hours`` grid: one linear tier without ``under_tier_*``."""
+        under, _ = self.per_interval(interval_hours)
+        if not self.under_tier_factors:
+            return ((math.inf, under),)
+        widths = (*self.under_tier_agents, math.inf)
+        return tuple((float(w), under * float(f))
+                     for w, f in zip(widths, self.under_tier_factors, strict=True))
+
+    def under_cost(self, short: np.ndarray, interval_hours: float) -> np.ndarray:
+        """Penalty (currency) of ``short`` agents short per interval, tier by tier."""
+        left = np.maximum(np.asarray(short, dtype=float), 0.0)
+        out = np.zeros_like(left)
+        for width, price in self.under_tiers(interval_hours):
+            take = np.minimum(left, width)
+            out += take * price
+            left = left - take
+        return out
 
     @property
     def time_based(self) -> bool:

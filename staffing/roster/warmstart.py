@@ -31,14 +31,35 @@ import numpy as np
 __all__ = ["greedy_start"]
 
 
+def _tier_split(short: np.ndarray, tiers: tuple[tuple[float, float], ...]) -> list[np.ndarray]:
+    """``short`` agents per interval split over the under-staffing tiers, cheapest first."""
+    left = np.maximum(short, 0.0)
+    out = []
+    for width, _price in tiers:
+        take = np.minimum(left, width)
+        out.append(take)
+        left = left - take
+    return out
+
+
+def _under_cost(short: np.ndarray, tiers: tuple[tuple[float, float], ...]) -> np.ndarray:
+    return sum((part * price for part, (_w, price) in zip(_tier_split(short, tiers), tiers,
+                                                          strict=True)),
+               np.zeros_like(short))
+
+
 def _marginal(req: np.ndarray, sched: np.ndarray, floor: np.ndarray, under: float,
-              over: float, big: float) -> np.ndarray:
-    """Saving (currency) of one more agent on the floor in each interval."""
+              over: float, big: float,
+              tiers: tuple[tuple[float, float], ...] = ()) -> np.ndarray:
+    """Saving (currency) of one more agent on the floor in each interval (``tiers``: convex
+    under-staffing, else ``under`` per agent-interval)."""
+    tiers = tiers or ((np.inf, under),)
     short_now = np.maximum(req - sched, 0.0)
     short_next = np.maximum(req - sched - 1.0, 0.0)
     over_now = np.maximum(sched - req, 0.0)
     over_next = np.maximum(sched + 1.0 - req, 0.0)
-    gain = under * (short_now - short_next) - over * (over_next - over_now)
+    gain = (_under_cost(short_now, tiers) - _under_cost(short_next, tiers)
+            - over * (over_next - over_now))
     return gain + big * (sched < floor)
 
 
@@ -193,8 +214,12 @@ def _attempt(built: Any, max_people: int | None, margin: float,
     under = float(form.cost[built.under0])
     over = float(form.cost[built.over0])
     wages = [t.cost_per_hour for t in cfg.templates]
+    tiers: tuple[tuple[float, float], ...] = tuple(getattr(built, "tiers", ()))
+    if tiers:
+        under = max(price for _w, price in tiers)
     target = req
     if profile is not None:
+        tiers = ()
         target = np.asarray(profile, dtype=float)
         under, over = 4.0 * max(wages) * h.freq_min / 60, 0.0
     as_requirement = svc is None or profile is not None
@@ -228,7 +253,7 @@ def _attempt(built: Any, max_people: int | None, margin: float,
         limit = max(limit, int(4 * svc.k_max * len(h.dates) + 50))
     for _ in range(limit):
         if as_requirement:
-            g_val = _marginal(target, sched, floor, under, over, big)
+            g_val = _marginal(target, sched, floor, under, over, big, tiers)
         else:
             if _service_state(svc, z_int, sched, margin)[0] and (sched >= floor).all():
                 break
@@ -324,6 +349,8 @@ def _attempt(built: Any, max_people: int | None, margin: float,
             u = by_class_start.get((id(g), class_pos[id(c)]), np.zeros(len(g.starts), np.int64))
             values[u0:u0 + len(mem)] = u[mem]
     values[built.under0:built.under0 + n] = np.maximum(req - sched, 0.0)
+    for k, part in enumerate(_tier_split(req - sched, tuple(getattr(built, "tiers", ())))):
+        values[built.tier0 + k * n:built.tier0 + (k + 1) * n] = part
     values[built.over0:built.over0 + n] = np.maximum(sched - req, 0.0)
     if svc is not None and len(z_int):
         ok, got = _service_state(svc, z_int, sched, 0.0)

@@ -228,3 +228,36 @@ def test_template_margin_allows_paid_time_before_opening():
     with pytest.raises(InputError) as info:
         ShiftTemplate("t", dt.time(6), dt.time(12), 30, 8.0, before_open_min=-5)
     assert info.value.field == "templates.t.before_open_min"
+
+
+def test_tiered_under_penalty_fills_the_deep_hole():
+    """A 2-hour spike of 4 agents; an 8-hour shift costs 8, an agent-hour short 3. Linear:
+    leaving an agent short costs 6 < 8, so the whole spike is left (4 deep). Tiered (first
+    agent short 1 x, the rest 4 x = 12 per agent-hour): only the first agent stays short."""
+    required = req({(0, 12): 4.0, (0, 13): 4.0})
+    t = tpl(start="00:00", latest="16:00", paid=8.0, cost_per_hour=1.0)
+    linear = Penalties(under_per_agent_hour=3.0, over_per_agent_hour=0.0)
+    tiered = Penalties(under_per_agent_hour=3.0, over_per_agent_hour=0.0,
+                       under_tier_agents=(1,), under_tier_factors=(1.0, 4.0))
+    a = solve_roster(required, cfg(t, penalties=linear), OPTS)
+    b = solve_roster(required, cfg(t, penalties=tiered), OPTS)
+    assert a.status is b.status is RosterStatus.OPTIMAL
+    assert a.coverage["under"].max() == pytest.approx(4.0) and len(a.shifts) == 0
+    assert b.coverage["under"].max() == pytest.approx(1.0) and len(b.shifts) == 3
+    # objective recomputed by hand: 3 shifts x 8 + 2 hours x 1 agent x 3
+    assert b.objective == pytest.approx(24 + 6)
+    under = [p for p in b.penalties if p.name == "under-staffing"][0]
+    assert under.amount == pytest.approx(2.0) and under.cost == pytest.approx(6.0)
+
+
+@pytest.mark.parametrize(("kw", "field"), [
+    ({"under_tier_agents": (1,), "under_tier_factors": (1.0,)}, "penalties.under_tier_factors"),
+    ({"under_tier_agents": (1,), "under_tier_factors": (2.0, 1.0)},
+     "penalties.under_tier_factors"),
+    ({"under_tier_agents": (0,), "under_tier_factors": (1.0, 2.0)}, "penalties.under_tier_agents"),
+    ({"under_tier_agents": "1", "under_tier_factors": (1.0, 2.0)}, "penalties.under_tier_agents"),
+])
+def test_bad_under_tiers_name_the_key(kw, field):
+    with pytest.raises(InputError) as info:
+        Penalties(under_per_agent_hour=3.0, **kw)
+    assert info.value.field == field
