@@ -35,7 +35,7 @@ import numpy as np
 from staffing.exceptions import InputError, SolverUnavailableError
 
 __all__ = ["CANCEL_GRACE_S", "HighsOutcome", "HighsRun", "StandardForm", "compile_pyomo",
-           "load", "solve_lp"]
+           "load", "primal_values", "solve_lp"]
 
 #: Seconds the caller waits, after cancel, for HiGHS to stop by itself before returning the
 #: best solution seen so far.
@@ -452,3 +452,9 @@ def solve_lp(h: Any, time_limit_s: float = 60.0) -> tuple[str, np.ndarray | None
     sol = h.getSolution()
     duals = np.asarray(sol.row_dual, dtype=float) if bool(sol.dual_valid) else None
     return name, duals
+
+
+def primal_values(h: Any) -> np.ndarray | None:
+    """Column values of a solved model (after :func:`solve_lp`), or None."""
+    sol = h.getSolution()
+    return np.asarray(sol.col_value, dtype=float) if bool(sol.value_valid) else None

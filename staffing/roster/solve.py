@@ -34,6 +34,7 @@ from staffing.roster.highs import (
     StandardForm,
     compile_pyomo,
     load,
+    primal_values,
     solve_lp,
 )
 from staffing.roster.result import (
@@ -187,11 +188,11 @@ def solve_roster(
     if service is not None:
         promised = result.coverage["service_level_promised"].to_numpy(float)
         level = float((promised * service.calls).sum() / max(service.calls.sum(), 1e-12))
-        result.service_point_cost = service_point_cost(form, service, level=level)
+        result.service_point_cost = service_point_cost(built, form, level=level)
     return result
 
 
-def service_point_cost(form: StandardForm, service: ServiceCurve, *,
+def service_point_cost(built: BuiltModel, form: StandardForm | None = None, *,
                        level: float | None = None,
                        time_limit_s: float = 10.0) -> float | None:
     """Marginal wages (currency per horizon) of one more point of the weekly service level.
@@ -204,19 +205,41 @@ def service_point_cost(form: StandardForm, service: ServiceCurve, *,
     integer columns fixed at the roster the dual would be 0 (wages no longer move), so the
     relaxation is used: a smooth marginal price of service, comparable with the coverage duals
     (:func:`coverage_duals`). None when the LP does not solve within ``time_limit_s``."""
+    service = built.service
+    form = form if form is not None else built.form
+    if service is None or form is None:
+        return None
     rows = form.rows_of("service")
     if not len(rows) or service.calls.sum() <= 0:
         return None
-    relaxed = dataclasses.replace(form, integer=np.zeros(form.n_cols, dtype=bool))
+    total = float(service.calls.sum())
+    weekly = int(rows[-1])
+    # z gets a tiny reward so that, among least-wage LP staffings, the one answering most is
+    # taken (the LP is degenerate: z may sit below its lines at no cost)
+    z_cols = form.indices[form.indptr[weekly]:form.indptr[weekly + 1]]
+    cost = form.cost.copy()
+    cost[z_cols] = -1e-7 * float(np.abs(form.cost).max() or 1.0)
+    relaxed = dataclasses.replace(form, integer=np.zeros(form.n_cols, dtype=bool),
+                                  row_lb=form.row_lb.copy(), cost=cost)
     if level is not None:
-        relaxed.row_lb = relaxed.row_lb.copy()
-        total = float(service.calls.sum())
-        relaxed.row_lb[rows[-1]] = max(float(form.row_lb[rows[-1]]),
-                                       min(level, 1.0) * total - 1e-9 * total)
-    name, duals = solve_lp(load(relaxed), time_limit_s=time_limit_s)
-    if name != "kOptimal" or duals is None:
-        return None
-    return float(abs(duals[rows[-1]]) * 0.01 * service.calls.sum())
+        relaxed.row_lb[weekly] = max(float(form.row_lb[weekly]),
+                                     (min(level, 1.0) - 1e-9) * total)
+    for _ in range(2):
+        h = load(relaxed)
+        name, duals = solve_lp(h, time_limit_s=time_limit_s)
+        if name != "kOptimal" or duals is None:
+            return None
+        dual = abs(float(duals[weekly]))
+        values = primal_values(h)
+        if dual > 1e-9 or values is None:
+            break
+        # the floors already buy more than the level in the LP (the row has slack, dual 0):
+        # price the first point the LP has to pay for, just above what its staffing answers
+        reached = float(values[z_cols].sum())
+        if reached >= total * (1 - 1e-6):
+            break
+        relaxed.row_lb[weekly] = min(reached + 1e-3 * total, total)
+    return dual * 0.01 * total
 
 
 def _fill(result: RosterResult, built: BuiltModel, values: np.ndarray, objective: float,
