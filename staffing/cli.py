@@ -502,7 +502,8 @@ def agents_cmd(
 
 @app.command("plan")
 def plan_cmd(
-    config: Path = CONFIG_OPT,
+    config: Path | None = typer.Option(None, "--config", "-c",
+                                       help="Plan TOML file (see data/plan.toml)."),
     out: Path = typer.Option(..., "--out", "-o", help="Output directory."),
     time_limit: float | None = typer.Option(None, "--time-limit",
                                             help="Override \\[solver] time_limit_s (seconds)."),
@@ -510,6 +511,16 @@ def plan_cmd(
     simulate: bool | None = typer.Option(None, "--simulate/--no-simulate",
                                          help="Override \\[simulation] enabled."),
     plots: bool = typer.Option(True, "--plots/--no-plots", help="Write the PNG plots."),
+    sites: str | None = typer.Option(
+        None, "--sites", help="Plan many sites on a Dask cluster instead of --config: a glob "
+        "of site TOMLs, e.g. 'sites/*.toml'; outputs in --out/<site>/, the table in "
+        "--out/sites.csv."),
+    scheduler: str | None = typer.Option(
+        None, "--scheduler", help="With --sites: an existing Dask scheduler "
+        "(tcp://host:8786); default: a local cluster."),
+    workers: int | None = typer.Option(
+        None, "--workers", help="With --sites: worker processes of the local cluster "
+        "(default: the CPU count)."),
     verbose: int = VERBOSE_OPT,
 ) -> None:
     """Run the whole weekly plan: history -> forecast -> requirements -> roster -> evaluation
@@ -519,10 +530,30 @@ def plan_cmd(
     summary.json, plan.xlsx, shifts.ics, forecast.png, coverage.png, heatmap.png,
     service.png.
 
+    With --sites, one plan per site TOML runs on a Dask cluster (one solver thread per
+    worker); a site that fails is reported with its reason while the others finish, and the
+    cross-site table (site, status, agent-hours, wages, predicted SL, gap, seconds) is printed
+    and written to --out/sites.csv. Exit code 3 when a site got no roster.
+
     Example: staffing plan --config data/plan.toml --out out/plan --time-limit 20
+
+    Example: staffing plan --sites 'sites/*.toml' --out out/sites --workers 2
     """
     _setup(verbose)
+    if sites is not None:
+        if verbose < 2:  # Dask's own INFO lines (scheduler, nanny, workers) only with -vv
+            import os
+
+            os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")
+        _plan_sites(sites, out, config=config, scheduler=scheduler, workers=workers,
+                    time_limit=time_limit, plots=plots, start=start, simulate=simulate)
+        return
     try:
+        if config is None:
+            raise InputError("--config", None, "a plan TOML file (or --sites 'GLOB')")
+        if scheduler is not None or workers is not None:
+            raise InputError("--scheduler" if scheduler is not None else "--workers",
+                             scheduler or workers, "--sites with it (one plan runs here)")
         cfg = _load(config, start=start, simulate=simulate)
         _run_plan(cfg, out, time_limit=time_limit, plots=plots, title=f"plan {cfg.start}",
                   days_table=True)
@@ -1112,6 +1143,147 @@ def intraday_cmd(
         paths = {"intraday.csv": write_csv(res.intervals, out / "intraday.csv", index=True),
                  "summary.json": write_summary_json(res.summary(), out / "summary.json")}
         _print_written(paths, out)
+
+
+# ------------------------------------------------------------------ many sites (issue 17)
+
+sites_app = typer.Typer(help="Many sites at once: synthetic sites for trials and benchmarks.",
+                        no_args_is_help=True, epilog=EXIT_CODES,
+                        context_settings={"help_option_names": ["-h", "--help"]})
+app.add_typer(sites_app, name="sites")
+
+
+class _BatchProgress:
+    """Rich progress bar of a many-site batch: done / running / failed."""
+
+    def __init__(self, title: str) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn
+
+        self.progress = Progress(TextColumn(title), BarColumn(), MofNCompleteColumn(),
+                                 TextColumn("{task.fields[detail]}"), TimeElapsedColumn(),
+                                 console=err, transient=False)
+        self.task: Any = None
+
+    def __enter__(self) -> _BatchProgress:
+        self.progress.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.__exit__(*exc)  # type: ignore[arg-type]
+
+    def __call__(self, p: Any) -> None:
+        detail = f"running {p.running}, failed {p.failed}"
+        if self.task is None:
+            self.task = self.progress.add_task("sites", total=p.total, detail=detail)
+        self.progress.update(self.task, completed=p.done, detail=detail)
+
+
+def _sites_table(table: pd.DataFrame, title: str) -> Table:
+    view = Table(title=title)
+    cols = (("site", "site", "{}"), ("status", "status", "{}"),
+            ("agent_hours", "agent-h", "{:,.1f}"), ("cost", "wages", "{:,.0f}"),
+            ("service_level", "pred. SL", "{:.1%}"), ("gap", "gap", "{:.2%}"),
+            ("seconds", "s", "{:.1f}"))
+    for _, label, _fmt in cols:
+        view.add_column(label, justify="left" if label in ("site", "status") else "right")
+    for _, row in table.iterrows():
+        view.add_row(*[_cell(row[c], fmt) for c, _, fmt in cols])
+    return view
+
+
+def _plan_sites(pattern: str, out: Path, *, config: Path | None, scheduler: str | None,
+                workers: int | None, time_limit: float | None, plots: bool,
+                start: str | None, simulate: bool | None) -> None:
+    """`staffing plan --sites GLOB`: every site on a Dask cluster, the table at the end."""
+    from staffing.sites import load_sites, run_sites
+    from staffing.sites.cluster import check_address
+
+    try:
+        if config is not None:
+            raise InputError("--config", str(config), "either --config or --sites, not both")
+        if start is not None:
+            raise InputError("--start", start, "no --start with --sites (each site TOML has "
+                             "its own [plan] start)")
+        if scheduler is not None:
+            check_address(scheduler, field="--scheduler")
+        if workers is not None and scheduler is not None:
+            raise InputError("--workers", workers, "no --workers with --scheduler (the "
+                             "scheduler's workers are started apart)")
+        if workers is not None and not 1 <= workers <= 512:
+            raise InputError("--workers", workers, "a number of worker processes in [1, 512]")
+        if time_limit is not None and not time_limit > 0:
+            raise InputError("--time-limit", time_limit, "a positive number of seconds")
+        pairs = load_sites(pattern)
+        if simulate is not None:
+            pairs = [(n, dataclasses.replace(c, simulate=simulate)) for n, c in pairs]
+        err.print(f"{len(pairs)} sites from {pattern}", highlight=False)
+
+        def show_link(client: Any) -> None:
+            from staffing.sites.cluster import dashboard_link
+
+            n = len(client.nthreads())
+            link = dashboard_link(client)
+            err.print(f"cluster: {n} workers at {client.scheduler.address}"
+                      + (f", dashboard {link}" if link else ""), highlight=False)
+
+        t0 = time.perf_counter()
+        with _BatchProgress("sites") as prog:
+            res = run_sites(pairs, out_dir=out, scheduler=scheduler, workers=workers,
+                            plots=plots, time_limit_s=time_limit, progress=prog,
+                            on_client=show_link)
+    except (StaffingError, ValueError, OSError) as exc:
+        _fail(exc)
+    table = res.table
+    console.print(_sites_table(table, f"{len(table)} sites ({time.perf_counter() - t0:.1f} s, "
+                                      f"{res.workers} workers)"))
+    for s in res.failed:
+        err.print(f"[red]{s.site}[/]: {s.status}: {s.reason}", highlight=False)
+    console.print(f"wrote {out / 'sites.csv'} and one folder per site in {out}",
+                  highlight=False)
+    if res.interrupted:
+        err.print("[red]cancelled[/]: the unfinished sites were cancelled")
+        raise typer.Exit(code=130)
+    if res.failed:
+        raise typer.Exit(code=3)
+
+
+@sites_app.command("generate")
+def sites_generate(
+    n: int = typer.Argument(..., help="Number of sites (1..10,000)."),
+    out: Path = typer.Argument(..., help="Folder for <site>.toml and <site>_history.csv."),
+    seed: int = typer.Option(0, help="Random seed (same seed, same sites)."),
+    days: int = typer.Option(7, help="Days each site plans."),
+    start: str | None = typer.Option(None, help="First planning day (YYYY-MM-DD; default "
+                                     "Mon 2026-03-23, a week with a DST change)."),
+    time_limit: float = typer.Option(20.0, "--time-limit", help="Each site's solver time "
+                                     "limit (s)."),
+    verbose: int = VERBOSE_OPT,
+) -> None:
+    """Write N realistic synthetic sites (sizes 5-150 agents, weekday / 7-day / 24/7 /
+    Sunday-Thursday hours, IANA zones with DST changes, templates per kind of site) as plan
+    TOMLs with their interval histories, for `staffing plan --sites`.
+
+    Example: staffing sites generate 6 sites && staffing plan --sites 'sites/*.toml' --out out/sites
+    """
+    _setup(verbose)
+    from staffing.sites.generate import DEFAULT_START, generate_sites, write_sites
+
+    try:
+        first = DEFAULT_START
+        if start is not None:
+            try:
+                first = dt.date.fromisoformat(start)
+            except ValueError as exc:
+                raise InputError("--start", start, "a date 'YYYY-MM-DD'") from exc
+        specs = generate_sites(n, seed=seed, start=first, days=days, time_limit_s=time_limit)
+        paths = write_sites(specs, out)
+    except (StaffingError, ValueError, OSError) as exc:
+        _fail(exc)
+    for spec in specs:
+        console.print(f"{spec.name}: {spec.archetype}, ~{spec.agents} agents, "
+                      f"{spec.config['site']['tz']}, {spec.config['site']['interval']}",
+                      highlight=False)
+    console.print(f"wrote {len(paths)} site TOMLs (+ histories) to {out}", highlight=False)
 
 
 @app.command("queues")

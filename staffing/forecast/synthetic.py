@@ -56,7 +56,7 @@ def synthetic_history(
     *,
     weeks: int = 52,
     freq: str = "15min",
-    shape: str = "weekday_bank",
+    shape: str | Shape = "weekday_bank",
     daily_calls: float = 3000.0,
     seed: int = 0,
     tz: str = "Europe/Berlin",
@@ -73,12 +73,16 @@ def synthetic_history(
     """A history frame (``calls``, ``answered``, ``aht_s``) on the ``freq`` grid of ``tz``.
 
     ``daily_calls`` is the mean volume of a weekday with factor 1; column ``mean_calls`` is
-    the true intensity per interval. ``attrs`` carry ``freq``, ``tz``, ``holidays`` (closed
+    the true intensity per interval; ``shape`` is a name of :data:`SHAPES` or a
+    :class:`Shape` (e.g. a 24/7 line). ``attrs`` carry ``freq``, ``tz``, ``holidays`` (closed
     dates), ``missing`` (absent dates) and ``outliers``.
     """
-    if shape not in SHAPES:
-        raise ValueError(f"shape: got {shape!r}, expected one of {list(SHAPES)}")
-    sh = SHAPES[shape]
+    if isinstance(shape, Shape):
+        sh = shape
+    elif shape in SHAPES:
+        sh = SHAPES[shape]
+    else:
+        raise ValueError(f"shape: got {shape!r}, expected one of {list(SHAPES)} or a Shape")
     rng = np.random.default_rng(seed)
     grid = IntervalGrid.of(tz, freq)
     ndays = 7 * weeks
