@@ -731,6 +731,12 @@ def whatif(
                                "outputs into --out/<scenario>/."),
     cache_dir: Path | None = typer.Option(None, "--cache-dir",
                                           help="Keep results by content hash in this folder."),
+    scheduler: str | None = typer.Option(
+        None, "--scheduler", help="Run the scenarios (and curve points) on this Dask "
+        "scheduler (tcp://host:8786), one task each."),
+    workers: int | None = typer.Option(
+        None, "--workers", help="Run them on a local Dask cluster of this many worker "
+        "processes."),
     verbose: int = VERBOSE_OPT,
 ) -> None:
     """Compare what-if scenarios of a weekly plan: volume, AHT, goals, shrinkage, hours,
@@ -745,10 +751,18 @@ def whatif(
     the objective the solver minimised, beside the intervals under goal: compare scenarios on
     all of them, not on cost alone.
 
+    With --workers N or --scheduler ADDRESS the scenarios and the curve's points run as
+    tasks on a Dask cluster (as `staffing plan --sites`); a failed scenario is a row with its
+    status.
+
     Example: staffing whatif -c data/plan.toml -s 'volume+10%:volume_scale=1.1'
              -s '90/15:service_level=0.9,answer_s=15' --time-limit 20
     """
     _setup(verbose)
+    if (scheduler is not None or workers is not None) and verbose < 2:
+        import os
+
+        os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")
     import json
     import re
 
@@ -790,28 +804,38 @@ def whatif(
         if len(set(names)) != len(names):
             raise InputError("--scenario", names, "distinct scenario names")
         cache = ScenarioCache(cache_dir) if cache_dir is not None else True
-        t0 = time.perf_counter()
-        results = []
-        with _StageProgress() as prog:
-            for sc in items:
-                t1 = time.perf_counter()
-
-                def show(e: Any, name: str = sc.name, t1: float = t1) -> None:
-                    prog(StageEvent(name, "progress", time.perf_counter() - t1,
-                                    f"{e.stage} {e.detail}".strip()))
-
-                res = run_scenario(sc, cache=cache, progress=show)
-                prog(StageEvent(sc.name, "done", time.perf_counter() - t1,
-                                f"{res.roster.status.value}, cost {res.roster.cost:,.0f}"))
-                results.append(res)
-        table = compare(results)
-        curve_table = None
+        targets: list[float] | None = None
         if curve is not None:
             try:
                 targets = [float(x) for x in curve.split(",") if x.strip()]
             except ValueError as exc:
                 raise InputError("--curve", curve, "service levels like '0.7,0.8,0.9'") from exc
-            curve_table = cost_service_curve(base_cfg, targets, overrides=common, cache=cache)
+        t0 = time.perf_counter()
+        results: list[Any] = []
+        if scheduler is not None or workers is not None:
+            table, summaries, failed, curve_table = _whatif_on_cluster(
+                items, base_cfg, targets, common, scheduler=scheduler, workers=workers,
+                plans=plans, cache_dir=cache_dir)
+        else:
+            with _StageProgress() as prog:
+                for sc in items:
+                    t1 = time.perf_counter()
+
+                    def show(e: Any, name: str = sc.name, t1: float = t1) -> None:
+                        prog(StageEvent(name, "progress", time.perf_counter() - t1,
+                                        f"{e.stage} {e.detail}".strip()))
+
+                    res = run_scenario(sc, cache=cache, progress=show)
+                    prog(StageEvent(sc.name, "done", time.perf_counter() - t1,
+                                    f"{res.roster.status.value}, cost {res.roster.cost:,.0f}"))
+                    results.append(res)
+            table = compare(results)
+            summaries = [r.summary() for r in results]
+            failed = [r.name for r in results if not r.roster.has_roster]
+            curve_table = None
+            if targets is not None:
+                curve_table = cost_service_curve(base_cfg, targets, overrides=common,
+                                                 cache=cache)
     except (StaffingError, ValueError, OSError) as exc:
         _fail(exc)
 
@@ -843,7 +867,7 @@ def whatif(
         written = {"compare.csv": out / "compare.csv", "scenarios.json": out / "scenarios.json"}
         export.write_csv(table, written["compare.csv"])
         written["scenarios.json"].write_text(
-            json.dumps([r.summary() for r in results], indent=2, default=str), encoding="utf-8")
+            json.dumps(summaries, indent=2, default=str), encoding="utf-8")
         if curve_table is not None:
             written["curve.csv"] = out / "curve.csv"
             export.write_csv(curve_table, written["curve.csv"])
@@ -853,7 +877,6 @@ def whatif(
                 r.plan.write(out / slug, plots=False)
                 written[f"{slug}/"] = out / slug
         _print_written(written, out)
-    failed = [r.name for r in results if not r.roster.has_roster]
     if failed:
         err.print(f"[red]error[/]: no roster for {', '.join(failed)}")
         raise typer.Exit(code=3)
@@ -1245,6 +1268,48 @@ def _plan_sites(pattern: str, out: Path, *, config: Path | None, scheduler: str 
         raise typer.Exit(code=130)
     if res.failed:
         raise typer.Exit(code=3)
+
+
+def _whatif_on_cluster(items: list[Any], base_cfg: Any, targets: list[float] | None,
+                       common: dict[str, Any], *, scheduler: str | None, workers: int | None,
+                       plans: bool, cache_dir: Path | None
+                       ) -> tuple[pd.DataFrame, list[Any], list[str], pd.DataFrame | None]:
+    """`staffing whatif --workers/--scheduler`: scenarios and curve points as Dask tasks."""
+    from staffing.scenario import Scenario, cost_service_curve
+    from staffing.scenario.comparison import comparison_table
+    from staffing.sites.cluster import check_address, open_client
+    from staffing.sites.sweep import cluster_runner, in_memory, run_scenarios_on
+
+    if plans:
+        raise InputError("--plans", True, "no --plans with --workers/--scheduler (the "
+                         "compare table and scenarios.json come back)")
+    if cache_dir is not None:
+        raise InputError("--cache-dir", str(cache_dir), "no --cache-dir with "
+                         "--workers/--scheduler (each worker keeps its own cache)")
+    if scheduler is not None:
+        check_address(scheduler, field="--scheduler")
+        if workers is not None:
+            raise InputError("--workers", workers, "no --workers with --scheduler")
+    if workers is not None and not 1 <= workers <= 512:
+        raise InputError("--workers", workers, "a number of worker processes in [1, 512]")
+    loaded: dict[int, Any] = {id(base_cfg): in_memory(base_cfg)}  # data travels with tasks
+    for s in items:
+        if id(s.base) not in loaded:
+            loaded[id(s.base)] = in_memory(s.base)
+    mem = loaded[id(base_cfg)]
+    moved = [Scenario(s.name, loaded[id(s.base)], s.overrides) for s in items]
+    with open_client(scheduler, workers=workers, field="--scheduler") as client, \
+            _BatchProgress("scenarios") as prog:
+        rows = run_scenarios_on(client, moved, progress=prog)
+        curve_table = (cost_service_curve(mem, targets, overrides=common,
+                                          run=cluster_runner(client))
+                       if targets is not None else None)
+    table = comparison_table([r.row() for r in rows])
+    for r in rows:
+        if not r.ok:
+            err.print(f"[red]{r.name}[/]: {r.status}: {r.reason}", highlight=False)
+    return table, [r.summary or {"name": r.name, "status": r.status, "reason": r.reason}
+                   for r in rows], [r.name for r in rows if not r.ok], curve_table
 
 
 @sites_app.command("generate")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import pandas as pd
 
@@ -32,6 +33,12 @@ def compare(items: Iterable[Scenario | ScenarioResult], *, cache: ScenarioCache 
     for it in items:
         res = it if isinstance(it, ScenarioResult) else run_scenario(it, cache=cache)
         rows.append(res.metrics())
+    return comparison_table(rows, long=long)
+
+
+def comparison_table(rows: list[dict[str, Any]], *, long: bool = False) -> pd.DataFrame:
+    """The :func:`compare` table from :meth:`ScenarioResult.metrics` rows (e.g. sent back by
+    workers of a cluster)."""
     if not rows:
         raise InputError("scenarios", [], "at least one scenario")
     table = pd.DataFrame(rows)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -29,6 +29,7 @@ def cost_service_curve(
     overrides: Mapping[str, Any] | None = None,
     cache: ScenarioCache | bool = True,
     duals: bool = False,
+    run: Callable[[list[Scenario]], list[dict[str, Any]]] | None = None,
 ) -> pd.DataFrame:
     """Roster cost against service: sweep the service-level target or a headcount cap.
 
@@ -49,6 +50,10 @@ def cost_service_curve(
     duals:
         Add ``marginal_cost_mean`` / ``marginal_cost_max`` (currency per agent-interval over
         intervals with calls) from the LP relaxation's coverage duals.
+    run:
+        Runs the points elsewhere: gets the point scenarios and returns their
+        :meth:`ScenarioResult.metrics` rows in order (e.g. on a Dask cluster:
+        :func:`staffing.sites.sweep.cluster_runner`); not with ``duals``.
 
     Returns
     -------
@@ -85,10 +90,17 @@ def cost_service_curve(
             points.append(("max_headcount", float(c),
                            {"max_headcount": {**common.get("max_headcount", {}),
                                               **dict.fromkeys(which, c)}}))
+    scenarios = [Scenario(f"{sweep}={target:g}", start.base, {**common, **ov})
+                 for sweep, target, ov in points]
+    if run is not None:
+        if duals:
+            raise InputError("duals", duals, "false when the points run elsewhere (run=...)")
+        metrics = run(scenarios)
+        rows = [{"sweep": sweep, "target": target, **m}
+                for (sweep, target, _), m in zip(points, metrics, strict=True)]
+        return _with_cost_per_point(pd.DataFrame(rows))
     rows = []
-    for sweep, target, ov in points:
-        label = f"{sweep}={target:g}"
-        sc = Scenario(label, start.base, {**common, **ov})
+    for (sweep, target, _), sc in zip(points, scenarios, strict=True):
         res = run_scenario(sc, cache=cache, duals=duals)
         row = {"sweep": sweep, "target": target, **res.metrics()}
         if duals:
@@ -98,7 +110,10 @@ def cost_service_curve(
             row["marginal_cost_mean"] = float(d.mean()) if len(d) else float("nan")
             row["marginal_cost_max"] = float(d.max()) if len(d) else float("nan")
         rows.append(row)
-    table = pd.DataFrame(rows)
+    return _with_cost_per_point(pd.DataFrame(rows))
+
+
+def _with_cost_per_point(table: pd.DataFrame) -> pd.DataFrame:
     d_cost = table["cost"].diff()
     d_pts = table["service_level"].diff() * 100.0
     with np.errstate(divide="ignore", invalid="ignore"):

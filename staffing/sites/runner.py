@@ -117,13 +117,10 @@ def load_sites(pattern: str) -> list[tuple[str, Any]]:
 def _in_memory(name: str, cfg: Any) -> Any:
     """The config with its data read here and carried in memory (a SiteSummary when the data
     cannot be read)."""
-    from staffing.io.plandata import read_plan_data
+    from staffing.sites.sweep import in_memory
 
-    if cfg.data is not None:
-        return cfg
     try:
-        raw = read_plan_data(cfg.data_path, cfg.data_kind, cfg.grid)
-        return cfg.with_data(raw)
+        return in_memory(cfg)
     except (InputError, OSError) as exc:
         return SiteSummary(name, "bad_input", reason=" ".join(str(exc).split()))
 
