@@ -31,6 +31,7 @@ from api.routers import (
     roster_jobs,
     samples,
     scenarios,
+    site_batches,
 )
 from api.routers import jobs as job_list
 from api.routers import review as review_routes
@@ -91,7 +92,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     errors.install(app)
     app.add_middleware(errors.BodySizeLimit, max_bytes=settings.max_body_bytes)
-    for module in (health, forecasts, requirements, roster_jobs, plans, scenarios, agents):
+    for module in (health, forecasts, requirements, roster_jobs, plans, scenarios, agents,
+                   site_batches):
         app.include_router(module.router)
     app.include_router(job_list.router)
     app.include_router(samples.router)

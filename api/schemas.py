@@ -287,7 +287,7 @@ class JobPublic(BaseModel):
     """A roster or plan job."""
 
     id: str
-    kind: Literal["roster", "plan", "scenarios", "agents"]
+    kind: Literal["roster", "plan", "scenarios", "agents", "sites"]
     status: Literal["queued", "running", "done", "failed", "cancelled"]
     created_at: dt.datetime
     started_at: dt.datetime | None = None
@@ -427,3 +427,28 @@ class AgentsCreate(_In):
     @classmethod
     def _finite_tables(cls, v: dict[str, Any]) -> dict[str, Any]:
         return finite_tree(v)
+
+
+# ----------------------------------------------------------------------------- site batches
+MAX_BATCH_SITES = 50
+
+
+class SiteIn(PlanCreate):
+    """One site of a batch: a name and a plan (``config`` + data, as ``POST /v1/plans``)."""
+
+    name: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$",
+                      description="Site name (letters, digits, '.', '_', '-')")
+
+
+class SiteBatchCreate(_In):
+    """Many sites planned at once (``staffing.sites.run_sites``): one plan per site."""
+
+    sites: list[SiteIn] = Field(min_length=1, max_length=MAX_BATCH_SITES)
+
+    @field_validator("sites")
+    @classmethod
+    def _distinct(cls, v: list[SiteIn]) -> list[SiteIn]:
+        names = [s.name for s in v]
+        if len(set(names)) != len(names):
+            raise ValueError("site names must be distinct")
+        return v

@@ -22,6 +22,9 @@
 ``STAFFING_JOB_OVERHEAD_S``    wall seconds a job may run beyond its solves' time limits
                                (data, forecast, build, files) before it is stopped (120)
 ``STAFFING_MAX_JOB_MEMORY_MB``  address-space cap of each job's process, MiB (default none)
+``STAFFING_DASK_SCHEDULER``    Dask scheduler (``tcp://host:8786``) that site-batch jobs
+                               (``POST /v1/site-batches``) fan out to; default none: the
+                               sites run one after another in the job's own process
 =============================  ==============================================================
 """
 
@@ -55,6 +58,7 @@ class Settings(BaseSettings):
     cancel_grace_s: float = Field(default=0.7, ge=0)
     job_overhead_s: float = Field(default=120.0, ge=0)
     max_job_memory_mb: int | None = Field(default=None, ge=256)
+    dask_scheduler: str | None = Field(default=None, pattern=r"^(tcp|tls)://\S+:\d{1,5}$")
 
     def pool_options(self) -> PoolOptions:
         """The worker pool's timings and memory cap."""

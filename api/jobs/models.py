@@ -25,6 +25,7 @@ class JobKind(enum.StrEnum):
     PLAN = "plan"
     SCENARIOS = "scenarios"
     AGENTS = "agents"
+    SITES = "sites"
 
 
 class JobStatus(enum.StrEnum):

@@ -17,6 +17,7 @@ from api.jobs.models import JobKind, JobStatus
 from api.jobs.plan import run_plan
 from api.jobs.roster import run_roster
 from api.jobs.scenarios import run_scenarios
+from api.jobs.sites import run_site_batch
 from staffing.exceptions import InputError, StaffingError
 
 log = logging.getLogger("api.jobs")
@@ -30,6 +31,7 @@ RUNNERS: dict[str, Runner] = {
     JobKind.PLAN.value: run_plan,
     JobKind.SCENARIOS.value: run_scenarios,
     JobKind.AGENTS.value: run_agents,
+    JobKind.SITES.value: run_site_batch,
 }
 
 

@@ -59,12 +59,15 @@ class _Running:
 
 def budget_s(job: Job, overhead_s: float) -> float:
     """Wall seconds a job may run before the server stops it: its solves' time limits
-    (one per scenario and curve point for scenario jobs) plus ``overhead_s``."""
+    (one per scenario and curve point for scenario jobs, one per site for site batches) plus
+    ``overhead_s``."""
     solves = 1
     if job.kind == "scenarios":
         req = job.request or {}
         solves = (len(req.get("scenarios", [])) + int(req.get("include_base", True))
                   + len(req.get("curve") or []))
+    elif job.kind == "sites":  # one solve per site (more when a cluster runs them at once)
+        solves = len((job.request or {}).get("sites", []))
     return job.time_limit_s * max(solves, 1) + overhead_s
 
 

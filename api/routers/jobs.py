@@ -16,13 +16,13 @@ router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
 
 # Where each kind's own routes live (the links of a listed job point there).
 BASES = {"roster": "/v1/roster-jobs", "plan": "/v1/plans", "scenarios": "/v1/scenarios",
-         "agents": "/v1/agents"}
+         "agents": "/v1/agents", "sites": "/v1/site-batches"}
 
 
 @router.get("", response_model=JobPage)
 def list_jobs(
     session: SessionDep,
-    kind: Annotated[Literal["roster", "plan", "scenarios", "agents"] | None,
+    kind: Annotated[Literal["roster", "plan", "scenarios", "agents", "sites"] | None,
                     Query(description="Only jobs of this kind")] = None,
     status: Annotated[Literal["queued", "running", "done", "failed", "cancelled"] | None,
                       Query(description="Only jobs in this state")] = None,

@@ -101,11 +101,11 @@ def _has_bokeh() -> bool:
 @contextlib.contextmanager
 def open_client(scheduler: str | None = None, *, workers: int | None = None,
                 dashboard: bool = True, connect_timeout_s: float = 10.0,
-                field: str = "scheduler") -> Iterator[Client]:
+                field: str = "scheduler", processes: bool = True) -> Iterator[Client]:
     """A connected client: to ``scheduler`` or to a new local cluster of ``workers``
-    single-threaded processes (default: the CPU count); closed (and the local cluster shut
-    down) on exit. Bad addresses and unreachable schedulers raise InputError naming
-    ``field``."""
+    single-threaded processes (default: the CPU count; ``processes=False``: threads of this
+    process, which end with it); closed (and the local cluster shut down) on exit. Bad
+    addresses and unreachable schedulers raise InputError naming ``field``."""
     import dask
 
     if scheduler is not None:
@@ -129,8 +129,9 @@ def open_client(scheduler: str | None = None, *, workers: int | None = None,
     show = dashboard and _has_bokeh()
     with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
         # without a dashboard the scheduler still serves health routes: on a free port
-        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                               host="127.0.0.1", dashboard_address="127.0.0.1:0",
+        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=processes,
+                               host="127.0.0.1" if processes else None,  # inproc: none
+                               dashboard_address="127.0.0.1:0",
                                scheduler_kwargs={"dashboard": show})
     if not show:
         _NO_DASHBOARD.add(cluster.scheduler_address)

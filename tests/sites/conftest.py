@@ -1,12 +1,12 @@
 """A real Dask LocalCluster on loopback for the tests of this package (2 worker processes,
-one thread each, dashboard off), started once per test module."""
+one thread each, dashboard off), started once per test session (per xdist worker)."""
 
 from __future__ import annotations
 
 import pytest
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def client():
     from staffing.sites.cluster import open_client
 
