@@ -1219,7 +1219,7 @@ def _plan_sites(pattern: str, out: Path, *, config: Path | None, scheduler: str 
                 start: str | None, simulate: bool | None) -> None:
     """`staffing plan --sites GLOB`: every site on a Dask cluster, the table at the end."""
     from staffing.sites import load_sites, run_sites
-    from staffing.sites.cluster import check_address
+    from staffing.sites.cluster import check_address, open_client
 
     try:
         if config is not None:
@@ -1250,10 +1250,12 @@ def _plan_sites(pattern: str, out: Path, *, config: Path | None, scheduler: str 
                       + (f", dashboard {link}" if link else ""), highlight=False)
 
         t0 = time.perf_counter()
-        with _BatchProgress("sites") as prog:
-            res = run_sites(pairs, out_dir=out, scheduler=scheduler, workers=workers,
-                            plots=plots, time_limit_s=time_limit, progress=prog,
-                            on_client=show_link)
+        with open_client(scheduler, workers=workers, field="--scheduler") as client, \
+                _BatchProgress("sites") as prog:
+            # a local cluster shares this disk; a remote one sends the files back
+            res = run_sites(pairs, out_dir=out, client=client, plots=plots,
+                            outputs="worker" if scheduler is None else "client",
+                            time_limit_s=time_limit, progress=prog, on_client=show_link)
     except (StaffingError, ValueError, OSError) as exc:
         _fail(exc)
     table = res.table

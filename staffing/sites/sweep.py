@@ -3,9 +3,11 @@
 Each scenario is one task (:func:`run_scenario_task`: :func:`staffing.scenario.run_scenario`
 with HiGHS on one thread; forecasts shared per worker process through its scenario cache) that
 returns a compact :class:`ScenarioRow` (the :func:`~staffing.scenario.compare` metrics and the
-JSON summary), fanned out by :func:`staffing.sites.fanout.fan_out` with the same failure
-isolation as the sites. :func:`in_memory` puts a base config's data in memory first, so the
-workers need no shared disk.
+JSON summary); each distinct base config (with its data) is scattered to the cluster once and
+the tasks carry only a reference, a name and the overrides; fanned out by
+:func:`staffing.sites.fanout.fan_out` with the same failure isolation as the sites.
+:func:`in_memory` puts a base config's data in memory first, so the workers need no shared
+disk.
 """
 
 from __future__ import annotations
@@ -57,15 +59,17 @@ def in_memory(config: Any) -> Any:
     return config.with_data(read_plan_data(config.data_path, config.data_kind, config.grid))
 
 
-def run_scenario_task(scenario: Any) -> ScenarioRow:
-    """Run one :class:`~staffing.scenario.Scenario` on this process (the Dask task)."""
-    from staffing.scenario import run_scenario
+def run_scenario_task(item: tuple[str, Any, dict[str, Any]]) -> ScenarioRow:
+    """Run one scenario ``(name, base PlanConfig, overrides)`` on this process (the Dask
+    task; the base arrives once per worker, scattered, not once per scenario)."""
+    from staffing.scenario import Scenario, run_scenario
 
+    name, base, overrides = item
     try:
         with collect_warnings():
-            res = run_scenario(scenario.with_overrides(threads=1))
+            res = run_scenario(Scenario(name, base, {**overrides, "threads": 1}))
     except InputError as exc:
-        return ScenarioRow(scenario.name, "bad_input", reason=" ".join(str(exc).split()))
+        return ScenarioRow(name, "bad_input", reason=" ".join(str(exc).split()))
     ro = res.roster
     return ScenarioRow(res.name, ro.status.value, res.metrics(), res.summary(),
                        "" if ro.has_roster else (ro.diagnosis or ro.status.value))
@@ -78,7 +82,12 @@ def run_scenarios_on(client: Any, scenarios: Sequence[Any], *,
     names = [s.name for s in scenarios]
     if len(set(names)) != len(names):
         raise InputError("scenarios", names, "distinct scenario names")
-    return fan_out(client, run_scenario_task, [(s.name, s) for s in scenarios],
+    shared: dict[int, Any] = {}  # each distinct base (config + data) sent to the cluster once
+    for s in scenarios:
+        if id(s.base) not in shared:
+            shared[id(s.base)] = client.scatter(s.base, broadcast=False, hash=False)
+    items = [(s.name, (s.name, shared[id(s.base)], dict(s.overrides))) for s in scenarios]
+    return fan_out(client, run_scenario_task, items,
                    failure=lambda n, st, r: ScenarioRow(n, st, reason=r), ok=lambda r: r.ok,
                    progress=progress, cancel=cancel, prefix="scenario")
 
