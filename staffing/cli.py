@@ -103,7 +103,20 @@ def _load(config: Path, *, start: str | None = None, days: int | None = None,
     return dataclasses.replace(cfg, **changes) if changes else cfg
 
 
-class _StageProgress:
+class _RichProgress:
+    """A rich Progress on stderr used as a context manager (subclasses fill ``progress``)."""
+
+    progress: Progress
+
+    def __enter__(self) -> Any:
+        self.progress.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.__exit__(*exc)  # type: ignore[arg-type]
+
+
+class _StageProgress(_RichProgress):
     """Rich progress display fed by pipeline.StageEvent callbacks."""
 
     def __init__(self, enabled: bool = True) -> None:
@@ -111,13 +124,6 @@ class _StageProgress:
                                  TextColumn("[dim]{task.fields[detail]}"), TimeElapsedColumn(),
                                  console=err, transient=False, disable=not enabled)
         self.tasks: dict[str, Any] = {}
-
-    def __enter__(self) -> _StageProgress:
-        self.progress.__enter__()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.progress.__exit__(*exc)  # type: ignore[arg-type]
 
     def __call__(self, event: Any) -> None:
         task = self.tasks.get(event.stage)
@@ -1176,7 +1182,7 @@ sites_app = typer.Typer(help="Many sites at once: synthetic sites for trials and
 app.add_typer(sites_app, name="sites")
 
 
-class _BatchProgress:
+class _BatchProgress(_RichProgress):
     """Rich progress bar of a many-site batch: done / running / failed."""
 
     def __init__(self, title: str) -> None:
@@ -1186,13 +1192,6 @@ class _BatchProgress:
                                  TextColumn("{task.fields[detail]}"), TimeElapsedColumn(),
                                  console=err, transient=False)
         self.task: Any = None
-
-    def __enter__(self) -> _BatchProgress:
-        self.progress.__enter__()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.progress.__exit__(*exc)  # type: ignore[arg-type]
 
     def __call__(self, p: Any) -> None:
         detail = f"running {p.running}, failed {p.failed}"

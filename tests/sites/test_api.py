@@ -19,6 +19,7 @@ pytestmark = pytest.mark.slow  # starts a cluster of worker processes
 
 
 def test_site_batch_runs_on_the_servers_scheduler(client, tiny_sites, tmp_path):
+    client.wait_for_workers(2, timeout=120)  # a worker killed by an earlier test is back
     settings = Settings(database_url=f"sqlite:///{tmp_path / 'jobs.db'}", max_solve_s=60,
                         dask_scheduler=client.scheduler.address)
     with TestClient(create_app(settings)) as api:

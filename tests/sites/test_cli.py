@@ -12,6 +12,21 @@ runner = CliRunner()
 pytestmark = pytest.mark.slow  # starts a cluster of worker processes
 
 
+@pytest.fixture(autouse=True)
+def _restore_logging():
+    """The CLI points the root logger at the runner's (then closed) stderr: restore it, so
+    the shared cluster's later log lines do not hit a closed stream."""
+    import logging
+    import warnings
+
+    root = logging.getLogger()
+    handlers, level, show = list(root.handlers), root.level, warnings.showwarning
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    warnings.showwarning = show
+
+
 @pytest.fixture(scope="module")
 def site_dir(tmp_path_factory):
     d = tmp_path_factory.mktemp("sites")

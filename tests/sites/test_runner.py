@@ -103,6 +103,7 @@ def test_a_killed_worker_is_retried_once(client, tiny_sites, tmp_path):
                   failure=lambda n, st, r: SiteSummary(n, st, reason=r), ok=lambda s: s.ok)
     assert marker.exists()            # the first attempt killed its worker ...
     assert out[0].ok                  # ... and the retry planned the site
+    client.wait_for_workers(2, timeout=120)
 
 
 def test_a_worker_dying_twice_is_reported_and_others_finish(client, tiny_sites, tmp_path):
@@ -115,6 +116,7 @@ def test_a_worker_dying_twice_is_reported_and_others_finish(client, tiny_sites, 
     ok = fan_out(client, plan_site, [("after", job)],
                  failure=lambda n, st, r: SiteSummary(n, st, reason=r), ok=lambda s: s.ok)
     assert ok[0].ok                    # the cluster recovered its workers
+    client.wait_for_workers(2, timeout=120)
 
 
 def _nap(seconds: float) -> float:
