@@ -133,7 +133,7 @@ def _assign(required: pd.Series, templates: Sequence[ShiftTemplate],
             ) -> tuple[dict[str, list[str | None]] | None, str]:
     """The assignment step over the whole horizon."""
     assign = build_agents_model(required, templates, agents, targets=targets, **kw)
-    warm = find_feasible(assign.built, max(0.1 * limit, 1.0))
+    warm = find_feasible(assign.built, left(0.5))  # a first schedule matters most
     sol = solve_day_model(assign.built, dataclasses.replace(
         options, time_limit_s=left(0.75),
         extra={"mip_heuristic_effort": ASSIGN_HEURISTIC_EFFORT, **options.extra}),
@@ -185,7 +185,7 @@ def _assign_by_week(required: pd.Series, templates: Sequence[ShiftTemplate],
         share = 0.75 * limit * (w + 1) / len(weeks)
         am = build_agents_model(req_w, templates, people, targets=tgt,
                                 **{**kw, "previous": prev})
-        warm = find_feasible(am.built, max(0.05 * limit, 1.0))
+        warm = find_feasible(am.built, left((share - 0.375 * limit / len(weeks)) / limit))
         sol = solve_day_model(am.built, dataclasses.replace(
             options, time_limit_s=left(share / limit),
             extra={"mip_heuristic_effort": ASSIGN_HEURISTIC_EFFORT, **options.extra}),

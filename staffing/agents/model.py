@@ -13,8 +13,10 @@ Formulation notes
   one option a day). Minimum rest in minutes becomes cliques over the day boundary: for each
   distinct end time ``E`` of day ``d``, the options ending at or after ``E`` and the options of
   day ``d+1`` starting before ``E + rest`` pairwise conflict; these cliques cover exactly the
-  conflicting pairs. Rest is checked between consecutive days only (shifts shorter than
-  ``24 h - rest`` apart two days are always rested).
+  conflicting pairs. The same cliques are added between day ``d`` and day ``d + k`` for every
+  ``k`` at which some shift could still end less than the rest before another starts (so rest,
+  and no overlap, hold between ANY two shifts, e.g. a 14 h night shift and an early shift two
+  days later), and after every day of a published history, not only its last.
 - Max consecutive ``N``: every window of ``N + 1`` days has at most ``N`` working days.
 - Min consecutive ``N`` (work or off): forbid each run of length ``k < N`` bounded on both sides
   (``- s[a-1] + s[a] + ... + s[a+k-1] - s[a+k] <= k - 1``); runs touching the horizon's end, or
@@ -129,9 +131,16 @@ def build_day_model(p: DayShiftProblem) -> BuiltDayModel:
     for e, s in enumerate(p.staff):
         last = s.history[-1] if s.history else None
         banned0 = _conflicts_after(p, s.min_rest_min, opt_index[last]) if last else set()
+        hist_ends = [(len(s.history or ()) - j, p.options[opt_index[h]].end_min)
+                     for j, h in enumerate(s.history or ()) if h is not None]
         for d in range(p.n_days):
             for o in _allowed(p, s, d):
                 if d == 0 and o in banned0:
+                    continue
+                start = p.options[o].start_min
+                # rest after any published shift before the horizon, not only the last day's
+                if any(start + 1440 * (back + d) < end + s.min_rest_min
+                       for back, end in hist_ends):
                     continue
                 keys.append((e, d, o))
     m.X = pyo.Set(initialize=keys, dimen=3, ordered=True)
@@ -222,8 +231,6 @@ def _days_per_week(b: BuiltDayModel, e: int, s: StaffRules) -> None:
 def _successions(b: BuiltDayModel, e: int, s: StaffRules) -> None:
     p = b.problem
     explicit = any(o.forbidden_next for o in p.options)
-    if not explicit and s.min_rest_min <= 0:
-        return
     after = {a: _conflicts_after(p, s.min_rest_min if not explicit else 0, a)
              for a in range(len(p.options))} if explicit else {}
     pairs = [(d, d + 1) for d in range(p.n_days - 1)]
@@ -236,14 +243,34 @@ def _successions(b: BuiltDayModel, e: int, s: StaffRules) -> None:
                 nxt = [b.x[e, d1, o] for o in sorted(after[a]) if (e, d1, o) in b.x]
                 if va is not None and nxt:
                     _add(b, va + _sum(nxt) <= 1)
-        if s.min_rest_min > 0:
-            _rest_cliques(b, e, d, d1, s.min_rest_min)
+    # rest (and no overlap) between ANY two shifts: days d and d + k conflict when a shift of
+    # day d can end later than rest before one of day d + k starts (k = 1, 2, ...)
+    opts = p.options
+    if opts:
+        latest_end = max(o.end_min for o in opts)
+        earliest_start = min(o.start_min for o in opts)
+        k = 1
+        while k < p.n_days + (p.n_days if p.cyclic else 0) and \
+                earliest_start + 1440 * k < latest_end + s.min_rest_min:
+            for d in range(p.n_days):
+                d1 = d + k
+                if d1 >= p.n_days:
+                    if not p.cyclic:
+                        break
+                    d1 %= p.n_days
+                    if d1 == d:
+                        continue
+                _rest_cliques(b, e, d, d1, s.min_rest_min, 1440 * k)
+            k += 1
 
 
-def _rest_cliques(b: BuiltDayModel, e: int, d: int, d1: int, rest_min: int) -> None:
+def _rest_cliques(b: BuiltDayModel, e: int, d: int, d1: int, rest_min: int,
+                  offset_min: int = 1440) -> None:
+    """Cliques forbidding a shift of day ``d1`` (``offset_min`` later) that starts less than
+    ``rest_min`` after a shift of day ``d`` ends (overlaps included)."""
     opts = b.problem.options
     today = [(opts[o].end_min, v) for o, v in b._by_ed.get((e, d), [])]
-    tomorrow = [(opts[o].start_min + 1440, v) for o, v in b._by_ed.get((e, d1), [])]
+    tomorrow = [(opts[o].start_min + offset_min, v) for o, v in b._by_ed.get((e, d1), [])]
     seen: set[tuple[int, int]] = set()
     for end in sorted({t for t, _ in today}):
         a = [v for t, v in today if t >= end]
