@@ -104,6 +104,8 @@ def run_queues(request: Mapping[str, Any], ctx: JobContext) -> Outcome:
         text = text.replace(f"{work}/", "").replace(str(work), "")
         notes = [n.replace(f"{work}/", "").replace(str(work), "") for n in result.notes]
     artifacts["summary.json"] = ("application/json", text.encode())
+    result_json = json.loads(text)
+    result_json["tz"] = str(cfg.base.tz)  # the site's zone, for local times in the web view
     status = (JobStatus.CANCELLED if result.roster.status is RosterStatus.CANCELLED
               else JobStatus.DONE)
-    return Outcome(status, result=json.loads(text), artifacts=artifacts, notes=notes)
+    return Outcome(status, result=result_json, artifacts=artifacts, notes=notes)

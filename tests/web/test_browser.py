@@ -436,3 +436,33 @@ def test_agents_page_schedules_named_people(page: Any, server: Server, tmp_path:
     assert page.locator("#ag-gantt .g-shift").count() == len(want) > 0
     assert page.locator("#ag-summary-table tbody tr").count() == 1
     shot(page, "agents")
+
+
+def test_week_view_of_a_multi_queue_plan(page: Any, server: Server) -> None:
+    """A multi-queue plan (voice, chat, email; one day of the bundled synthetic center): the
+    week view has a queue selector and draws each queue's rows of queue_intervals.csv."""
+    from tests.api.test_queues_plans import _body, center_config
+
+    with server.client() as c:
+        r = c.post("/v1/plans", json=_body(center_config()))
+        assert r.status_code == 202, r.text
+        job = wait_for(c.get, r.headers["Location"], DONE, timeout=SOLVE_TIMEOUT_MS / 1000)
+        assert job["status"] == "done", job
+        ivs = rows(c.get(f"/v1/plans/{job['id']}/files/queue_intervals.csv").text)
+    open_page(page, server, f"week/{job['id']}")
+    queues = page.locator("#queue-select option").all_inner_texts()
+    assert queues == [q["queue"] for q in job["result"]["queues"]] == ["voice", "chat", "email"]
+    for q in ("voice", "chat"):
+        page.select_option("#queue-select", q)
+        page.wait_for_selector(f"#week-charts[data-queue='{q}']")
+        mine = [r for r in ivs if r["queue"] == q]
+        data = page.evaluate("""() => ['queue-calls', 'queue-agents', 'queue-service']
+            .map(n => staffingCharts[n].data)""")
+        assert close(data[0][1], [num(r["calls"]) for r in mine])
+        assert close(data[1][1], [num(r["required"]) for r in mine])
+        assert close(data[1][2], [num(r["allocated"]) for r in mine])
+        want = [None if num(r["predicted_sl"]) is None else num(r["predicted_sl"]) * 100  # type: ignore[operator]
+                for r in mine]
+        assert close(data[2][1], want)
+    assert page.locator("#queue-table tbody tr").count() == 3
+    shot(page, "week-queues")

@@ -2,9 +2,11 @@
 // agents (under red, over green), predicted and simulated service level against the goal
 // (intervals missing it shaded), a day x interval heatmap of over/under, and a day table.
 import { columnsHook, gapHook, heatmap, intAxis, percentAxis, timeAxis, timeChart } from "../charts.js";
+import { get, file } from "../api.js";
+import { parseCsv } from "../csv.js";
 import { h, pct, fix, table } from "../dom.js";
 import { loadPlan, noPlan, num, resolvePlanId } from "../plandata.js";
-import { dayLabel, localDate, localMinutes } from "../time.js";
+import { dayLabel, epoch, localDate, localMinutes } from "../time.js";
 
 let charts = [];
 export function leave() { charts.forEach((c) => c.destroy()); charts = []; }
@@ -12,6 +14,8 @@ export function leave() { charts.forEach((c) => c.destroy()); charts = []; }
 export async function render(app, id) {
   id = await resolvePlanId(id);
   if (!id) return noPlan(app, "Week");
+  const job = await get(`/v1/plans/${encodeURIComponent(id)}`);
+  if (job.links && job.links["queue_intervals.csv"]) return renderQueues(app, job);
   const P = await loadPlan(id, ["forecast.csv", "coverage.csv", "service.csv", "service_days.csv"]);
   const { tz, days } = P;
   const s = P.summary;
@@ -144,4 +148,48 @@ function buildDayTable(P) {
     { key: "sim", label: "simulated SL [95 % CI]", fmt: (v, r) => (v === null ? "-" : `${pct(v)} [${pct(r.lo)}, ${pct(r.hi)}]`) },
     { key: "missed", label: "intervals missing goal", fmt: (v) => String(v) },
   ], rows, { id: "day-table", rowClass: (r) => (goal && r.pred !== null && r.pred < goal ? "miss" : null) });
+}
+
+// A multi-queue plan ([[queues]]): one queue at a time (selector), from queue_intervals.csv.
+async function renderQueues(app, job) {
+  const r = job.result || {}; const tz = r.tz || "UTC";
+  const rowsAll = parseCsv(await file(job, "queue_intervals.csv") || "").map((x) => ({ ...x, t: epoch(x.interval_start) }));
+  const queues = (r.queues || []).map((q) => q.queue);
+  const sel = h("select#queue-select", {}, queues.map((q) => h("option", { value: q }, q)));
+  const plots = h("div#week-charts");
+  app.replaceChildren(
+    h("h1", {}, "Multi-queue plan ", h("span.muted", {}, `(${tz}, plan ${job.id.slice(0, 8)})`)),
+    table([{ key: "queue", label: "queue", cls: "l" }, { key: "channel", label: "channel", cls: "l" }, { key: "goal", label: "goal", cls: "l" },
+      { key: "calls", label: "contacts", fmt: (v) => fix(v, 0) }, { key: "required_agent_hours", label: "required agent-h", fmt: (v) => fix(v, 1) },
+      { key: "allocated_agent_hours", label: "allocated agent-h", fmt: (v) => fix(v, 1) },
+      { key: "predicted_sl", label: "predicted SL", fmt: (v) => pct(v) }, { key: "simulated_sl", label: "simulated SL", fmt: (v) => pct(v) }],
+    r.queues || [], { id: "queue-table" }),
+    h("div.row.card", {}, h("label", {}, "queue", sel)), plots);
+  const show = () => {
+    leave();
+    const q = sel.value; const rows = rowsAll.filter((x) => x.queue === q);
+    const xs = rows.map((x) => x.t);
+    const step = xs.length > 1 ? xs[1] - xs[0] : 900;
+    const col = (k, f = (v) => v) => rows.map((x) => { const v = num(x[k]); return v === null ? null : f(v); });
+    const c1 = h("div.chart#chart-calls", {}, h("h3", {}, `${q}: contacts per interval`));
+    const c2 = h("div.chart#chart-agents", {}, h("h3", {}, `${q}: agents required vs allocated (red: under, green: over)`));
+    const c3 = h("div.chart#chart-service", {}, h("h3", {}, `${q}: predicted and simulated service level`));
+    plots.replaceChildren(c1, c2, c3);
+    const stepped = uPlot.paths.stepped({ align: 1 });
+    charts.push(timeChart(c1, "queue-calls", tz, { series: [{}, { label: "contacts", stroke: "#1f5fa8", width: 1.5, paths: stepped }],
+      axes: [timeAxis(tz), { label: "contacts", labelSize: 18 }] }, [xs, col("calls")]));
+    charts.push(timeChart(c2, "queue-agents", tz, {
+      series: [{}, { label: "required", stroke: "#222", width: 1.5, paths: stepped }, { label: "allocated", stroke: "#1f5fa8", width: 2, paths: stepped }],
+      axes: [timeAxis(tz), { label: "agents", labelSize: 18 }],
+      scales: { y: { range: (u, min, max) => [0, Math.max(1, Math.ceil(max * 1.05))] } },
+      hooks: { draw: [gapHook(step, 1, 2)] } }, [xs, col("required"), col("allocated")]));
+    const sl = (u, v) => (v === null ? "-" : `${v.toFixed(1)} %`);
+    charts.push(timeChart(c3, "queue-service", tz, {
+      series: [{}, { label: "predicted", stroke: "#1f5fa8", width: 1.5, value: sl }, { label: "simulated", stroke: "#ef6c00", width: 1.5, value: sl }],
+      axes: [timeAxis(tz), percentAxis("service level")], scales: { y: { range: [0, 100] } } },
+    [xs, col("predicted_sl", (v) => v * 100), col("simulated_sl", (v) => v * 100)]));
+    plots.dataset.queue = q; plots.dataset.points = String(xs.length);
+  };
+  sel.addEventListener("change", show);
+  if (queues.length) show();
 }
