@@ -13,6 +13,7 @@ from typing import Any
 from api.jobs.context import CSV, JobContext, Outcome
 from api.jobs.models import JobStatus
 from api.jobs.plan import check_plan_size, plan_config
+from api.jobs.sites import CLUSTER_KEY
 from api.schemas import MAX_SCENARIO_SOLVES, ScenariosCreate
 from staffing.exceptions import InputError
 from staffing.io.export import safe_frame
@@ -71,9 +72,13 @@ def run_scenarios(request: Mapping[str, Any], ctx: JobContext) -> Outcome:
     from staffing.roster import RosterStatus
     from staffing.scenario import compare, cost_service_curve, run_scenario
 
-    body = ScenariosCreate.model_validate(request)
+    req = dict(request)
+    scheduler = req.pop(CLUSTER_KEY, None)
+    body = ScenariosCreate.model_validate(req)
     results = []
     base, items = scenarios_of(body, ctx.time_limit_s)
+    if scheduler is not None:
+        return run_scenarios_on_cluster(str(scheduler), body, base, items, ctx)
     for k, sc in enumerate(items):
         if ctx.cancel.is_set():
             break
@@ -115,3 +120,51 @@ def run_scenarios(request: Mapping[str, Any], ctx: JobContext) -> Outcome:
     done = len(results) == len(items) and (not body.curve or curve is not None)
     return Outcome(JobStatus.DONE if done else JobStatus.CANCELLED, result=result,
                    artifacts=artifacts, notes=notes)
+
+
+def run_scenarios_on_cluster(scheduler: str, body: ScenariosCreate, base: Any,
+                             items: list[Any], ctx: JobContext) -> Outcome:
+    """The scenarios and curve points as tasks on the Dask scheduler of the server's
+    ``STAFFING_DASK_SCHEDULER`` setting (``staffing.sites.sweep``): the base plan and its
+    data are sent once, each worker solves on one thread, a scenario that fails is a row with
+    its reason while the others finish; the job store keeps the result as for a local run."""
+    from staffing.io.export import jsonable
+    from staffing.scenario import Scenario, cost_service_curve
+    from staffing.scenario.comparison import comparison_table
+    from staffing.sites.cluster import open_client
+    from staffing.sites.sweep import cluster_runner, in_memory, run_scenarios_on
+
+    base = in_memory(base)
+    items = [Scenario(s.name, base, dict(s.overrides)) for s in items]
+
+    def on_progress(p: Any) -> None:
+        ctx.report({"stage": f"scenarios {p.done}/{p.total} on the cluster",
+                    "detail": f"running {p.running}, failed {p.failed}"},
+                   force=p.last is not None)
+
+    curve = None
+    with open_client(scheduler) as client:
+        rows = run_scenarios_on(client, items, progress=on_progress, cancel=ctx.cancel)
+        if body.curve and not ctx.cancel.is_set():
+            ctx.report({"stage": "curve", "detail": f"{len(body.curve)} targets"}, force=True)
+            curve = cost_service_curve(base, body.curve,
+                                       overrides={"time_limit_s": ctx.time_limit_s},
+                                       run=cluster_runner(client))
+    if ctx.cancel.is_set() and not any(r.ok for r in rows):
+        return Outcome(JobStatus.CANCELLED, notes=["cancelled before the first scenario"])
+    table = comparison_table([r.row() for r in rows])
+    result: dict[str, Any] = {
+        "scenarios": jsonable(table.to_dict(orient="records")),
+        "hashes": {r.name: r.summary.get("hash") for r in rows if r.summary},
+        "curve": jsonable(curve.to_dict(orient="records")) if curve is not None else None,
+    }
+    artifacts = {
+        "compare.csv": (CSV, safe_frame(table).to_csv(index=False).encode()),
+        "scenarios.json": ("application/json", json.dumps(
+            jsonable([r.summary for r in rows if r.summary]), indent=1).encode()),
+    }
+    if curve is not None:
+        artifacts["curve.csv"] = (CSV, safe_frame(curve).to_csv(index=False).encode())
+    notes = [f"{r.name}: {r.status}: {r.reason}" for r in rows if not r.ok]
+    status = JobStatus.CANCELLED if ctx.cancel.is_set() else JobStatus.DONE
+    return Outcome(status, result=result, artifacts=artifacts, notes=notes)

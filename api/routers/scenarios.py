@@ -24,6 +24,7 @@ from starlette.concurrency import run_in_threadpool
 from api.deps import ApiKeyDep, PoolDep, SessionDep, SettingsDep, StoreDep
 from api.jobs import Job, JobKind, service
 from api.jobs.scenarios import check_scenarios
+from api.jobs.sites import CLUSTER_KEY
 from api.routers._common import (
     CANCEL_RESPONSES,
     ERR_404,
@@ -139,8 +140,10 @@ async def create_scenarios(request: Request, response: Response, _: ApiKeyDep,
     await run_in_threadpool(check_scenarios, body, limit,
                             max_variables=settings.max_model_variables,
                             max_nonzeros=settings.max_model_nonzeros)
-    job = await run_in_threadpool(service.enqueue, JobKind.SCENARIOS,
-                                  body.model_dump(mode="json", exclude_none=True), limit,
+    stored = body.model_dump(mode="json", exclude_none=True)
+    if settings.dask_scheduler is not None:  # the server's setting, never the client's
+        stored[CLUSTER_KEY] = settings.dask_scheduler
+    job = await run_in_threadpool(service.enqueue, JobKind.SCENARIOS, stored, limit,
                                   notes, store, pool, settings)
     response.headers["Location"] = f"{BASE}/{job.id}"
     return job_public(job, BASE)

@@ -35,3 +35,52 @@ def test_site_batch_runs_on_the_servers_scheduler(client, tiny_sites, tmp_path):
 def test_a_bad_scheduler_setting_is_refused():
     with pytest.raises(ValueError, match="dask_scheduler"):
         Settings(dask_scheduler="localhost")
+
+
+def _scenario_config() -> dict:
+    """data/plan.toml without [data]: one day, a quick forecast, no simulation."""
+    import tomllib
+
+    from tests.api.helpers import DATA
+
+    with (DATA / "plan.toml").open("rb") as fh:
+        cfg = tomllib.load(fh)
+    cfg.pop("data")
+    cfg["plan"] = {"start": cfg["plan"]["start"].isoformat(), "days": 1}
+    cfg["goals"]["patience_s"] = 120.0
+    cfg["simulation"] = {"enabled": False}
+    cfg["forecast"] = {"model": "historical_average", "backtest": {"folds": 1}}
+    cfg["solver"] = {"time_limit_s": 40, "mip_rel_gap": 0.02, "threads": 1}  # a cap
+    return cfg
+
+
+def _prefixes(dask_scheduler) -> list[str]:  # runs on the scheduler
+    return sorted(dask_scheduler.task_prefixes)
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_scenarios_job_runs_on_the_servers_scheduler(client, tmp_path):
+    from tests.api.helpers import DATA
+
+    client.wait_for_workers(2, timeout=120)
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'jobs.db'}", max_solve_s=60,
+                        dask_scheduler=client.scheduler.address)
+    body = {"config": _scenario_config(),
+            "data": {"filename": "feb.csv",
+                     "csv": (DATA / "anonymous_bank_15min.csv").read_text()},
+            "scenarios": [{"name": "volume +10%", "overrides": {"volume_scale": 1.1}}],
+            "curve": [0.8]}
+    with TestClient(create_app(settings)) as api:
+        r = api.post("/v1/scenarios", json=body)
+        assert r.status_code == 202, r.text
+        done = wait_for(api.get, r.headers["Location"], timeout=900)
+        table = api.get(f"{r.headers['Location']}/files/compare.csv")
+    assert done["status"] == "done", done
+    rows = done["result"]["scenarios"]
+    assert [x["scenario"] for x in rows] == ["base", "volume +10%"]
+    assert all(x["status"] in ("optimal", "feasible") for x in rows)
+    assert rows[1]["calls"] == pytest.approx(1.1 * rows[0]["calls"])
+    assert [p["target"] for p in done["result"]["curve"]] == [0.8]
+    assert table.status_code == 200 and table.text.count("\n") == 3
+    # the solves were tasks of the cluster (fan_out names them scenario-...), not in-process
+    assert any(p.startswith("scenario") for p in client.run_on_scheduler(_prefixes))
