@@ -3,8 +3,9 @@
     .venv/bin/python benchmarks/bench_sites.py [--sites 40] [--workers 2] [--seed 0]
 
 The same N synthetic sites (:func:`staffing.sites.generate_sites`, full weeks) are planned
-twice: one after another in this process (:func:`staffing.sites.task.plan_site`, HiGHS and
-BLAS on one thread), then on a fresh ``LocalCluster`` (:func:`staffing.sites.run_sites`). It
+three times: one after another in this process (:func:`staffing.sites.task.plan_site`, HiGHS and
+BLAS on one thread), then on a fresh ``LocalCluster`` (:func:`staffing.sites.run_sites`),
+biggest site first (the default), then again in the given order. It
 prints the machine load (``uptime``) before and after, both wall times and the speed-up, the
 scheduler overhead per task (idle worker time per task in the batch, and the round trip of a
 no-op task), the bytes moved per task (pickled job out, summary back), the peak memory per
@@ -73,6 +74,7 @@ def main() -> None:
     with open_client(workers=args.workers, dashboard=False) as client:
         start_s = time.perf_counter() - t1
         res = run_sites(configs, client=client, outputs="none")
+        given = run_sites(configs, client=client, outputs="none", biggest_first=False)
         # scheduler round trip of a no-op task (submit -> result), averaged over 200
         t2 = time.perf_counter()
         futs = client.map(_noop, range(200), pure=False)
@@ -106,6 +108,11 @@ def main() -> None:
         statuses[s.status] = statuses.get(s.status, 0) + 1
     print(f"agreement: {same}/{len(jobs)} same status ({statuses}); wages differ by at most "
           f"{max(diffs, default=0):.2%}")
+    task_max = max(s.seconds for s in res.summaries)
+    floor_s = max(task_s / res.workers, task_max)
+    print(f"submission order: biggest first {cluster_s:.1f} s vs given order "
+          f"{given.wall_s:.1f} s ({given.wall_s / cluster_s:.3f}x); makespan floor "
+          f"max(task seconds / workers, longest task) {floor_s:.1f} s")
     slow = sorted(res.summaries, key=lambda s: -s.seconds)[:3]
     print("longest sites: " + ", ".join(f"{s.site} {s.seconds:.1f} s" for s in slow))
 

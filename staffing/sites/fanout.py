@@ -6,12 +6,15 @@ once), collects them as they complete (:class:`distributed.as_completed`), repor
 exception: a task that raised after its retry (``failed``), one whose worker died
 (``worker_died``, :class:`distributed.KilledWorker`), one cancelled. Setting ``cancel`` or
 pressing Ctrl-C cancels every future still pending (:meth:`distributed.Client.cancel`); Ctrl-C
-then raises :class:`BatchInterrupted` carrying the entries so far. Used by the many-site runner
-and by scenario sweeps on a cluster.
+then raises :class:`BatchInterrupted` carrying the entries so far. With ``priorities`` the
+tasks are submitted biggest first and carry their priority to the scheduler (Dask runs higher
+priorities first), so the longest tasks do not form the tail of the batch (longest processing
+time first). Used by the many-site runner and by scenario sweeps on a cluster.
 """
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 import uuid
@@ -20,6 +23,8 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from distributed import Client, Future, KilledWorker, as_completed
+
+from staffing.exceptions import InputError
 
 __all__ = ["BatchInterrupted", "BatchProgress", "fan_out"]
 
@@ -60,6 +65,7 @@ def fan_out(
     cancel: threading.Event | None = None,
     poll_s: float = 0.2,
     prefix: str = "staffing",
+    priorities: Sequence[float] | None = None,
 ) -> list[R]:
     """Run ``fn(payload)`` for every ``(name, payload)`` of ``items`` on ``client``'s workers.
 
@@ -67,16 +73,23 @@ def fan_out(
     (``status`` one of ``failed``, ``worker_died``, ``cancelled``); ``ok(entry)`` says whether
     an entry counts as a success in the progress. Returns the entries in the order of
     ``items``. ``progress`` is called from this thread about every ``poll_s`` seconds and
-    whenever tasks finish.
+    whenever tasks finish. ``priorities`` (one finite number per item, e.g. an estimate of
+    its cost) orders the submission, largest first, and is passed to the scheduler as each
+    task's ``priority``; without it the tasks go in the order of ``items``.
     """
+    order = _order(len(items), priorities)
     t0 = time.perf_counter()
     token = uuid.uuid4().hex[:8]
-    futures: list[Future] = []
+    submitted: dict[int, Future] = {}
     index: dict[str, int] = {}
-    for i, (name, payload) in enumerate(items):
+    for rank, i in enumerate(order):
+        name, payload = items[i]
         key = f"{prefix}-{name}-{token}"
         index[key] = i
-        futures.append(client.submit(fn, payload, key=key, retries=1, pure=False))
+        # Dask runs the highest priority first: the first submitted gets the highest
+        extra = {} if priorities is None else {"priority": len(order) - rank}
+        submitted[i] = client.submit(fn, payload, key=key, retries=1, pure=False, **extra)
+    futures = [submitted[i] for i in range(len(items))]
     names = [name for name, _ in items]
     slots = _slots(client)
     out: list[R | None] = [None] * len(futures)
@@ -124,6 +137,19 @@ def fan_out(
         raise BatchInterrupted([e for e in out if e is not None]) from exc
     report()
     return [e for e in out if e is not None]
+
+
+def _order(n: int, priorities: Sequence[float] | None) -> list[int]:
+    """Submission order: the items' order, or by priority, highest first (ties keep the
+    items' order)."""
+    if priorities is None:
+        return list(range(n))
+    if len(priorities) != n:
+        raise InputError("priorities", len(priorities), f"one number per task ({n})")
+    for p in priorities:
+        if not isinstance(p, (int, float)) or isinstance(p, bool) or not math.isfinite(p):
+            raise InputError("priorities", p, "a finite number per task")
+    return sorted(range(n), key=lambda i: -float(priorities[i]))
 
 
 def _collect(f: Future, name: str, failure: Callable[[str, str, str], R]) -> R:

@@ -3,7 +3,8 @@
 :func:`run_sites` takes site configs (generated :class:`~staffing.sites.generate.SiteSpec`,
 ``(name, PlanConfig)`` pairs, or plan TOML paths: :func:`load_sites` reads a glob), puts each
 site's data in memory on the client (:meth:`PlanConfig.with_data`; no shared disk assumed),
-fans the plans out with :func:`staffing.sites.fanout.fan_out` and returns a
+fans the plans out with :func:`staffing.sites.fanout.fan_out`, biggest roster model first
+(:func:`staffing.sites.cost.plan_cost`, so the long solves do not form the tail), and returns a
 :class:`SitesResult` with one compact :class:`~staffing.sites.task.SiteSummary` per site, in
 the order given. A site whose data cannot be read is reported (``bad_input``) without being
 sent; the other sites run.
@@ -22,6 +23,7 @@ from typing import Any
 import pandas as pd
 
 from staffing.exceptions import InputError
+from staffing.sites.cost import plan_cost
 from staffing.sites.fanout import BatchInterrupted, BatchProgress, fan_out
 from staffing.sites.task import OUTPUTS, Outputs, SiteJob, SiteSummary, plan_site, summary_table
 
@@ -139,6 +141,7 @@ def run_sites(
     progress: Callable[[BatchProgress], None] | None = None,
     cancel: threading.Event | None = None,
     on_client: Callable[[Any], None] | None = None,
+    biggest_first: bool = True,
 ) -> SitesResult:
     """Plan every site on a Dask cluster; see the module docs.
 
@@ -165,6 +168,9 @@ def run_sites(
         (the unfinished sites come back ``cancelled``).
     on_client:
         Called with the client once connected (e.g. to show the dashboard link).
+    biggest_first:
+        Submit the sites by estimated cost, biggest first (:func:`~staffing.sites.cost.
+        plan_cost`: shortens the tail of a batch); False keeps the given order.
     """
     from staffing.sites.cluster import dashboard_link, open_client
 
@@ -190,7 +196,9 @@ def run_sites(
         interrupted = False
         try:
             done = fan_out(cl, plan_site, jobs, failure=failure, ok=lambda s: s.ok,
-                           progress=progress, cancel=cancel, prefix="site")
+                           progress=progress, cancel=cancel, prefix="site",
+                           priorities=[plan_cost(job.config) for _, job in jobs]
+                           if biggest_first else None)
         except BatchInterrupted as exc:
             done, interrupted = list(exc.results), True
         by_name = {s.site: s for s in done}
