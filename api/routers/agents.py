@@ -4,53 +4,50 @@
 from __future__ import annotations
 
 import tomllib
-from typing import Any, Literal
+from typing import Any
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import ApiKeyDep, PoolDep, SessionDep, SettingsDep, StoreDep
-from api.jobs import Job, JobKind, service
+from api.deps import ApiKeyDep, PoolDep, SettingsDep, StoreDep
+from api.jobs import JobKind, service
 from api.jobs.agents import check_agents
 from api.routers._common import (
-    CANCEL_RESPONSES,
-    ERR_404,
     ERRORS,
     QUEUE_FULL,
-    JobStatusName,
     StrictJSONRoute,
-    artifact_response,
-    file_responses,
-    get_job,
     is_multipart,
     job_public,
     json_body,
-    list_jobs,
     read_upload,
     validate,
 )
-from api.schemas import AgentsCreate, JobPage, JobPublic
+from api.routers._job_routes import JobFiles, JobRoutes, add_job_routes
+from api.schemas import AgentsCreate, JobPublic
 from staffing.io.export import jsonable
 
 BASE = "/v1/agents"
 router = APIRouter(prefix=BASE, tags=["agents"], route_class=StrictJSONRoute)
 
-AgentFile = Literal["agent_shifts.csv", "agent_schedule.xlsx", "agent_calendars.zip",
-                    "agent_summary.csv", "agent_summary.json", "penalties.txt",
-                    "agent_coverage.csv", "agent_changes.csv"]
-AGENT_FILES = file_responses({
-    "text/csv": "agent_shifts.csv (agent, name, date, start, end, template, breaks, "
-                "paid_hours, skills, activities), agent_summary.csv (per agent: shifts, paid "
-                "hours, hours per week, weekends, day-off wishes granted, penalty), "
-                "agent_coverage.csv (interval_start, required, scheduled, under, over), "
-                "agent_changes.csv (re-plan: agent, name, date, published, new)",
-    "application/json": "agent_summary.json (status, objective, bound, gap, seconds)",
-    "text/plain": "penalties.txt (one line per agent and soft rule)",
-    "application/zip": "agent_calendars.zip (one ICS file per agent)",
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet":
-        "agent_schedule.xlsx (agent x day grid with hours per week; shifts, summary, "
-        "penalties, coverage sheets)"})
+AGENT_FILES = JobFiles(
+    ("agent_shifts.csv", "agent_schedule.xlsx", "agent_calendars.zip", "agent_summary.csv",
+     "agent_summary.json", "penalties.txt", "agent_coverage.csv", "agent_changes.csv"),
+    {"text/csv": "agent_shifts.csv (agent, name, date, start, end, template, breaks, "
+                 "paid_hours, skills, activities), agent_summary.csv (per agent: shifts, paid "
+                 "hours, hours per week, weekends, day-off wishes granted, penalty), "
+                 "agent_coverage.csv (interval_start, required, scheduled, under, over), "
+                 "agent_changes.csv (re-plan: agent, name, date, published, new)",
+     "application/json": "agent_summary.json (status, objective, bound, gap, seconds)",
+     "text/plain": "penalties.txt (one line per agent and soft rule)",
+     "application/zip": "agent_calendars.zip (one ICS file per agent)",
+     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet":
+         "agent_schedule.xlsx (agent x day grid with hours per week; shifts, summary, "
+         "penalties, coverage sheets)"},
+    """A file of a finished job: ``agent_shifts.csv``, ``agent_schedule.xlsx``,
+    ``agent_calendars.zip`` (one ICS per agent), ``agent_summary.csv``,
+    ``agent_summary.json``, ``penalties.txt``, ``agent_coverage.csv`` and, when re-planning,
+    ``agent_changes.csv``.""")
 
 FILE_PARTS = ("config", "contracts", "agents", "requirements", "data", "previous", "published")
 TOML_PARTS = ("config", "contracts")
@@ -162,38 +159,12 @@ async def create_agents_job(request: Request, response: Response, _: ApiKeyDep,
     return job_public(job, BASE)
 
 
-@router.get("", response_model=JobPage)
-def list_agents_jobs(store: StoreDep, limit: int = Query(20, ge=1, le=100),
-                     offset: int = Query(0, ge=0, le=1_000_000),
-                     status: JobStatusName | None = Query(None)) -> JobPage:
-    """Agents jobs, newest first, one page at a time (``next`` links the following page);
-    ``status`` filters (e.g. ``running``)."""
-    return list_jobs(store, JobKind.AGENTS, BASE, limit, offset, status)
-
-
-def _job(session: SessionDep, job_id: str) -> Job:
-    return get_job(session, job_id, JobKind.AGENTS)
-
-
-@router.get("/{job_id}", response_model=JobPublic, responses=ERR_404)
-def get_agents_job(job_id: str, session: SessionDep) -> JobPublic:
-    """Status, progress and, when finished, the summary (status, objective, proven bound,
-    gap, build_s, solve_s, agents, shifts, under_agent_intervals, changes, the penalty report
-    lines in ``penalties``, notes)."""
-    return job_public(_job(session, job_id), BASE)
-
-
-@router.delete("/{job_id}", response_model=JobPublic, responses=CANCEL_RESPONSES)
-def delete_agents_job(job_id: str, _: ApiKeyDep, store: StoreDep, pool: PoolDep) -> JobPublic:
-    """Cancel a queued job at once, or a running one within a second."""
-    return job_public(service.cancel(job_id, JobKind.AGENTS, store, pool), BASE)
-
-
-@router.get("/{job_id}/files/{name}", response_class=Response, responses=AGENT_FILES)
-def get_agents_file(job_id: str, name: AgentFile, session: SessionDep, store: StoreDep
-                    ) -> Response:
-    """A file of a finished job: ``agent_shifts.csv``, ``agent_schedule.xlsx``,
-    ``agent_calendars.zip`` (one ICS per agent), ``agent_summary.csv``,
-    ``agent_summary.json``, ``penalties.txt``, ``agent_coverage.csv`` and, when re-planning,
-    ``agent_changes.csv``."""
-    return artifact_response(_job(session, job_id), name, store)
+add_job_routes(router, JobRoutes(
+    JobKind.AGENTS, BASE, "agents_job", "agents_jobs",
+    list_doc="""Agents jobs, newest first, one page at a time (``next`` links the following
+    page); ``status`` filters (e.g. ``running``).""",
+    get_doc="""Status, progress and, when finished, the summary (status, objective, proven
+    bound, gap, build_s, solve_s, agents, shifts, under_agent_intervals, changes, the penalty
+    report lines in ``penalties``, notes).""",
+    delete_doc="""Cancel a queued job at once, or a running one within a second.""",
+    files=AGENT_FILES))

@@ -3,50 +3,46 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Request, Response, status
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import ApiKeyDep, PoolDep, SessionDep, SettingsDep, StoreDep
-from api.jobs import Job, JobKind, service
+from api.deps import ApiKeyDep, PoolDep, SettingsDep, StoreDep
+from api.jobs import JobKind, service
 from api.jobs.plan import check_plan
 from api.routers._common import (
-    CANCEL_RESPONSES,
-    ERR_404,
     ERRORS,
     QUEUE_FULL,
-    JobStatusName,
     StrictJSONRoute,
-    artifact_response,
-    file_responses,
-    get_job,
     is_multipart,
     job_public,
     json_body,
-    list_jobs,
     plan_parts,
     validate,
 )
-from api.schemas import JobPage, JobPublic, PlanCreate
+from api.routers._job_routes import JobFiles, JobRoutes, add_job_routes
+from api.schemas import JobPublic, PlanCreate
 
 BASE = "/v1/plans"
 router = APIRouter(prefix=BASE, tags=["plans"], route_class=StrictJSONRoute)
 
-PlanFile = Literal["coverage.csv", "shifts.csv", "tours.csv", "requirements.csv",
-                   "forecast.csv", "summary.json", "shifts.ics", "plan.xlsx", "service.csv",
-                   "service_days.csv", "forecast.png", "coverage.png", "heatmap.png", "service.png",
-                   # multi-queue plans ([[queues]], api/jobs/queues.py)
-                   "queues.csv", "queue_intervals.csv", "combined.csv", "groups.csv",
-                   "allocation.csv", "email.csv"]
-PLAN_FILES = file_responses({
-    "text/csv": "coverage.csv, shifts.csv, tours.csv, requirements.csv, forecast.csv, "
-                "service.csv, service_days.csv; multi-queue plans: queues.csv, "
-                "queue_intervals.csv, combined.csv, groups.csv, allocation.csv, email.csv",
-    "application/json": "summary.json",
-    "text/calendar": "shifts.ics",
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "plan.xlsx",
-    "image/png": "forecast.png, coverage.png, heatmap.png, service.png"})
+PLAN_FILES = JobFiles(
+    ("coverage.csv", "shifts.csv", "tours.csv", "requirements.csv", "forecast.csv",
+     "summary.json", "shifts.ics", "plan.xlsx", "service.csv", "service_days.csv",
+     "forecast.png", "coverage.png", "heatmap.png", "service.png",
+     # multi-queue plans ([[queues]], api/jobs/queues.py)
+     "queues.csv", "queue_intervals.csv", "combined.csv", "groups.csv", "allocation.csv",
+     "email.csv"),
+    {"text/csv": "coverage.csv, shifts.csv, tours.csv, requirements.csv, forecast.csv, "
+                 "service.csv, service_days.csv; multi-queue plans: queues.csv, "
+                 "queue_intervals.csv, combined.csv, groups.csv, allocation.csv, email.csv",
+     "application/json": "summary.json",
+     "text/calendar": "shifts.ics",
+     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "plan.xlsx",
+     "image/png": "forecast.png, coverage.png, heatmap.png, service.png"},
+    """A file of a finished plan: ``coverage.csv`` (with the predicted service level),
+    ``shifts.csv``, ``tours.csv``, ``requirements.csv``, ``forecast.csv``, ``summary.json``,
+    ``shifts.ics``, ``plan.xlsx`` and the plots ``forecast.png``, ``coverage.png``,
+    ``heatmap.png``, ``service.png``.""")
 MAX_PARTS = 4
 
 MULTIPART_SCHEMA = {
@@ -98,37 +94,11 @@ async def create_plan(request: Request, response: Response, _: ApiKeyDep, store:
     return job_public(job, BASE)
 
 
-@router.get("", response_model=JobPage)
-def list_plans(store: StoreDep, limit: int = Query(20, ge=1, le=100),
-               offset: int = Query(0, ge=0, le=1_000_000),
-               status: JobStatusName | None = Query(None)) -> JobPage:
-    """Plan jobs, newest first, one page at a time (``next`` links the following
-    page); ``status`` filters (e.g. ``running``)."""
-    return list_jobs(store, JobKind.PLAN, BASE, limit, offset, status)
-
-
-def _job(session: SessionDep, job_id: str) -> Job:
-    return get_job(session, job_id, JobKind.PLAN)
-
-
-@router.get("/{job_id}", response_model=JobPublic, responses=ERR_404)
-def get_plan(job_id: str, session: SessionDep) -> JobPublic:
-    """Status, stage progress and, when done, the plan summary (the ``summary.json``
-    content: roster status, objective, gap, cost, predicted and simulated service)."""
-    return job_public(_job(session, job_id), BASE)
-
-
-@router.delete("/{job_id}", response_model=JobPublic, responses=CANCEL_RESPONSES)
-def delete_plan(job_id: str, _: ApiKeyDep, store: StoreDep, pool: PoolDep) -> JobPublic:
-    """Cancel a queued plan at once, or a running one within a second."""
-    return job_public(service.cancel(job_id, JobKind.PLAN, store, pool), BASE)
-
-
-@router.get("/{job_id}/files/{name}", response_class=Response, responses=PLAN_FILES)
-def get_plan_file(job_id: str, name: PlanFile, session: SessionDep, store: StoreDep
-                  ) -> Response:
-    """A file of a finished plan: ``coverage.csv`` (with the predicted service level),
-    ``shifts.csv``, ``tours.csv``, ``requirements.csv``, ``forecast.csv``, ``summary.json``,
-    ``shifts.ics``, ``plan.xlsx`` and the plots ``forecast.png``, ``coverage.png``,
-    ``heatmap.png``, ``service.png``."""
-    return artifact_response(_job(session, job_id), name, store)
+add_job_routes(router, JobRoutes(
+    JobKind.PLAN, BASE, "plan", "plans",
+    list_doc="""Plan jobs, newest first, one page at a time (``next`` links the following
+    page); ``status`` filters (e.g. ``running``).""",
+    get_doc="""Status, stage progress and, when done, the plan summary (the ``summary.json``
+    content: roster status, objective, gap, cost, predicted and simulated service).""",
+    delete_doc="""Cancel a queued plan at once, or a running one within a second.""",
+    files=PLAN_FILES))

@@ -3,26 +3,23 @@ and the ``coverage.csv`` / ``shifts.csv`` / ``tours.csv`` files of a finished jo
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Response, status
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import ApiKeyDep, PoolDep, SessionDep, SettingsDep, StoreDep
 from api.jobs import Job, JobKind, service
 from api.jobs.roster import check_roster
 from api.routers._common import (
-    CANCEL_RESPONSES,
-    ERR_404,
     ERRORS,
     QUEUE_FULL,
-    JobStatusName,
     StrictJSONRoute,
     artifact_response,
     file_responses,
     get_job,
     job_public,
-    list_jobs,
 )
-from api.schemas import JobPage, JobPublic, RosterJobCreate
+from api.routers._job_routes import JobRoutes, add_job_routes
+from api.schemas import JobPublic, RosterJobCreate
 
 BASE = "/v1/roster-jobs"
 router = APIRouter(prefix=BASE, tags=["roster-jobs"], route_class=StrictJSONRoute)
@@ -53,32 +50,19 @@ async def create_roster_job(body: RosterJobCreate, response: Response, _: ApiKey
     return job_public(job, BASE)
 
 
-@router.get("", response_model=JobPage)
-def list_roster_jobs(store: StoreDep, limit: int = Query(20, ge=1, le=100),
-               offset: int = Query(0, ge=0, le=1_000_000),
-               status: JobStatusName | None = Query(None)) -> JobPage:
-    """Roster jobs, newest first, one page at a time (``next`` links the following
-    page); ``status`` filters (e.g. ``running``)."""
-    return list_jobs(store, JobKind.ROSTER, BASE, limit, offset, status)
+add_job_routes(router, JobRoutes(
+    JobKind.ROSTER, BASE, "roster_job", "roster_jobs",
+    list_doc="""Roster jobs, newest first, one page at a time (``next`` links the following
+    page); ``status`` filters (e.g. ``running``).""",
+    get_doc="""Status (queued, running, done, failed, cancelled), progress and, when finished,
+    the result summary (status, objective, bound, gap, build_s, runtime_s, agent_hours, cost,
+    penalties, diagnosis).""",
+    delete_doc="""Cancel: a queued job is cancelled at once; a running build or solve is
+    stopped within a second and ends ``cancelled`` (see the README's API section)."""))
 
 
 def _job(session: SessionDep, job_id: str) -> Job:
     return get_job(session, job_id, JobKind.ROSTER)
-
-
-@router.get("/{job_id}", response_model=JobPublic, responses=ERR_404)
-def get_roster_job(job_id: str, session: SessionDep) -> JobPublic:
-    """Status (queued, running, done, failed, cancelled), progress and, when finished, the
-    result summary (status, objective, bound, gap, build_s, runtime_s, agent_hours, cost,
-    penalties, diagnosis)."""
-    return job_public(_job(session, job_id), BASE)
-
-
-@router.delete("/{job_id}", response_model=JobPublic, responses=CANCEL_RESPONSES)
-def delete_roster_job(job_id: str, _: ApiKeyDep, store: StoreDep, pool: PoolDep) -> JobPublic:
-    """Cancel: a queued job is cancelled at once; a running build or solve is stopped
-    within a second and ends ``cancelled`` (see the README's API section)."""
-    return job_public(service.cancel(job_id, JobKind.ROSTER, store, pool), BASE)
 
 
 @router.get("/{job_id}/coverage.csv", response_class=Response, responses=CSV_FILE)

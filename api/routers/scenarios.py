@@ -15,43 +15,39 @@ TOML + ``data`` CSV, as ``POST /v1/plans``) or as ``plan``, the id of an earlier
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import ApiKeyDep, PoolDep, SessionDep, SettingsDep, StoreDep
-from api.jobs import Job, JobKind, service
+from api.deps import ApiKeyDep, PoolDep, SettingsDep, StoreDep
+from api.jobs import JobKind, service
 from api.jobs.scenarios import check_scenarios
 from api.jobs.sites import CLUSTER_KEY
 from api.routers._common import (
-    CANCEL_RESPONSES,
-    ERR_404,
     ERRORS,
     QUEUE_FULL,
-    JobStatusName,
     StrictJSONRoute,
-    artifact_response,
-    file_responses,
-    get_job,
     is_multipart,
     job_public,
     json_body,
-    list_jobs,
     plan_parts,
     strict_loads,
     validate,
 )
-from api.schemas import JobPage, JobPublic, ScenariosCreate
+from api.routers._job_routes import JobFiles, JobRoutes, add_job_routes
+from api.schemas import JobPublic, ScenariosCreate
 from staffing.exceptions import InputError
 
 BASE = "/v1/scenarios"
 router = APIRouter(prefix=BASE, tags=["scenarios"], route_class=StrictJSONRoute)
 
-ScenarioFile = Literal["compare.csv", "curve.csv", "scenarios.json"]
-SCENARIO_FILES = file_responses({"text/csv": "compare.csv, curve.csv",
-                                 "application/json": "scenarios.json"})
+SCENARIO_FILES = JobFiles(("compare.csv", "curve.csv", "scenarios.json"),
+                          {"text/csv": "compare.csv, curve.csv",
+                           "application/json": "scenarios.json"},
+                          """``compare.csv`` (one row per scenario), ``curve.csv``,
+    ``scenarios.json``.""")
 MAX_PARTS = 6
 MULTIPART_SCHEMA = {
     "type": "object",
@@ -149,34 +145,11 @@ async def create_scenarios(request: Request, response: Response, _: ApiKeyDep,
     return job_public(job, BASE)
 
 
-@router.get("", response_model=JobPage)
-def list_scenarios(store: StoreDep, limit: int = Query(20, ge=1, le=100),
-               offset: int = Query(0, ge=0, le=1_000_000),
-               status: JobStatusName | None = Query(None)) -> JobPage:
-    """Scenarios jobs, newest first, one page at a time (``next`` links the following
-    page); ``status`` filters (e.g. ``running``)."""
-    return list_jobs(store, JobKind.SCENARIOS, BASE, limit, offset, status)
-
-
-def _job(session: SessionDep, job_id: str) -> Job:
-    return get_job(session, job_id, JobKind.SCENARIOS)
-
-
-@router.get("/{job_id}", response_model=JobPublic, responses=ERR_404)
-def get_scenarios(job_id: str, session: SessionDep) -> JobPublic:
-    """Status, progress (scenario and stage) and, when done, the comparison."""
-    return job_public(_job(session, job_id), BASE)
-
-
-@router.delete("/{job_id}", response_model=JobPublic, responses=CANCEL_RESPONSES)
-def delete_scenarios(job_id: str, _: ApiKeyDep, store: StoreDep,
-                     pool: PoolDep) -> JobPublic:
-    """Cancel: the running solve is stopped; finished scenarios are kept as the result."""
-    return job_public(service.cancel(job_id, JobKind.SCENARIOS, store, pool), BASE)
-
-
-@router.get("/{job_id}/files/{name}", response_class=Response, responses=SCENARIO_FILES)
-def get_scenarios_file(job_id: str, name: ScenarioFile, session: SessionDep,
-                       store: StoreDep) -> Response:
-    """``compare.csv`` (one row per scenario), ``curve.csv``, ``scenarios.json``."""
-    return artifact_response(_job(session, job_id), name, store)
+add_job_routes(router, JobRoutes(
+    JobKind.SCENARIOS, BASE, "scenarios", "scenarios",
+    list_doc="""Scenarios jobs, newest first, one page at a time (``next`` links the
+    following page); ``status`` filters (e.g. ``running``).""",
+    get_doc="""Status, progress (scenario and stage) and, when done, the comparison.""",
+    delete_doc="""Cancel: the running solve is stopped; finished scenarios are kept as the
+    result.""",
+    files=SCENARIO_FILES))

@@ -9,34 +9,28 @@ reason while the others finish. The job's time limit applies to each site's solv
 
 from __future__ import annotations
 
-from typing import Literal
-
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Response, status
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import ApiKeyDep, PoolDep, SessionDep, SettingsDep, StoreDep
-from api.jobs import Job, JobKind, service
+from api.deps import ApiKeyDep, PoolDep, SettingsDep, StoreDep
+from api.jobs import JobKind, service
 from api.jobs.sites import CLUSTER_KEY, check_site_batch
 from api.routers._common import (
-    CANCEL_RESPONSES,
-    ERR_404,
     ERRORS,
     QUEUE_FULL,
-    JobStatusName,
     StrictJSONRoute,
-    artifact_response,
-    file_responses,
-    get_job,
     job_public,
-    list_jobs,
 )
-from api.schemas import JobPage, JobPublic, SiteBatchCreate
+from api.routers._job_routes import JobFiles, JobRoutes, add_job_routes
+from api.schemas import JobPublic, SiteBatchCreate
 
 BASE = "/v1/site-batches"
 router = APIRouter(prefix=BASE, tags=["site batches"], route_class=StrictJSONRoute)
 
-SiteBatchFile = Literal["sites.csv", "sites.json"]
-SITE_FILES = file_responses({"text/csv": "sites.csv", "application/json": "sites.json"})
+SITE_FILES = JobFiles(("sites.csv", "sites.json"),
+                      {"text/csv": "sites.csv", "application/json": "sites.json"},
+                      """``sites.csv`` (one row per site), ``sites.json`` (the rows with each
+    site's notes).""")
 
 
 @router.post("", status_code=status.HTTP_202_ACCEPTED, response_model=JobPublic,
@@ -71,33 +65,9 @@ def _limit(body: SiteBatchCreate) -> float | None:
     return max(found) if found else None
 
 
-@router.get("", response_model=JobPage)
-def list_site_batches(store: StoreDep, limit: int = Query(20, ge=1, le=100),
-                      offset: int = Query(0, ge=0, le=1_000_000),
-                      status: JobStatusName | None = Query(None)) -> JobPage:
-    """Site-batch jobs, newest first, one page at a time."""
-    return list_jobs(store, JobKind.SITES, BASE, limit, offset, status)
-
-
-def _job(session: SessionDep, job_id: str) -> Job:
-    return get_job(session, job_id, JobKind.SITES)
-
-
-@router.get("/{job_id}", response_model=JobPublic, responses=ERR_404)
-def get_site_batch(job_id: str, session: SessionDep) -> JobPublic:
-    """Status, progress (sites done / running / failed) and, when done, the table."""
-    return job_public(_job(session, job_id), BASE)
-
-
-@router.delete("/{job_id}", response_model=JobPublic, responses=CANCEL_RESPONSES)
-def delete_site_batch(job_id: str, _: ApiKeyDep, store: StoreDep,
-                      pool: PoolDep) -> JobPublic:
-    """Cancel: the sites not finished are cancelled."""
-    return job_public(service.cancel(job_id, JobKind.SITES, store, pool), BASE)
-
-
-@router.get("/{job_id}/files/{name}", response_class=Response, responses=SITE_FILES)
-def get_site_batch_file(job_id: str, name: SiteBatchFile, session: SessionDep,
-                        store: StoreDep) -> Response:
-    """``sites.csv`` (one row per site), ``sites.json`` (the rows with each site's notes)."""
-    return artifact_response(_job(session, job_id), name, store)
+add_job_routes(router, JobRoutes(
+    JobKind.SITES, BASE, "site_batch", "site_batches",
+    list_doc="""Site-batch jobs, newest first, one page at a time.""",
+    get_doc="""Status, progress (sites done / running / failed) and, when done, the table.""",
+    delete_doc="""Cancel: the sites not finished are cancelled.""",
+    files=SITE_FILES))

@@ -28,7 +28,8 @@ def test_a_fresh_process_knows_every_job_kind() -> None:
 
 def test_routers_do_not_import_each_other() -> None:
     routers = Path(ROOT / "api" / "routers")
-    names = {p.stem for p in routers.glob("*.py")} - {"__init__", "_common"}
+    # shared helpers (_common, _job_routes) may be imported; one kind's router never
+    names = {p.stem for p in routers.glob("*.py") if not p.stem.startswith("_")}
     for path in routers.glob("*.py"):
         tree = ast.parse(path.read_text())
         imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
