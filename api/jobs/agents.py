@@ -250,7 +250,11 @@ def run_agents(request: Mapping[str, Any], ctx: JobContext) -> Outcome:
                              previous=inp.previous, published=inp.published,
                              weekend_days=inp.setup.weekend_days, cyclic=body.cyclic)
     if inp.setup.activities:
-        result = place_activities(result, inp.setup.activities)
+        ctx.report({"stage": "activities", "detail": "placing activities"}, force=True)
+        result = place_activities(
+            result, inp.setup.activities, penalties=inp.setup.penalties,
+            options=AgentSolverOptions(time_limit_s=max(0.25 * float(ctx.time_limit_s), 5.0),
+                                       mip_rel_gap=1e-4, threads=inp.threads))
     summary = jsonable(result.summary())
     report = result.penalty_report()
     summary["penalties"] = report[:500]

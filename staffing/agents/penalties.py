@@ -16,7 +16,9 @@ class AgentPenalties:
     ``late_end_hours`` o'clock, e.g. 21.0; past midnight counts) in the maximum any one person
     works, ``fair_wishes`` per unit of the largest unmet-wish penalty of one person (spreads
     refusals across people). ``change`` per changed agent-day against a published schedule
-    (re-plan mode).
+    (re-plan mode). ``activity_missed`` per attendee-interval of an activity not attended
+    (training or meeting that found no place; keep it well above the under-coverage weight so
+    attendance comes first).
     """
 
     under_per_agent_interval: float = 40.0
@@ -26,3 +28,4 @@ class AgentPenalties:
     late_end_hours: float = 21.0
     fair_wishes: float = 1.0
     change: float = 20.0
+    activity_missed: float = 200.0

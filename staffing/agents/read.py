@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from staffing._validate import only_keys
-from staffing.agents.activities import Activity
+from staffing.agents.activities import REPEATS, Activity
 from staffing.agents.domain import Agent, Contract, DatedException, Preferences, Window
 from staffing.agents.penalties import AgentPenalties
 from staffing.exceptions import InputError
@@ -104,7 +104,7 @@ def setup_from_dict(raw: Mapping[str, Any]) -> AgentsSetup:
 
 
 _ACTIVITY_KEYS = ("name", "duration_min", "attendees", "count", "together", "days", "dates",
-                  "window")
+                  "window", "repeat")
 
 
 def _activity(raw: Any, i: int) -> Activity:
@@ -141,9 +141,13 @@ def _activity(raw: Any, i: int) -> Activity:
     except (ValueError, InputError):
         raise InputError(f"{f}.window", raw.get("window"), "a clock window 'HH:MM-HH:MM'"
                          ) from None
+    repeat = raw.get("repeat", "once")
+    if repeat not in REPEATS:
+        raise InputError(f"{f}.repeat", repeat, "'once', 'weekly' or 'daily'")
     return Activity(name=name, duration_min=dur,
                     attendees=None if att == "all" else tuple(att), count=count,
-                    together=together, weekdays=days, dates=dates, window=window)
+                    together=together, weekdays=days, dates=dates, window=window,
+                    repeat=repeat)
 
 
 def read_contracts(path: str | Path) -> dict[str, Contract]:

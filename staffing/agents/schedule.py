@@ -105,6 +105,8 @@ class AgentSchedule:
     changes: pd.DataFrame = field(default_factory=pd.DataFrame)
     notes: list[str] = field(default_factory=list)
     weekends: list[list[dt.date]] = field(default_factory=list)
+    templates: tuple[ShiftTemplate, ...] = ()
+    activities: dict[str, Any] = field(default_factory=dict)
 
     def penalty_report(self) -> list[str]:
         """One line per agent and soft-rule family with a violation, e.g. ``agent A17: 1
@@ -126,6 +128,11 @@ class AgentSchedule:
             pen = sum(t.penalty for t in self.terms if t.family == fam)
             if tot > 1e-6:
                 lines.append(f"{fam}: {tot:g} units, penalty {pen:g}")
+        act = self.activities
+        if act:
+            lines.append(f"activities ({act['method']}): {act['placed']} of {act['needed']} "
+                         f"attendances placed, coverage cost {act['coverage_cost']:g} after "
+                         f"placement (greedy {act['greedy_coverage_cost']:g})")
         return lines
 
     def summary_frame(self) -> pd.DataFrame:
@@ -158,7 +165,8 @@ class AgentSchedule:
                 "shifts": len(self.shifts), "days": len(self.dates),
                 "under_agent_intervals": float(self.coverage["under"].sum())
                 if len(self.coverage) else None,
-                "changes": len(self.changes), "notes": self.notes}
+                "changes": len(self.changes), "notes": self.notes,
+                **({"activities": self.activities} if self.activities else {})}
 
 
 def skills_text(agent: Agent) -> str:
@@ -399,7 +407,9 @@ def schedule_from_solution(am: AgentsModel, sol: DaySolution) -> AgentSchedule:
                          agents=list(agents), dates=dates, changes=changes,
                          notes=list(built.notes),
                          weekends=[[dates[d] for d in w]
-                                   for w in built.problem.weekend_pairs()])
+                                   for w in built.problem.weekend_pairs()],
+                         templates=tuple({o.template.name: o.template
+                                          for o in am.opts}.values()))
 
 
 def _preferences(b: BuiltDayModel, agents: Sequence[Agent], opts: list[_Opt],

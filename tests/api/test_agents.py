@@ -107,6 +107,12 @@ def test_agents_job_end_to_end(client: TestClient) -> None:
     hours = shifts.groupby("agent")["paid_hours"].sum()
     assert 30 <= hours["A01"] <= 40 and 12 <= hours.get("A15", 0) <= 24
     assert (shifts[shifts["agent"] == "A01"]["skills"] == "voice;internet").all()
+    # the bundled team meeting (of its attendees only A01 is here) placed by the optimiser,
+    # never worse than the greedy, shown like a break in A01's shift row
+    act = res["activities"]
+    assert act["method"] == "optimise" and act["placed"] == act["needed"] == 1
+    assert act["coverage_cost"] <= act["greedy_coverage_cost"] + 1e-9
+    assert shifts["activities"].fillna("").str.contains("team meeting").sum() == 1
     summary = list(csv.DictReader(io.StringIO(
         client.get(f"{url}/files/agent_summary.csv").text)))
     assert [s["agent"] for s in summary] == ["A01", "A15", "A16"]
