@@ -241,19 +241,59 @@ class RosterConfigIn(_In):
 
 
 class SolverIn(_In):
-    """HiGHS options; ``time_limit_s`` is capped by the server's ``max_solve_s``."""
+    """HiGHS options; ``time_limit_s`` is capped by the server's ``max_solve_s``.
+    ``objective = "service"`` minimises wages so the weekly volume-weighted service level
+    meets ``goals.service_level`` (needs ``calls`` and ``aht_s`` in every ``required`` row),
+    with no interval below ``min_interval_service_level``."""
 
     time_limit_s: float | None = Field(default=None, gt=0, description="Seconds (server default "
                                        "when omitted)")
     mip_rel_gap: float = Field(default=1e-4, ge=0, le=1)
     threads: int | None = Field(default=None, ge=1, le=64)
+    objective: Literal["requirements", "service"] = Field(
+        default="requirements", description="Cover the requirement (soft, penalties) or meet "
+        "the weekly service level at least wages")
+    min_interval_service_level: float | None = Field(
+        default=None, ge=0, le=1, description="Service objective: lowest service level "
+        "(fraction) of any staffable interval with calls")
+
+
+class OverflowIn(_In):
+    """An overflow partner (answering service), the ``[overflow]`` plan section: the model
+    decides per interval how many calls to send out (shares in steps of ``share_step`` or
+    the capacity); its fees are in the objective. Needs ``calls`` and ``aht_s`` per row."""
+
+    enabled: bool = True
+    price_per_call: float | None = Field(default=None, description="Currency per call sent")
+    price_per_minute: float | None = Field(default=None,
+                                           description="Currency per handled minute")
+    capacity_calls_per_hour: float | None = Field(default=None,
+                                                  description="Most calls per hour it takes")
+    hours: dict[str, str] | None = Field(default=None, max_length=14,
+                                         description="Day ranges to 'HH:MM-HH:MM' it answers "
+                                         "in (default always)",
+                                         examples=[{"fri": "14:00-16:00"}])
+    service_level: float | None = Field(default=None, description="Fraction of the calls it "
+                                        "gets answered within answer_s (default the goal)")
+    max_share: float = Field(default=1.0, description="Largest share of an interval's calls")
+    share_step: float = Field(default=0.25, description="Step of the shares it chooses from")
+    weekly_fee: float = Field(default=0.0, description="Fixed currency per week when used")
+
+    def table(self) -> dict[str, Any]:
+        """The ``[overflow]`` TOML table (keys left out when not given)."""
+        return self.model_dump(exclude_none=True)
 
 
 class RequiredRow(_In):
-    """Agents required on the floor in one interval."""
+    """Agents required on the floor in one interval (and, for the service objective or an
+    overflow partner, the calls offered and their handle time)."""
 
     interval_start: str = Field(max_length=40, examples=["2024-03-04T08:00:00+01:00"])
     required: float = Field(ge=0, le=100_000)
+    calls: float | None = Field(default=None, ge=0, le=10_000_000,
+                                description="Calls offered (service objective, overflow)")
+    aht_s: float | None = Field(default=None, gt=0, le=86_400,
+                                description="Mean handle time, s (service objective, overflow)")
 
 
 class RosterJobCreate(_In):
@@ -263,6 +303,9 @@ class RosterJobCreate(_In):
     required: list[RequiredRow] = Field(min_length=1, max_length=50_000)
     config: RosterConfigIn
     solver: SolverIn = Field(default_factory=SolverIn)
+    goals: GoalsIn | None = Field(default=None, description="Service goals of the service "
+                                  "objective and the overflow partner (default 80/20)")
+    overflow: OverflowIn | None = None
 
 
 class Progress(BaseModel):
@@ -326,7 +369,8 @@ class PlanCreate(_In):
 
     config: dict[str, Any] = Field(description="Sections of data/plan.toml: site, plan, "
                                    "forecast, goals, open_hours, templates, rules, penalties, "
-                                   "solver, simulation")
+                                   "solver (objective, min_interval_service_level, ...), "
+                                   "simulation, overflow (see data/overflow.toml)")
     history: list[HistoryRow] | None = Field(default=None, max_length=200_000)
     data: PlanData | None = None
 

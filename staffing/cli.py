@@ -705,7 +705,9 @@ _WHATIF_ROWS = (
     ("status", "status", "{}"), ("calls", "calls", "{:,.0f}"), ("aht_s", "AHT (s)", "{:.1f}"),
     ("required_agent_hours", "required agent-h", "{:,.1f}"),
     ("agent_hours", "paid agent-h", "{:,.1f}"), ("cost", "cost (wages)", "{:,.0f}"),
-    ("penalties", "penalties", "{:,.0f}"), ("objective", "objective (cost+pen.)", "{:,.0f}"),
+    ("penalties", "penalties", "{:,.0f}"),
+    ("overflow_fees", "overflow fees", "{:,.0f}"),
+    ("objective", "objective (cost+pen.+fees)", "{:,.0f}"),
     ("headcount", "headcount", "{}"), ("service_level", "SL predicted", "{:.1%}"),
     ("simulated_service_level", "SL simulated", "{:.1%}"), ("asa_s", "ASA (s)", "{:.1f}"),
     ("abandon_rate", "abandoned", "{:.1%}"), ("intervals_under_goal", "intervals < goal", "{}"),
@@ -753,15 +755,24 @@ def whatif(
     workers: int | None = typer.Option(
         None, "--workers", help="Run them on a local Dask cluster of this many worker "
         "processes."),
+    extension: bool = typer.Option(
+        False, "--extension", help="Compare base hours, the hours extended in-house by "
+        r"\[overflow] hours, and that extension outsourced to the \[overflow] partner (wages, "
+        "fees, weekly and per-day service); writes extension.csv, extension_days.csv."),
     verbose: int = VERBOSE_OPT,
 ) -> None:
     """Compare what-if scenarios of a weekly plan: volume, AHT, goals, shrinkage, hours,
-    templates, headcount caps. One column per scenario; forecasts are shared.
+    templates, headcount caps, an overflow partner. One column per scenario; forecasts are
+    shared.
 
     Overrides: volume_scale, volume_by_day, aht_scale, aht_delta_s, service_level, answer_s,
     asa_s, max_occupancy, abandon_rate, patience_s, shrinkage, concurrency, max_agents,
     open_hours, min_staff, templates, max_headcount, rules (e.g.
-    rules.consecutive_days_off=1), time_limit_s, mip_rel_gap, threads, simulate.
+    rules.consecutive_days_off=1), overflow (a partner table, or false: none), time_limit_s,
+    mip_rel_gap, threads, simulate.
+
+    --extension (with a config holding [overflow]): extended in-house hours vs outsourcing,
+    e.g. staffing whatif -c data/overflow.toml --extension --time-limit 60
 
     The table shows the wage cost, the penalties (under/over-staffing, rules) and their sum,
     the objective the solver minimised, beside the intervals under goal: compare scenarios on
@@ -808,10 +819,15 @@ def whatif(
             items = load_scenarios(scenarios_file, base=base_cfg)
             base_cfg = items[0].base
         assert base_cfg is not None
+        if extension:
+            from staffing.scenario.extension import extension_scenarios
+
+            items.extend(extension_scenarios(base_cfg))
         for spec in scenario:
             name, ov = parse_scenario_spec(spec)
             items.append(Scenario(name, base_cfg, ov))
-        if base and not any(s.name == "base" or not s.overrides for s in items):
+        if base and not extension and not any(s.name == "base" or not s.overrides
+                                              for s in items):
             items.insert(0, Scenario("base", base_cfg))
         if not items:
             raise InputError("--scenario", None, "at least one scenario (or --base)")
@@ -863,7 +879,9 @@ def whatif(
     at = next(i for i, r in enumerate(rows) if r[0] == "headcount") + 1
     rows[at:at] = [(c, f"  {c.removeprefix('headcount_')}", "{}")
                    for c in table.columns if c.startswith("headcount_")]
-    shown = table.assign(penalties=table["objective"] - table["cost"])
+    fees = table["overflow_fees"].fillna(0.0) if "overflow_fees" in table else 0.0
+    shown = table.assign(penalties=table["objective"] - table["cost"] - fees)
+    rows = [r for r in rows if r[0] in shown.columns]  # overflow rows only with a partner
     for col, label, fmt in rows:
         view.add_row(label, *[_cell(v, fmt) for v in shown[col]])
     console.print(view)
@@ -876,6 +894,32 @@ def whatif(
                        _cell(r["agent_hours"], "{:,.1f}"), _cell(r["service_level"], "{:.1%}"),
                        _cell(r["gap"], "{:.2%}"), _cell(r["cost_per_sl_point"], "{:,.0f}"))
         console.print(ct)
+    ext_table = ext_days = None
+    if extension and results:
+        from staffing.scenario.extension import NAMES, extension_days, extension_table
+
+        ext_results = [r for r in results if r.name in NAMES]
+        ext_table, ext_days = extension_table(ext_results), extension_days(ext_results)
+        et = Table(title="extended in-house hours vs outsourcing the extension")
+        for c in ("", "calls", "lost calls", "wages", "fees", "wages + fees", "SL week",
+                  "SL of all calls", "intervals < goal"):
+            et.add_column(c, justify="right")
+        for _, r in ext_table.iterrows():
+            et.add_row(str(r["scenario"]), _cell(r["calls"], "{:,.0f}"),
+                       _cell(r["lost_calls"], "{:,.0f}"), _cell(r["wages"], "{:,.0f}"),
+                       _cell(r["overflow_fees"], "{:,.0f}"), _cell(r["total_cost"], "{:,.0f}"),
+                       _cell(r["service_level"], "{:.1%}"),
+                       _cell(r["service_level_all_calls"], "{:.1%}"),
+                       _cell(r["intervals_under_goal"], "{}"))
+        console.print(et)
+        dt_ = Table(title="predicted service level per day")
+        dt_.add_column("day")
+        for n in ext_results:
+            dt_.add_column(n.name, justify="right")
+        for day, r in ext_days.iterrows():
+            dt_.add_row(f"{pd_day(day)}", *[_cell(r.get(n.name), "{:.1%}")
+                                             for n in ext_results])
+        console.print(dt_)
     if out is not None:
         from staffing.io import export
 
@@ -887,6 +931,11 @@ def whatif(
         if curve_table is not None:
             written["curve.csv"] = out / "curve.csv"
             export.write_csv(curve_table, written["curve.csv"])
+        if ext_table is not None and ext_days is not None:
+            written["extension.csv"] = out / "extension.csv"
+            export.write_csv(ext_table, written["extension.csv"])
+            written["extension_days.csv"] = out / "extension_days.csv"
+            export.write_csv(ext_days, written["extension_days.csv"], index=True)
         if plans:
             for r in results:
                 slug = re.sub(r"[^A-Za-z0-9._-]+", "_", r.name).strip("_") or r.hash[:12]
@@ -896,6 +945,13 @@ def whatif(
     if failed:
         err.print(f"[red]error[/]: no roster for {', '.join(failed)}")
         raise typer.Exit(code=3)
+
+
+def pd_day(day: Any) -> str:
+    """'Mon 01 Mar' for a date (the per-day tables' label)."""
+    import datetime as _dt
+
+    return day.strftime("%a %d %b") if isinstance(day, _dt.date) else str(day)
 
 
 def _parse_sl(text: str) -> tuple[float, float]:

@@ -25,6 +25,11 @@ Sections (all keys optional unless marked *required*)::
     [solver]      time_limit_s, mip_rel_gap, threads, objective, min_interval_service_level
     [simulation]  enabled = true, replications = 10, seed = 0,
                   handle_times = "empirical" | "exponential", confidence = 0.95
+    [overflow]    an overflow partner (answering service, :mod:`staffing.overflow`):
+                  price_per_call and/or price_per_minute (currency), capacity_calls_per_hour,
+                  hours (day ranges to "HH:MM-HH:MM"; default always), service_level
+                  (default goals.service_level), max_share = 1, share_step = 0.25,
+                  weekly_fee = 0, enabled = true
 
 Every bad value raises :class:`~staffing.exceptions.InputError` whose field is the TOML key path,
 e.g. ``goals.service_level`` or ``solver.time_limit_s``.
@@ -50,6 +55,7 @@ from staffing.hours import OpenHours
 from staffing.io.files import check_text_file
 from staffing.io.plandata import DataKind, PlanData, as_plan_data, read_plan_data
 from staffing.io.toml import read_toml
+from staffing.overflow import OverflowPartner, demand_hours
 from staffing.requirements import ServiceGoals
 from staffing.roster import BreakRule, RosterConfig, SolverOptions
 from staffing.simulate import SimulationOptions
@@ -57,7 +63,7 @@ from staffing.simulate import SimulationOptions
 __all__ = ["ForecastOptions", "PlanConfig", "load_config"]
 
 SECTIONS = ("data", "site", "plan", "forecast", "goals", "open_hours", "templates", "rules",
-            "penalties", "solver", "simulation")
+            "penalties", "solver", "simulation", "overflow")
 
 
 @contextmanager
@@ -195,6 +201,8 @@ class PlanConfig:
         queue entry; the default) or ``"system"`` (every call at system entry).
     wrap_s:
         After-call work (s) added to every served call's handle time, or ``"estimate"``.
+    overflow:
+        The ``[overflow]`` partner (:class:`~staffing.overflow.OverflowPartner`), or None.
     """
 
     data_path: Path | None
@@ -216,6 +224,13 @@ class PlanConfig:
     data: PlanData | None = field(default=None, repr=False)
     offered: Literal["queue", "system"] = "queue"
     wrap_s: float | Literal["estimate"] = 0.0
+    overflow: OverflowPartner | None = None
+
+    @property
+    def demand_hours(self) -> OpenHours | None:
+        """Hours calls are answered in and forecast for: ``[open_hours]`` joined with the
+        overflow partner's hours (the centre's own floors stay in ``roster.open_hours``)."""
+        return demand_hours(self.open_hours, self.overflow)
 
     @property
     def grid(self) -> IntervalGrid:
@@ -400,12 +415,16 @@ class PlanConfig:
         with _section("simulation"):
             simulation = SimulationOptions(**sim)
 
+        overflow = None
+        if "overflow" in d:
+            overflow = OverflowPartner.from_table(d["overflow"])
+
         cfg = cls(
             data_path=data_path, data_kind=data_kind, tz=grid.tz, freq=grid.freq, start=start,
             days=days, forecast=forecast, goals=goals, patience_s=patience,
             open_hours=open_hours, roster=roster, solver=solver, simulate=enabled,
             simulation=simulation, source=source, raw=dict(d), data=loaded, offered=offered,
-            wrap_s=wrap_s,
+            wrap_s=wrap_s, overflow=overflow,
         )
         cfg.service_goals(1.0 if patience == "fit" else None)  # validate [goals] now
         return cfg

@@ -98,6 +98,8 @@ def evaluate(
     *,
     freq: str | pd.Timedelta | None = None,
     tz: str | None = None,
+    overflow: pd.Series | np.ndarray | None = None,
+    overflow_service_level: float = 1.0,
 ) -> Evaluation:
     """Predict service per interval, per day and for the week for the agents on the floor.
 
@@ -118,6 +120,15 @@ def evaluate(
         Interval length (default ``forecast.attrs['freq']`` or the smallest index step).
     tz:
         Zone for the per-day table (default the index's zone).
+    overflow:
+        Calls sent to an overflow partner per interval (Series aligned on the index, or an
+        array), or None. The agents then serve the *kept* calls (offered - sent) and
+        ``service_level`` is the combined one: (kept x in-house SL + sent x
+        ``overflow_service_level``) / offered; ``inhouse_service_level`` (of the kept calls)
+        and ``overflow_calls`` are added; ASA, occupancy and abandonment are the in-house
+        figures of the kept calls (abandonment over the calls offered).
+    overflow_service_level:
+        The partner's answered-within-threshold fraction of the calls it gets.
     """
     if not isinstance(goals, ServiceGoals):
         raise InputError("goals", type(goals).__name__, "a ServiceGoals")
@@ -150,7 +161,9 @@ def evaluate(
     step = interval_of(forecast, freq)
     interval_s = float(step.total_seconds())
 
-    calls = forecast["calls"].to_numpy(float)
+    offered = forecast["calls"].to_numpy(float)
+    sent = _overflow(overflow, index, offered)
+    calls = offered - sent if sent is not None else offered
     aht = forecast["aht_s"].to_numpy(float)
     aht_calc = np.where(calls > 0, aht, 1.0)
     net = sched * (1.0 - goals.shrinkage)
@@ -175,6 +188,19 @@ def evaluate(
     wait = np.where(zero, 0.0, wait)
     occ = np.where(zero, 0.0, occ)
     ab = np.where(zero, 0.0, ab)
+    extra: dict[str, np.ndarray] = {}
+    if sent is not None:
+        p = float(overflow_service_level)
+        if not 0 <= p <= 1:
+            raise InputError("overflow.service_level", p, "a fraction in [0, 1]")
+        extra = {"overflow_calls": sent, "inhouse_service_level": sl}
+        with np.errstate(divide="ignore", invalid="ignore"):
+            share = np.where(offered > 0, calls / np.where(offered > 0, offered, 1.0), 1.0)
+            sl = np.where(offered > 0, (calls * sl + p * sent) / np.where(
+                offered > 0, offered, 1.0), 1.0)
+        ab = ab * share
+        calls = offered
+        zero = calls <= 0
 
     reasons = _reasons(goals, sl, wait, occ, ab, zero)
     frame = pd.DataFrame(
@@ -188,6 +214,7 @@ def evaluate(
             "occupancy": occ,
             "abandon_rate": ab,
             "meets_goal": reasons == "",
+            **extra,
         },
         index=index,
     )
@@ -205,6 +232,22 @@ def evaluate(
     week["intervals_missed"] = int(week["intervals_missed"])
     week["intervals_with_calls"] = int((~zero).sum())
     return Evaluation(frame, days, week, misses, goals, model)
+
+
+def _overflow(overflow: pd.Series | np.ndarray | None, index: pd.DatetimeIndex,
+              offered: np.ndarray) -> np.ndarray | None:
+    """Calls sent out per interval, aligned and clipped to [0, offered]; None without."""
+    if overflow is None:
+        return None
+    if isinstance(overflow, pd.Series):
+        s = overflow.reindex(index).fillna(0.0).to_numpy(float)
+    else:
+        s = np.asarray(overflow, dtype=float)
+        if s.shape != (len(index),):
+            raise InputError("overflow", s.shape, f"one value per interval ({len(index)})")
+    if not np.isfinite(s).all() or (s < -1e-9).any():
+        raise InputError("overflow", "negative or non-finite", "calls sent >= 0 per interval")
+    return np.clip(s, 0.0, offered)
 
 
 def _reasons(goals: ServiceGoals, sl: np.ndarray, wait: np.ndarray, occ: np.ndarray,

@@ -201,6 +201,33 @@ class PlanResult:
             "evaluation": ev,
             "simulation": si,
         }
+        if cfg.overflow is not None:
+            out["overflow_calls"] = ro["overflow_calls"]
+            out["overflow_fees"] = ro["overflow_fees"]
+            out["total_cost"] = ro["cost"] + ro["overflow_fees"]
+            out["overflow"] = self._overflow_summary()
+        return out
+
+    def _overflow_summary(self) -> dict[str, Any]:
+        """Calls sent, fees, wages + fees, the partner's and the in-house service level."""
+        ro = self.roster
+        cfg = self.config
+        assert cfg.overflow is not None
+        total = float(self.requirements["calls"].sum())
+        out: dict[str, Any] = {
+            "calls": float(ro.overflow_calls), "fees": float(ro.overflow_fees),
+            "total_cost": float(ro.cost + ro.overflow_fees),
+            "share": float(ro.overflow_calls) / total if total > 0 else None,
+            "partner_service_level": cfg.overflow.partner_service_level(self.goals),
+            "inhouse_service_level": None,
+        }
+        ev = self.evaluation
+        if ev is not None and "inhouse_service_level" in ev.intervals:
+            iv = ev.intervals
+            kept = (iv["calls"] - iv["overflow_calls"]).to_numpy(float)
+            if kept.sum() > 0:
+                out["inhouse_service_level"] = float(
+                    (kept * iv["inhouse_service_level"].to_numpy(float)).sum() / kept.sum())
         return out
 
     def service_comparison(self) -> pd.DataFrame:
@@ -390,7 +417,7 @@ def _demand_notes(config: PlanConfig, data: PlanData) -> list[str]:
         wrap = f"{log_.wrap_s:.1f} s" + (" estimated from agent idle gaps"
                                         if log_.wrap is not None else "")
         out.append(f"{text}; handle time = talk + after-call work {wrap}")
-    check_open_hours(data.history, config.open_hours)  # a DataQualityWarning (collected)
+    check_open_hours(data.history, config.demand_hours)  # a DataQualityWarning (collected)
     return out
 
 
@@ -412,7 +439,7 @@ def run_forecast(config: PlanConfig, history: pd.DataFrame) -> ForecastResult:
         cut = config.grid.midnight(config.start)
         history = history[history.index < cut]
     return forecast(history, start=config.start, days=config.days,
-                    open_hours=config.open_hours, **config.forecast.kwargs())
+                    open_hours=config.demand_hours, **config.forecast.kwargs())
 
 
 def fit_patience_from(data: PlanData | None) -> PatienceFit:
@@ -427,7 +454,7 @@ def run_requirements(config: PlanConfig, forecast_frame: pd.DataFrame,
                      patience_s: float | None = None) -> tuple[ServiceGoals, pd.DataFrame]:
     """Goals (patience resolved) and the requirements frame."""
     goals = config.service_goals(patience_s)
-    req = compute_requirements(forecast_frame, goals, open_hours=config.open_hours,
+    req = compute_requirements(forecast_frame, goals, open_hours=config.demand_hours,
                                freq=config.freq)
     return goals, req
 
@@ -447,24 +474,38 @@ def run_roster(config: PlanConfig, requirements: pd.DataFrame, *,
         options = dataclasses.replace(options, time_limit_s=float(time_limit_s))
     required = requirements["agents_required"].astype(float)
     service = None
+    goals = goals if goals is not None else config.service_goals(None)
     if options.objective == "service":
         from staffing.service_curve import answered_curve
 
-        goals = goals if goals is not None else config.service_goals(None)
         service = answered_curve(requirements[["calls", "aht_s"]], goals, freq=config.freq,
                                  required=required,
                                  interval_floor=options.min_interval_service_level)
+    levels = None
+    if config.overflow is not None:
+        from staffing.overflow import overflow_levels
+
+        levels = overflow_levels(config.overflow, requirements[["calls", "aht_s"]], goals,
+                                 freq=config.freq, days=config.days, required=required,
+                                 service=service, open_hours=config.demand_hours)
     return solve_roster(required, config.roster, options, progress=progress, cancel=cancel,
-                        service=service)
+                        service=service, overflow=levels)
 
 
 def run_evaluation(goals: ServiceGoals, forecast_frame: pd.DataFrame, roster: RosterResult,
-                   tz: str) -> Evaluation | None:
-    """Predicted service of the roster's coverage, or None when there is no roster."""
+                   tz: str, overflow_service_level: float | None = None) -> Evaluation | None:
+    """Predicted service of the roster's coverage, or None when there is no roster. With an
+    overflow partner (``overflow_calls`` in the coverage) the agents serve the kept calls and
+    the service level is the combined one (``overflow_service_level``: the partner's)."""
     cov = roster.coverage
     if cov is None or cov.empty:
         return None
-    sched = by_interval(cov)["scheduled"]
+    frame = by_interval(cov)
+    sched = frame["scheduled"]
+    if "overflow_calls" in frame and overflow_service_level is not None:
+        return evaluate(forecast_frame, sched.astype(float), goals, tz=tz,
+                        overflow=frame["overflow_calls"].astype(float),
+                        overflow_service_level=overflow_service_level)
     return evaluate(forecast_frame, sched.astype(float), goals, tz=tz)
 
 
@@ -650,13 +691,24 @@ def plan(
         cancelled = (cancel is not None and cancel.is_set()) or (
             roster.status is RosterStatus.CANCELLED)
         if roster.has_roster and not roster.coverage.empty and not cancelled:
+            p_sl = (config.overflow.partner_service_level(prep.goals)
+                    if config.overflow is not None else None)
             with Stage("evaluate", progress, timings):
-                evaluation = run_evaluation(prep.goals, prep.demand, roster, config.tz)
+                evaluation = run_evaluation(prep.goals, prep.demand, roster, config.tz, p_sl)
             run_sim = config.simulate if simulate is None else simulate
             if run_sim and evaluation is not None:
                 handle_s = prep.data.handle_s if prep.data is not None else None
+                demand = prep.demand
+                if "overflow_calls" in evaluation.intervals:  # the agents serve the kept calls
+                    from staffing.overflow import kept_demand
+
+                    demand = kept_demand(prep.demand, evaluation.intervals["overflow_calls"])
                 with Stage("simulate", progress, timings):
-                    sim = run_simulation(config, prep.goals, prep.demand, evaluation, handle_s)
+                    sim = run_simulation(config, prep.goals, demand, evaluation, handle_s)
+                if p_sl is not None and "overflow_calls" in evaluation.intervals:
+                    from staffing.overflow import combine_simulation
+
+                    sim = combine_simulation(sim, evaluation, p_sl, config.tz)
                 notes.extend(sim.notes)
         elif cancelled:
             notes.append("cancelled: evaluation and simulation skipped")

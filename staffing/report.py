@@ -349,6 +349,14 @@ def format_summary(summary: Mapping[str, Any]) -> str:
             lines.append(f"one more point of weekly service level costs about "
                          f"{_fmt(ro.get('service_point_cost'), ',.0f')} in wages (LP marginal "
                          f"of the weekly SL target)")
+    ov = summary.get("overflow") or {}
+    if ov:
+        lines.append(
+            f"overflow partner: {_fmt(ov.get('calls'), ',.0f')} calls sent "
+            f"({_fmt(ov.get('share'), '.1%')} of the week's), fees "
+            f"{_fmt(ov.get('fees'), ',.2f')}, wages + fees {_fmt(ov.get('total_cost'), ',.2f')};"
+            f" partner answers {_fmt(ov.get('partner_service_level'), '.0%')} in time, "
+            f"in-house SL of the kept calls {_fmt(ov.get('inhouse_service_level'), '.1%')}")
     ev = summary.get("evaluation") or {}
     if ev:
         lines.append(

@@ -95,10 +95,17 @@ BAD = [
     ("simulation.replications", 0, "simulation.replications"),
     ("simulation.handle_times", "weibull", "simulation.handle_times"),
     ("simulation.enabled", "yes", "simulation.enabled"),
+    ("overflow.price_per_call", -1, "overflow.price_per_call"),
+    ("overflow", {"price_per_call": 1, "capacity_calls_per_hour": "lots"},
+     "overflow.capacity_calls_per_hour"),
+    ("overflow", {"price_per_call": 1, "hours": {"sat": "23-24"}}, "overflow.hours.sat"),
+    ("overflow", {"price_per_call": 1, "colour": "red"}, "overflow.colour"),
+    ("overflow", "yes", "overflow"),
 ]
 
 
-@pytest.mark.parametrize(("path", "value", "field"), BAD, ids=[b[0] for b in BAD])
+@pytest.mark.parametrize(("path", "value", "field"), BAD,
+                         ids=[f"{b[0]}-{i}" for i, b in enumerate(BAD)])
 def test_bad_value_names_the_key(raw, path, value, field):
     d = copy.deepcopy(raw)
     _set(d, path, value)
@@ -313,3 +320,17 @@ def test_unknown_section_suggests_the_close_one():
     raw["gaols"] = raw.pop("goals")
     with pytest.raises(InputError, match=r"did you mean \[goals\]\?"):
         PlanConfig.from_dict(raw, base_dir=DATA)
+
+
+def test_overflow_section_and_the_hours_calls_are_forecast_for():
+    cfg = PlanConfig.from_toml(PLAN.parent / "overflow.toml")
+    ov = cfg.overflow
+    assert ov is not None and ov.price_per_minute == 1.2 and ov.capacity_calls_per_hour == 60
+    idx = pd.DatetimeIndex(["1999-03-05 15:00", "1999-03-06 23:30", "1999-03-06 12:00"],
+                           tz="Asia/Jerusalem")  # Fri 15:00, Sat 23:30, Sat noon
+    assert ov.mask(idx).tolist() == [True, True, False]
+    # calls are forecast while the bank or the partner answers; the bank's floors stay its own
+    assert cfg.demand_hours.mask(idx).tolist() == [True, True, False]
+    assert cfg.open_hours.mask(idx).tolist() == [False, False, False]
+    assert cfg.roster.open_hours.min_staff(idx).tolist() == [-1, -1, -1]
+    assert PlanConfig.from_toml(PLAN).overflow is None

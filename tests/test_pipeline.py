@@ -322,3 +322,73 @@ def test_service_objective_plan_meets_the_week_and_prices_a_point(tmp_path):
     s = result.summary()
     assert s["service_point_cost"] is not None and s["service_point_cost"] > 0
     assert "one more point of weekly service level costs about" in result.text()
+
+
+def _overflow_config(**solver):
+    import tomllib
+
+    with (DATA / "overflow.toml").open("rb") as fh:
+        d = tomllib.load(fh)
+    d["forecast"] = {"models": ["historical_average"], "backtest": {"folds": 1}}
+    d["solver"].update(mip_rel_gap=0.02, time_limit_s=120.0, threads=1, **solver)
+    d["simulation"]["enabled"] = False
+    return PlanConfig.from_dict(d, base_dir=DATA)
+
+
+@pytest.mark.slow
+def test_overflow_plan_sends_the_closed_hours_and_reports_fees(tmp_path):
+    """data/overflow.toml (requirement mode): the partner takes the calls of Friday 14-16 and
+    Saturday 23-24, which the bank keeps closed; fees in the objective, the summary, the text
+    line and coverage.csv; the evaluation's service is the combined one."""
+    cfg = _overflow_config()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = plan(cfg)
+    ro = result.roster
+    assert ro.has_roster and ro.overflow_calls > 0
+    cov = ro.coverage.set_index("interval_start")
+    sent = cov["overflow_calls"]
+    local = sent.index.tz_convert(cfg.tz)
+    partner = cfg.overflow.mask(sent.index)
+    assert (sent[~partner] == 0).all()
+    assert sent[(local.dayofweek == 5) & (local.hour == 23)].sum() > 0
+    fees = cfg.overflow.price_per_call * sent + cfg.overflow.price_per_minute * sent * \
+        result.requirements["aht_s"].reindex(sent.index).fillna(0) / 60
+    assert ro.overflow_fees == pytest.approx(fees.sum() + 150.0, rel=1e-6)  # + the weekly fee
+    assert [p for p in ro.penalties if p.name == "overflow fees"][0].cost == ro.overflow_fees
+    s = result.summary()
+    assert s["overflow_fees"] == ro.overflow_fees
+    assert s["total_cost"] == pytest.approx(ro.cost + ro.overflow_fees)
+    assert "overflow partner:" in result.text()
+    paths = result.write(tmp_path, plots=False)
+    frame = pd.read_csv(paths["coverage.csv"])
+    assert {"overflow_calls", "overflow_fee", "partner_answered"} <= set(frame.columns)
+    # combined weekly service, recomputed: in-house Erlang A of the kept calls + 75 % of sent
+    iv = result.evaluation.intervals
+    kept = iv["calls"] - iv["overflow_calls"]
+    net = iv["scheduled"] * (1 - result.goals.shrinkage)
+    step = cfg.freq.total_seconds()
+    calls_k = np.where(kept > 0, kept, 1e-9)
+    inhouse = erlang_a_metrics(calls_k, iv["aht_s"].fillna(200).to_numpy(), net.to_numpy(),
+                               step, result.goals.patience_s, result.goals.answer_s)
+    sl_in = np.where(kept > 0, np.asarray(inhouse.service_level), 1.0)
+    week = ((kept * sl_in).sum() + 0.75 * iv["overflow_calls"].sum()) / iv["calls"].sum()
+    assert result.evaluation.week["service_level"] == pytest.approx(week, abs=1e-6)
+
+
+@pytest.mark.slow
+def test_overflow_in_service_mode_promises_what_evaluate_gives():
+    """Issue 12 item 5 with a partner: whatever roster the solve returns (optimal or the
+    constructive start), the promised service per interval equals the evaluation of the kept
+    calls combined with the partner's, within 0.1 point."""
+    cfg = _overflow_config(objective="service", min_interval_service_level=0.5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = plan(cfg)
+    assert result.roster.has_roster
+    iv = result.evaluation.intervals
+    calls = iv["calls"].to_numpy() > 0
+    promised = result.roster.coverage.set_index("interval_start")["service_level_promised"]
+    diff = (promised.reindex(iv.index).to_numpy() - iv["service_level"].to_numpy())[calls]
+    assert np.abs(diff).max() <= 1e-3
+    assert result.evaluation.week["service_level"] >= 0.8 - 1e-6

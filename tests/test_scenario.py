@@ -595,3 +595,79 @@ def test_warnings_become_plan_notes_even_when_filtered(base):
     assert any(w.startswith("DataQualityWarning: ") and "dropped 301 rows" in w
                for w in caught), caught
     assert len(prep.requirements)
+
+
+def _extension_base() -> PlanConfig:
+    raw = _raw()
+    raw["templates"][0]["start_earliest"] = "06:00"  # reaches 06:00 once the centre opens then
+    raw["overflow"] = {"price_per_minute": 1.0, "capacity_calls_per_hour": 40,
+                       "service_level": 0.7, "hours": {"mon-tue": "06:00-07:00"}}
+    return PlanConfig.from_dict(raw, base_dir=DATA, source=DATA / "plan.toml")
+
+
+def test_extended_hours_join_the_extension_one_window_per_day():
+    from staffing.scenario.extension import extended_hours
+
+    base = {"sun-thu": "07:00-24:00", "fri": "07:00-14:00", "sat": "19:00-23:00",
+            "min_staff": 1}
+    out = extended_hours(base, {"fri": "14:00-16:00", "sat": "23:00-24:00",
+                                "mon": "06:00-07:30"})
+    assert out == {"mon": "06:00-24:00", "tue": "07:00-24:00", "wed": "07:00-24:00",
+                   "thu": "07:00-24:00", "fri": "07:00-16:00", "sat": "19:00-24:00",
+                   "sun": "07:00-24:00", "min_staff": 1}
+    with pytest.raises(InputError) as err:  # Friday 18-20 leaves a gap after the 14:00 close
+        extended_hours(base, {"fri": "18:00-20:00"})
+    assert err.value.field == "overflow.hours.fri"
+    with pytest.raises(InputError) as err:
+        extended_hours(base, {"fri": "18-20"})
+    assert err.value.field.startswith("overflow.hours.fri")
+
+
+def test_extension_scenarios_and_the_overflow_override(base):
+    from staffing.scenario.extension import NAMES, extension_scenarios
+
+    with pytest.raises(InputError) as err:
+        extension_scenarios(base)  # the bundled plan has no partner
+    assert err.value.field == "overflow"
+    cfg = _extension_base()
+    items = extension_scenarios(cfg, overrides=FAST)
+    assert [s.name for s in items] == list(NAMES)
+    assert items[0].config.overflow is None and items[1].config.overflow is None
+    assert items[2].config.overflow is not None
+    idx = pd.DatetimeIndex(["1999-03-01 06:30"], tz="Asia/Jerusalem")
+    assert not items[0].config.demand_hours.mask(idx)[0]
+    assert items[1].config.roster.open_hours.mask(idx)[0]  # in-house open at 06:30
+    assert not items[2].config.roster.open_hours.mask(idx)[0]  # the partner's hour only
+    assert items[2].config.demand_hours.mask(idx)[0]
+    # the forecast differs where the hours calls are answered in differ
+    assert items[0].forecast_key != items[2].forecast_key
+    with pytest.raises(InputError) as err:
+        Scenario("x", cfg, {"overflow": {"price_per_call": -1}})
+    assert err.value.field == "overrides.overflow.price_per_call"
+
+
+@pytest.mark.slow
+def test_extension_comparison_on_two_bundled_days(cache):
+    from staffing.scenario.extension import extension_days, extension_scenarios, extension_table
+
+    items = extension_scenarios(_extension_base(), overrides=FAST)
+    results = [run_scenario(s, cache=cache) for s in items]
+    assert all(r.roster.has_roster for r in results)
+    table = extension_table(results).set_index("scenario")
+    base_r, inhouse, outsourced = (table.loc[n] for n in table.index)
+    # the extension's calls are planned for in both extended scenarios, lost in the base
+    assert inhouse["calls"] == pytest.approx(outsourced["calls"])
+    assert base_r["calls"] < inhouse["calls"]
+    assert base_r["lost_calls"] == pytest.approx(inhouse["calls"] - base_r["calls"])
+    assert inhouse["overflow_fees"] == 0 and outsourced["overflow_fees"] > 0
+    for _, row in table.iterrows():
+        assert row["total_cost"] == pytest.approx(row["wages"] + row["overflow_fees"])
+    # the partner only answers 06:00-07:00
+    cov = results[2].roster.coverage.set_index("interval_start")
+    local = cov.index.tz_convert("Asia/Jerusalem")
+    assert (cov.loc[local.hour != 6, "overflow_calls"] == 0).all()
+    assert cov.loc[local.hour == 6, "overflow_calls"].sum() == pytest.approx(
+        outsourced["overflow_calls"])
+    days = extension_days(results)
+    assert list(days.index) == sorted(days.index) and len(days) == 2
+    assert set(table.index) <= set(days.columns)

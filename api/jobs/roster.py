@@ -53,11 +53,53 @@ def roster_inputs(body: schemas.RosterJobCreate, time_limit_s: float) -> tuple[A
         config = RosterConfig.from_dict(convert.roster_config_dict(body.config))
         options = SolverOptions(time_limit_s=float(time_limit_s),
                                 mip_rel_gap=body.solver.mip_rel_gap,
-                                threads=body.solver.threads)
+                                threads=body.solver.threads, objective=body.solver.objective,
+                                min_interval_service_level=body.solver.min_interval_service_level)
         make_horizon(required, config)  # whole local days, one grid
     except InputError as exc:
         raise config_field(exc, body.config.templates) from exc
     return required, config, options
+
+
+def service_inputs(body: schemas.RosterJobCreate, required: Any, config: Any,
+                   options: Any) -> tuple[Any, Any]:
+    """(ServiceCurve or None, OverflowLevels or None) of a request: the service objective's
+    answered table and the overflow partner's levels, from the rows' ``calls`` and ``aht_s``
+    and ``goals``; InputError names ``required[i].calls``, ``goals.*``, ``overflow.*``."""
+    import pandas as pd
+
+    partner = None
+    if body.overflow is not None:
+        from staffing.overflow import OverflowPartner
+
+        partner = OverflowPartner.from_table(body.overflow.table())
+    if options.objective != "service" and partner is None:
+        return None, None
+    _check_service_fields(body, options)
+
+    def column(name: str, default: float) -> pd.Series:
+        rows = [r.model_copy(update={"required": getattr(r, name) or default})
+                for r in body.required]
+        return convert.required_series(rows, body.tz)  # sorted like ``required``
+
+    demand = pd.DataFrame({"calls": column("calls", 0.0), "aht_s": column("aht_s", 1.0)})
+    goals = convert.goals(body.goals or schemas.GoalsIn())
+    freq = required.index[1] - required.index[0]
+    curve = None
+    if options.objective == "service":
+        from staffing.service_curve import answered_curve
+
+        curve = answered_curve(demand, goals, freq=freq, required=required,
+                               interval_floor=options.min_interval_service_level)
+    levels = None
+    if partner is not None:
+        from staffing.overflow import overflow_levels
+
+        days = len(set(required.index.tz_convert(body.tz).date))
+        levels = overflow_levels(partner, demand, goals, freq=freq, days=days,
+                                 required=required, service=curve,
+                                 open_hours=config.open_hours)
+    return curve, levels
 
 
 def check_roster(body: schemas.RosterJobCreate, time_limit_s: float, *,
@@ -67,13 +109,31 @@ def check_roster(body: schemas.RosterJobCreate, time_limit_s: float, *,
     from staffing.roster.build import make_horizon
     from staffing.roster.size import estimate_size
 
-    required, config, _ = roster_inputs(body, time_limit_s)
+    required, config, options = roster_inputs(body, time_limit_s)
     try:
         size = estimate_size(make_horizon(required, config), config)
     except InputError as exc:
         raise config_field(exc, body.config.templates) from exc
+    if body.overflow is not None or options.objective == "service":
+        _check_service_fields(body, options)
     size.check(max_variables=max_variables, max_nonzeros=max_nonzeros)
     return size.as_dict()
+
+
+def _check_service_fields(body: schemas.RosterJobCreate, options: Any) -> None:
+    """The cheap part of :func:`service_inputs` at submission: the partner's keys, goals and
+    the rows' calls / handle times (the tables are made in the job)."""
+    why = "the service objective" if options.objective == "service" else "an overflow partner"
+    if body.overflow is not None:
+        from staffing.overflow import OverflowPartner
+
+        OverflowPartner.from_table(body.overflow.table())
+    convert.goals(body.goals or schemas.GoalsIn())
+    for i, row in enumerate(body.required):
+        if row.calls is None:
+            raise InputError(f"required[{i}].calls", None, f"calls offered (needed by {why})")
+        if row.aht_s is None and row.calls > 0:
+            raise InputError(f"required[{i}].aht_s", None, f"a handle time (needed by {why})")
 
 
 def roster_artifacts(res: Any) -> dict[str, tuple[str, bytes]]:
@@ -99,7 +159,9 @@ def run_roster(request: Mapping[str, Any], ctx: JobContext) -> Outcome:
     required, config, options = roster_inputs(body, ctx.time_limit_s)
     ctx.report({"detail": "building model"}, force=True)
     try:
-        res = solve_roster(required, config, options, progress=ctx.on_solve, cancel=ctx.cancel)
+        service, overflow = service_inputs(body, required, config, options)
+        res = solve_roster(required, config, options, progress=ctx.on_solve, cancel=ctx.cancel,
+                           service=service, overflow=overflow)
     except InputError as exc:
         raise config_field(exc, body.config.templates) from exc
     summary = res.summary()

@@ -200,16 +200,23 @@ def write_shifts_csv(shifts: pd.DataFrame, path: str | Path) -> Path:
     return write_csv(out, path)
 
 
+#: Columns ``coverage.csv`` adds after the contract's with an overflow partner.
+OVERFLOW_COLUMNS = ("overflow_calls", "overflow_fee", "partner_answered")
+
+
 def write_coverage_csv(coverage: pd.DataFrame, path: str | Path) -> Path:
     """``coverage.csv``: ``interval_start, required, scheduled, under, over, service_level,
-    calls`` (``calls`` empty when the frame has none)."""
+    calls`` (``calls`` empty when the frame has none), then with an overflow partner
+    ``overflow_calls`` (calls sent), ``overflow_fee`` (currency) and ``partner_answered``
+    (calls the partner answers within the threshold)."""
     out = _with_index(coverage)
     if "calls" not in out.columns:
         out = out.assign(calls=np.nan)
     missing = [c for c in COVERAGE_COLUMNS if c not in out.columns]
     if missing:
         raise InputError("coverage", list(out.columns), f"columns {list(COVERAGE_COLUMNS)}")
-    return write_csv(out[[INDEX_NAME, *COVERAGE_COLUMNS]], path)
+    extra = [c for c in OVERFLOW_COLUMNS if c in out.columns]  # an overflow partner's columns
+    return write_csv(out[[INDEX_NAME, *COVERAGE_COLUMNS, *extra]], path)
 
 
 def jsonable(value: Any) -> Any:

@@ -60,6 +60,7 @@ from pyomo.core.expr.numeric_expr import LinearExpression
 from staffing.exceptions import InputError
 from staffing.grid import INDEX_NAME
 from staffing.roster.highs import StandardForm
+from staffing.roster.overflow import OverflowLayout, OverflowLevels, add_overflow, overflow_costs
 from staffing.roster.service import ServiceCurve
 from staffing.roster.templates import RosterConfig, ShiftTemplate
 
@@ -67,7 +68,8 @@ __all__ = ["FAMILIES", "BuildCancelled", "BuiltModel", "Horizon", "build_model",
            "make_horizon"]
 
 #: Constraint families, in the order the model declares them (one Pyomo component each).
-FAMILIES = ("coverage", "min_staff", "breaks", "tours", "people", "service", "tiers")
+FAMILIES = ("coverage", "min_staff", "breaks", "tours", "people", "service", "tiers",
+            "overflow")
 Row = tuple[np.ndarray, np.ndarray, float, float]  # columns, coefficients, lb, ub
 
 
@@ -230,6 +232,7 @@ class BuiltModel:
     z_intervals: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     tier0: int = 0  # first column of the under-staffing tiers (n per tier), when tiered
     tiers: tuple[tuple[float, float], ...] = ()  # (width agents, price per agent-interval)
+    overflow: OverflowLayout | None = None  # the overflow partner's columns (roster.overflow)
 
 
 def _patterns(n_days: int, workdays: int, min_off_block: int, allowed: set[int]) -> np.ndarray:
@@ -295,7 +298,8 @@ def _check_grid(cfg: RosterConfig, fmin: int) -> None:
 def build_model(h: Horizon, cfg: RosterConfig, *, relax: bool = False,
                 band_step_min: int | None = None,
                 cancel: threading.Event | None = None,
-                service: ServiceCurve | None = None) -> BuiltModel:
+                service: ServiceCurve | None = None,
+                overflow: OverflowLevels | None = None) -> BuiltModel:
     """Build the roster model for a horizon.
 
     ``relax=True`` makes every variable continuous (the LP relaxation, used for duals).
@@ -306,7 +310,8 @@ def build_model(h: Horizon, cfg: RosterConfig, *, relax: bool = False,
     ``service`` switches to the service objective (:mod:`staffing.roster.service`): wages
     only, the weekly service level as a constraint, and per interval with calls at least the
     curve's :meth:`~staffing.roster.service.ServiceCurve.min_agents` on the floor (onset of
-    the concave part, interval floor).
+    the concave part, interval floor). ``overflow`` adds the partner's level choices per
+    interval (:mod:`staffing.roster.overflow`; family ``overflow``, fees in the objective).
     """
     fmin = h.freq_min
     _check_grid(cfg, fmin)
@@ -565,11 +570,25 @@ def build_model(h: Horizon, cfg: RosterConfig, *, relax: bool = False,
             vals_l.append(np.full(len(c.patterns), coef))
         rows.append((np.concatenate(cols_l), np.concatenate(vals_l), -inf, 0.0))
 
+    # ---- overflow partner: level choices per interval (roster.overflow) ---------------
+    ov_layout: OverflowLayout | None = None
+    ov_extra: list[int] = []
+    ov_set: set[int] = set()
+    if overflow is not None:
+        ov_layout, ov_extra = add_overflow(
+            overflow, n=n, reach=reach, alloc=alloc, rows=by_family["overflow"],
+            coverage=by_family["coverage"], under0=under0, over0=over0, required=h.required,
+            min_staff=h.min_staff, service=service,
+            z_of={i: z0 + q for q, i in enumerate(z_int.tolist())})
+        ov_set = set(overflow.positions.tolist()) if service is not None else set()
+
     # ---- service: answered within the threshold, weekly SL, interval floor -------------
     if service is not None:
         rows = by_family["service"]
         need = service.min_agents()
         for q, i in enumerate(z_int.tolist()):
+            if i in ov_set:  # answered, onset and floor come from the overflow levels
+                continue
             slopes, icpt = service.lines(i)
             for d, c in zip(slopes.tolist(), icpt.tolist(), strict=True):
                 # z <= c + d * s,  s = required - under + over
@@ -582,8 +601,9 @@ def build_model(h: Horizon, cfg: RosterConfig, *, relax: bool = False,
             # floor: under - over <= required - need
             rows.append((np.array([under0 + i, over0 + i]), np.array([1.0, -1.0]), -inf,
                          float(h.required[i] - need[i])))
-        if len(z_int):
-            rows.append((z0 + np.arange(len(z_int)), np.ones(len(z_int)),
+        if len(z_int) or ov_extra:
+            weekly = np.concatenate([z0 + np.arange(len(z_int)), ov_extra]).astype(np.int64)
+            rows.append((weekly, np.ones(len(weekly)),
                          service.target * float(service.calls.sum()), inf))
         elif service.calls.sum() > 0:
             diagnosis = diagnosis or ("Service objective: no interval with calls can be "
@@ -609,12 +629,14 @@ def build_model(h: Horizon, cfg: RosterConfig, *, relax: bool = False,
             col_ub[tier0 + k * n:tier0 + (k + 1) * n] = width
     col_lb = np.zeros(ncol)
     col_lb[z0:z0 + len(z_int)] = -np.inf  # conservative lines may go below 0 at few agents
+    if ov_layout is not None:
+        overflow_costs(ov_layout, cost, col_lb, col_ub)
 
     is_int = np.concatenate(integer) if integer else np.zeros(0, bool)
     form = _standard_form(ncol, is_int, by_family, cost, col_lb, col_ub)
     built = BuiltModel(pyo.ConcreteModel(name="roster"), h, cfg, groups, classes, ncol, under0,
                        over0, coverage_rows, diagnosis, is_int, tuple(excluded), form, u_layout,
-                       service, z0, z_int, tier0, tuple(tiers))
+                       service, z0, z_int, tier0, tuple(tiers), ov_layout)
     try:
         _check(cancel)
         built.model = _pyomo_model(form, by_family, cancel)

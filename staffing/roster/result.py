@@ -118,7 +118,9 @@ class RosterResult:
     (options left out by the rules, e.g. a template length outside the weekly hours),
     ``service_point_cost`` (service objective only: marginal wages, currency per horizon, of
     one more percentage point of the weekly service level target, the dual of the weekly SL
-    row in the model's LP relaxation; None otherwise or when that LP did not solve).
+    row in the model's LP relaxation; None otherwise or when that LP did not solve),
+    ``overflow_calls`` and ``overflow_fees`` (calls sent to an overflow partner and its fees,
+    currency per horizon, included in ``objective``; 0 without a partner).
     """
 
     status: RosterStatus
@@ -137,6 +139,8 @@ class RosterResult:
     solver_status: str = ""
     notes: tuple[str, ...] = ()
     service_point_cost: float | None = None
+    overflow_calls: float = 0.0
+    overflow_fees: float = 0.0
 
     @property
     def has_roster(self) -> bool:
@@ -175,6 +179,8 @@ class RosterResult:
             "diagnosis": self.diagnosis,
             "notes": list(self.notes),
             "service_point_cost": num(self.service_point_cost),
+            "overflow_calls": float(self.overflow_calls),
+            "overflow_fees": float(self.overflow_fees),
         }
 
 

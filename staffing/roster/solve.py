@@ -37,6 +37,7 @@ from staffing.roster.highs import (
     primal_values,
     solve_lp,
 )
+from staffing.roster.overflow import OverflowLevels, fill_result
 from staffing.roster.result import (
     PenaltyTerm,
     RosterResult,
@@ -82,6 +83,7 @@ def solve_roster(
     progress: Callable[[SolveProgress], None] | None = None,
     cancel: threading.Event | None = None,
     service: ServiceCurve | None = None,
+    overflow: OverflowLevels | None = None,
 ) -> RosterResult:
     """Build and solve the weekly roster for a requirement profile.
 
@@ -109,6 +111,12 @@ def solve_roster(
         interval (:class:`~staffing.roster.service.ServiceCurve`, made by
         :func:`staffing.service_curve.answered_curve`); the coverage frame then has
         ``service_level_promised``.
+    overflow:
+        An overflow partner's level choices per interval
+        (:class:`~staffing.roster.overflow.OverflowLevels`, made by
+        :func:`staffing.overflow.overflow_levels`): the model decides per interval how many
+        calls to send out; fees are in the objective, the coverage frame gets
+        ``overflow_calls``, ``overflow_fee`` and ``partner_answered``.
 
     Returns
     -------
@@ -130,7 +138,8 @@ def solve_roster(
     horizon = make_horizon(required, config)
     rows: BuiltModel | None = None
     try:
-        built = rows = build_model(horizon, config, cancel=cancel, service=service)
+        built = rows = build_model(horizon, config, cancel=cancel, service=service,
+                                   overflow=overflow)
         if built.diagnosis is not None:
             return RosterResult(status=RosterStatus.INFEASIBLE,
                                 build_s=time.perf_counter() - t0, diagnosis=built.diagnosis,
@@ -255,6 +264,13 @@ def _fill(result: RosterResult, built: BuiltModel, values: np.ndarray, objective
     if service is not None:
         coverage["service_level_promised"] = service.promised(coverage["scheduled"].to_numpy())
         result.penalties = tuple(dataclasses.replace(p, cost=0.0) for p in result.penalties)
+    if built.overflow is not None:
+        result.overflow_calls, result.overflow_fees = fill_result(built.overflow, values,
+                                                                  coverage, service)
+        if service is None:
+            result.penalties = penalty_terms(coverage, built.config, built.horizon.min_staff)
+        result.penalties = result.penalties + (PenaltyTerm(
+            "overflow fees", result.overflow_calls, "calls sent", result.overflow_fees),)
     return result
 
 

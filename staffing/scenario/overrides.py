@@ -16,6 +16,7 @@ from staffing._validate import number, whole
 from staffing.config import PlanConfig
 from staffing.exceptions import InputError
 from staffing.hours import DAYS, _expand_days
+from staffing.overflow import OverflowPartner
 from staffing.requirements import GOAL_FRACTIONS, goal_fraction
 from staffing.scenario.hashing import _canonical
 
@@ -23,7 +24,8 @@ GOAL_KEYS = ("service_level", "answer_s", "asa_s", "max_occupancy", "abandon_rat
              "patience_s", "shrinkage", "concurrency", "max_agents")
 SOLVER_KEYS = ("time_limit_s", "mip_rel_gap", "threads")
 DEMAND_KEYS = ("volume_scale", "volume_by_day", "aht_scale", "aht_delta_s")
-OTHER_KEYS = ("open_hours", "min_staff", "templates", "max_headcount", "rules", "simulate")
+OTHER_KEYS = ("open_hours", "min_staff", "templates", "max_headcount", "rules", "simulate",
+              "overflow")
 # [rules] keys a scenario may change (roster.WeeklyRules): e.g. days off not consecutive
 RULE_KEYS = ("workdays", "consecutive_days_off", "start_band_minutes", "min_weekly_hours",
              "max_weekly_hours", "part_time_share_max")
@@ -155,11 +157,21 @@ def normalize_overrides(overrides: Mapping[str, Any] | None,
             if not isinstance(v, bool):
                 raise InputError("overrides.simulate", v, "true or false")
             out[key] = v
+        elif key == "overflow":  # a partner table (replaces [overflow]), or None: no partner
+            if v is None or v is False:
+                out[key] = None
+                continue
+            try:
+                OverflowPartner.from_table(v)
+            except InputError as exc:
+                raise InputError(f"overrides.{exc.field}", exc.value, exc.expected) from exc
+            out[key] = _canonical(dict(v))
     return out
 
 
 _COMPARED = ("data_path", "data_kind", "data", "tz", "freq", "start", "days", "forecast", "goals",
-             "patience_s", "open_hours", "roster", "solver", "simulate", "simulation")
+             "patience_s", "open_hours", "roster", "solver", "simulate", "simulation",
+             "overflow")
 
 
 def _differs(a: PlanConfig, b: PlanConfig) -> list[str]:
@@ -190,9 +202,14 @@ def _synced_raw(base: PlanConfig) -> dict[str, Any]:
     if base.patience_s is not None:
         goals["patience_s"] = base.patience_s
     raw["goals"] = goals
-    solver = {"time_limit_s": base.solver.time_limit_s, "mip_rel_gap": base.solver.mip_rel_gap}
+    solver: dict[str, Any] = {"time_limit_s": base.solver.time_limit_s,
+                              "mip_rel_gap": base.solver.mip_rel_gap}
     if base.solver.threads is not None:
         solver["threads"] = base.solver.threads
+    if base.solver.objective != "requirements":
+        solver["objective"] = base.solver.objective
+    if base.solver.min_interval_service_level is not None:
+        solver["min_interval_service_level"] = base.solver.min_interval_service_level
     raw["solver"] = solver
     sim = base.simulation
     raw["simulation"] = {"enabled": base.simulate, "replications": sim.replications,
@@ -258,6 +275,11 @@ def _effective_raw(base: PlanConfig, ov: Mapping[str, Any]) -> dict[str, Any]:
     raw["solver"] = solver
     if "simulate" in ov:
         raw["simulation"] = {**dict(raw.get("simulation", {})), "enabled": ov["simulate"]}
+    if "overflow" in ov:
+        if ov["overflow"] is None:
+            raw.pop("overflow", None)
+        else:
+            raw["overflow"] = dict(ov["overflow"])
     return raw
 
 
@@ -271,7 +293,8 @@ def _rename_field(exc: InputError, ov: Mapping[str, Any]) -> InputError:
     elif head == "open_hours" and "min_staff" in ov and "open_hours" not in ov:
         name = f"overrides.min_staff{f[len('open_hours.min_staff'):]}" if rest.startswith(
             "min_staff") else f"overrides.{f}"
-    elif head == "open_hours" and "open_hours" in ov or head == "rules" and "rules" in ov:
+    elif (head == "open_hours" and "open_hours" in ov or head == "rules" and "rules" in ov
+          or head == "overflow" and "overflow" in ov):
         name = f"overrides.{f}"
     elif head == "templates" and ("templates" in ov or "max_headcount" in ov):
         name = "overrides.max_headcount" if "max_headcount" in rest and \

@@ -120,6 +120,10 @@ class ScenarioResult:
             "gap": ro.gap if ro.gap is not None else nan,
             "runtime_s": float(ro.runtime_s),
         })
+        if self.config.overflow is not None:  # an overflow partner: its calls and fees
+            row.update({"overflow_calls": float(ro.overflow_calls),
+                        "overflow_fees": float(ro.overflow_fees),
+                        "total_cost": float(ro.cost) + float(ro.overflow_fees)})
         return row
 
     def summary(self) -> dict[str, Any]:

@@ -44,9 +44,14 @@ class Scenario:
         hours = raw_h.get("open_hours")
         if isinstance(hours, Mapping):  # the floor does not change the forecast
             hours = {k: v for k, v in hours.items() if k != "min_staff"}
-        fkey = _digest({"schema": 1, "data": raw_h["data"], "site": raw_h.get("site", {}),
-                        "plan": raw_h.get("plan", {}), "forecast": raw_h.get("forecast", {}),
-                        "open_hours": hours, "versions": vers})
+        parts = {"schema": 1, "data": raw_h["data"], "site": raw_h.get("site", {}),
+                 "plan": raw_h.get("plan", {}), "forecast": raw_h.get("forecast", {}),
+                 "open_hours": hours, "versions": vers}
+        if cfg.overflow is not None:  # calls are forecast in the partner's hours too
+            ov_t = raw_h.get("overflow")
+            parts["overflow_hours"] = (ov_t.get("hours", "always")
+                                       if isinstance(ov_t, Mapping) else None)
+        fkey = _digest(parts)
         object.__setattr__(self, "overrides", ov)
         object.__setattr__(self, "config", cfg)
         object.__setattr__(self, "hash", key)

@@ -1,0 +1,102 @@
+"""Issue 12 item 7: the overflow decision and extended in-house hours vs outsourcing.
+
+On the bundled week (``data/overflow.toml``: ``data/plan.toml`` plus an answering service at
+1.2 per handled minute + 0.5 per call, 60 calls an hour, 75 % answered within 20 s, a weekly
+fee of 150; the peak-pt template may start at 20:00):
+
+1. **The decision against the price**: the partner answering at any hour (no ``hours``),
+   price per handled minute swept over ``PRICES``; requirement mode. Calls sent, fees, wages,
+   wages + fees, under-staffing agent-hours and the weekly (combined) service level: a cheap
+   partner takes the nights and the thin hours, a dear one nothing.
+2. **Extended in-house hours vs outsourcing** (``staffing.scenario.extension``): base hours,
+   Friday 14-16 and Saturday 23-24 added to the open hours, the same extension outsourced; in
+   requirement mode and in service mode (weekly SL target 80 %, interval floor 50 %): wages,
+   fees, total, weekly SL over the calls each plans for and over all calls, per-day SL.
+
+Every solve has ``LIMIT`` seconds (default 60), one thread, ``mip_rel_gap`` 1 %. Prints one
+line per solve and Markdown tables; the load (``uptime``) is printed first.
+
+Run: ``nice .venv/bin/python benchmarks/bench_overflow.py [LIMIT]``
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import pandas as pd
+
+from staffing.config import PlanConfig
+from staffing.scenario import Scenario, run_scenario
+from staffing.scenario.extension import extension_days, extension_scenarios, extension_table
+
+ROOT = Path(__file__).resolve().parents[1]
+PRICES = (0.3, 0.6, 1.2, 2.4)
+
+
+def _load() -> str:
+    return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+
+
+def main(limit: float) -> None:
+    print("load:", _load(), f"| {os.cpu_count()} cores, limit {limit:g} s per solve")
+    base = PlanConfig.from_toml(ROOT / "data" / "overflow.toml")
+    run = {"time_limit_s": limit, "mip_rel_gap": 0.01, "threads": 1, "simulate": False}
+    partner = dict(base.raw["overflow"])
+    partner.pop("hours")
+
+    rows = []
+    for price in (None, *PRICES):
+        ov = None if price is None else {**partner, "price_per_minute": price}
+        sc = Scenario(f"price {price}" if price is not None else "no partner", base,
+                      {**run, "overflow": ov})
+        t0 = time.perf_counter()
+        res = run_scenario(sc)
+        m = res.metrics()
+        rows.append({"partner price / min": price if price is not None else "-",
+                     "status": m["status"], "calls": m["calls"],
+                     "calls sent": m.get("overflow_calls", 0.0),
+                     "fees": m.get("overflow_fees", 0.0), "wages": m["cost"],
+                     "wages + fees": m["cost"] + m.get("overflow_fees", 0.0),
+                     "under agent-h": m["under_agent_intervals"] * 0.25,
+                     "SL week": m["service_level"], "gap": m["gap"],
+                     "s": time.perf_counter() - t0})
+        print(rows[-1], flush=True)
+    print("\n### The overflow decision against the partner's price (partner at any hour, "
+          "requirement mode)\n")
+    print(pd.DataFrame(rows).to_markdown(index=False, floatfmt=",.3g"))
+
+    for mode in ("requirements", "service"):
+        extra = {} if mode == "requirements" else {
+            "objective": "service", "min_interval_service_level": 0.5}
+        cfg = base
+        if extra:
+            import dataclasses
+
+            cfg = dataclasses.replace(base, solver=dataclasses.replace(base.solver, **extra))
+        items = extension_scenarios(cfg, overrides=run)
+        results = []
+        for s in items:
+            t0 = time.perf_counter()
+            results.append(run_scenario(s))
+            r = results[-1]
+            print(mode, s.name, r.roster.status.value, f"{r.roster.cost:,.0f}",
+                  f"fees {r.roster.overflow_fees:,.0f}", f"{time.perf_counter() - t0:.1f} s",
+                  flush=True)
+        table = extension_table(results)
+        print(f"\n### Extended in-house hours vs outsourcing ({mode} mode)\n")
+        print(table.to_markdown(index=False, floatfmt=",.4g"))
+        days = extension_days(results)
+        print()
+        print(days[[c for c in days.columns if not c.startswith("calls")]].to_markdown(
+            floatfmt=".1%"))
+    print("\nload:", _load())
+
+
+if __name__ == "__main__":
+    warnings.simplefilter("ignore")
+    main(float(sys.argv[1]) if len(sys.argv) > 1 else 60.0)
