@@ -38,6 +38,27 @@ ROOT = Path(__file__).resolve().parents[1]
 PRICES = (0.3, 0.6, 1.2, 2.4)
 
 
+def _md(frame: pd.DataFrame, index: bool = False) -> str:
+    """A Markdown table (numbers: fractions as percent, the rest with separators)."""
+    f = frame.reset_index() if index else frame
+
+    def cell(v: object, col: str) -> str:
+        if isinstance(v, float):
+            if v != v:
+                return "-"
+            if col.startswith("SL") or col.startswith("service") or col == "gap" or (
+                    index and col != f.columns[0] and not col.startswith("calls")):
+                return f"{v:.1%}"
+            return f"{v:,.1f}" if abs(v) < 100 else f"{v:,.0f}"
+        return str(v)
+
+    lines = ["| " + " | ".join(map(str, f.columns)) + " |",
+             "|" + "---|" * len(f.columns)]
+    lines += ["| " + " | ".join(cell(v, str(c)) for c, v in zip(f.columns, row, strict=True))
+              + " |" for row in f.itertuples(index=False)]
+    return "\n".join(lines)
+
+
 def _load() -> str:
     return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
 
@@ -68,7 +89,7 @@ def main(limit: float) -> None:
         print(rows[-1], flush=True)
     print("\n### The overflow decision against the partner's price (partner at any hour, "
           "requirement mode)\n")
-    print(pd.DataFrame(rows).to_markdown(index=False, floatfmt=",.3g"))
+    print(_md(pd.DataFrame(rows)))
 
     for mode in ("requirements", "service"):
         extra = {} if mode == "requirements" else {
@@ -89,11 +110,10 @@ def main(limit: float) -> None:
                   flush=True)
         table = extension_table(results)
         print(f"\n### Extended in-house hours vs outsourcing ({mode} mode)\n")
-        print(table.to_markdown(index=False, floatfmt=",.4g"))
+        print(_md(table))
         days = extension_days(results)
         print()
-        print(days[[c for c in days.columns if not c.startswith("calls")]].to_markdown(
-            floatfmt=".1%"))
+        print(_md(days[[c for c in days.columns if not c.startswith("calls")]], index=True))
     print("\nload:", _load())
 
 

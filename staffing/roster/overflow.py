@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -146,13 +147,23 @@ class OverflowLayout:
         return sent, fee, ans
 
     def start_values(self, values: np.ndarray, sched: np.ndarray,
-                     z_of: dict[int, int]) -> None:
-        """Fill the overflow columns of a start that sends nothing (level 0 everywhere):
-        ``sched`` agents on the floor per interval, ``z_of`` interval -> z column."""
+                     z_of: dict[int, int], built: Any = None) -> None:
+        """Fill the overflow columns of a constructive start with ``sched`` agents on the
+        floor per interval (``z_of``: interval -> z column). Service mode sends nothing
+        (level 0 everywhere: the in-house start meets the target). Requirement mode (with
+        ``built``) picks per interval the level whose fee plus the coverage penalties left at
+        ``sched`` is least (the shifts stay; a fixed fee is paid only if the levels save more),
+        and rewrites that interval's under/over columns."""
         lv = self.levels
         P, L = lv.sent.shape
         lam = np.zeros((P, L))
         lam[:, 0] = 1.0
+        if lv.curves is None and lv.required is not None and built is not None and P:
+            pick = self._cheapest_levels(values, sched, built)
+            lam[:] = 0.0
+            lam[np.arange(P), pick] = 1.0
+            if self.used >= 0:
+                values[self.used] = float((pick > 0).any())
         values[self.lam0:self.lam0 + P * L] = lam.ravel()
         if lv.curves is None:
             return
@@ -168,6 +179,54 @@ class OverflowLayout:
             values[self.zu0:self.zu0 + len(self.unreached)] = 0.0
         if self.used >= 0:
             values[self.used] = 0.0
+
+    def _cheapest_levels(self, values: np.ndarray, sched: np.ndarray, built: Any) -> np.ndarray:
+        """Requirement-mode start: per interval the level of least fee + penalties at
+        ``sched``; under/over (and tier) columns of ``values`` set for it."""
+        lv = self.levels
+        form = built.form
+        n = built.horizon.n
+        tiers = tuple(getattr(built, "tiers", ()))
+        under_c = float(form.cost[built.under0])
+        over_c = float(form.cost[built.over0])
+        pos = lv.positions
+        s = sched[pos].astype(float)[:, None]
+        assert lv.required is not None
+        req = np.where(np.isfinite(lv.sent), np.nan_to_num(lv.required), np.inf)
+        short = np.maximum(req - s, 0.0)
+        over = np.maximum(s - req, 0.0)
+
+        def under_cost(x: np.ndarray) -> np.ndarray:
+            if not tiers:
+                return x * under_c
+            left, total = x.copy(), np.zeros_like(x)
+            for width, price in tiers:
+                take = np.minimum(left, width)
+                total += take * price
+                left = left - take
+            return total
+
+        with np.errstate(invalid="ignore"):
+            total = under_cost(short) + over * over_c + np.nan_to_num(lv.fee, nan=np.inf)
+        total = np.where(np.isfinite(lv.sent), total, np.inf)
+        pick = np.argmin(total, axis=1)
+        rows = np.arange(len(pos))
+        saving = float((total[:, 0] - total[rows, pick]).sum())
+        if self.used >= 0 and saving <= lv.fixed_fee:
+            pick[:] = 0
+        # the coverage row of a changed interval: scheduled + under - over = its requirement
+        # (level 0's requirement is the horizon's, already in ``values``)
+        for p in np.nonzero(pick > 0)[0].tolist():
+            i = int(pos[p])
+            m = int(pick[p])
+            values[built.under0 + i] = short[p, m]
+            values[built.over0 + i] = over[p, m]
+            left = float(short[p, m])
+            for k, (width, _price) in enumerate(tiers):
+                take = min(left, width)
+                values[built.tier0 + k * n + i] = take
+                left -= take
+        return pick
 
 
 def _level_need(curve: ServiceCurve, p: int, extra: float, calls: float,

@@ -359,7 +359,7 @@ def _attempt(built: Any, max_people: int | None, margin: float,
         values[built.z0:built.z0 + len(z_int)] = got[z_int]
     if getattr(built, "overflow", None) is not None:  # the start sends nothing out
         built.overflow.start_values(values, sched, {
-            int(i): built.z0 + q for q, i in enumerate(z_int.tolist())})
+            int(i): built.z0 + q for q, i in enumerate(z_int.tolist())}, built)
     if not _feasible(form, values):
         return None, np.maximum(floor - sched, 0.0)
     return (values, float(form.cost @ values)), None

@@ -117,7 +117,6 @@ def test_plan_config_overflow_and_objective_are_checked(client: TestClient) -> N
 @pytest.mark.filterwarnings("ignore::UserWarning")
 def test_plan_job_with_an_overflow_partner_reports_its_fees(client: TestClient) -> None:
     cfg = plan_config(time_limit_s=120)
-    cfg["plan"]["days"] = 6  # Mon-Sat: Friday 14-16 and Saturday 23-24 are in the plan
     cfg["overflow"] = {"price_per_minute": 1.2, "capacity_calls_per_hour": 60,
                        "hours": {"fri": "14:00-16:00", "sat": "23:00-24:00"}}
     text = (DATA / "anonymous_bank_15min.csv").read_text()
@@ -127,6 +126,7 @@ def test_plan_job_with_an_overflow_partner_reports_its_fees(client: TestClient) 
     done = wait_for(client.get, r.headers["Location"], timeout=200)
     assert done["status"] == "done", done
     res = done["result"]
+    assert res["status"] in ("optimal", "feasible"), res
     assert res["overflow_calls"] > 0 and res["overflow_fees"] > 0
     assert res["total_cost"] == pytest.approx(res["cost"] + res["overflow_fees"])
     assert res["overflow"]["partner_service_level"] == pytest.approx(0.8)  # the goal

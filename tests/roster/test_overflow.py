@@ -159,3 +159,25 @@ def test_shares_and_the_capacity_level():
     sent = lv.sent[row]
     assert sent[0] == 0 and np.isnan(sent[1]) and np.isnan(sent[2]) and sent[3] == 5.0
     assert OpenHours.from_dict({"mon": "18:00-24:00"}).mask(fc.index[36:37])[0]
+
+
+def test_requirement_mode_start_already_sends_what_the_penalties_make_dear():
+    """The constructive start (no HiGHS) picks per interval the level of least fee +
+    penalties at its own roster: the unstaffable evening goes out, and the start is feasible
+    for every row of the model (greedy_start checks them)."""
+    from staffing.roster.build import build_model, make_horizon
+    from staffing.roster.warmstart import greedy_start
+
+    fc, req, cfg = case()
+    required = req["agents_required"].astype(float)
+    levels = overflow_levels(partner(), fc, GOALS, freq=FREQ, days=1, required=required)
+    built = build_model(make_horizon(required, cfg), cfg, overflow=levels)
+    start = greedy_start(built)
+    assert start is not None
+    values, cost = start
+    assert built.overflow is not None
+    sent, fee, _ = built.overflow.per_interval(values, len(required))
+    hours = required.index.hour
+    assert sent[(hours >= 20) & (hours < 23)].sum() == pytest.approx(36.0)
+    assert cost == pytest.approx(float(built.form.cost @ values))
+    assert fee.sum() == pytest.approx(2.0 * sent.sum())
