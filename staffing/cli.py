@@ -707,7 +707,7 @@ _WHATIF_ROWS = (
     ("agent_hours", "paid agent-h", "{:,.1f}"), ("cost", "cost (wages)", "{:,.0f}"),
     ("penalties", "penalties", "{:,.0f}"),
     ("overflow_fees", "overflow fees", "{:,.0f}"),
-    ("objective", "objective (cost+pen.+fees)", "{:,.0f}"),
+    ("objective", "objective (cost+pen.)", "{:,.0f}"),
     ("headcount", "headcount", "{}"), ("service_level", "SL predicted", "{:.1%}"),
     ("simulated_service_level", "SL simulated", "{:.1%}"), ("asa_s", "ASA (s)", "{:.1f}"),
     ("abandon_rate", "abandoned", "{:.1%}"), ("intervals_under_goal", "intervals < goal", "{}"),
@@ -882,6 +882,9 @@ def whatif(
     fees = table["overflow_fees"].fillna(0.0) if "overflow_fees" in table else 0.0
     shown = table.assign(penalties=table["objective"] - table["cost"] - fees)
     rows = [r for r in rows if r[0] in shown.columns]  # overflow rows only with a partner
+    if "overflow_fees" in shown.columns:
+        rows = [(c, "objective (cost+pen.+fees)", f) if c == "objective" else (c, lbl, f)
+                for c, lbl, f in rows]
     for col, label, fmt in rows:
         view.add_row(label, *[_cell(v, fmt) for v in shown[col]])
     console.print(view)

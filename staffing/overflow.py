@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -35,8 +35,11 @@ from staffing.requirements import ServiceGoals, compute_requirements
 from staffing.roster.overflow import OverflowLevels
 from staffing.roster.service import ServiceCurve
 
-__all__ = ["KEYS", "OverflowPartner", "combine_simulation", "demand_hours", "kept_demand",
-           "overflow_levels"]
+if TYPE_CHECKING:
+    from staffing.roster.size import ModelSize
+
+__all__ = ["KEYS", "OverflowPartner", "combine_simulation", "demand_hours", "estimate_size",
+           "kept_demand", "overflow_levels"]
 
 #: The keys of ``[overflow]``.
 KEYS = ("enabled", "price_per_call", "price_per_minute", "capacity_calls_per_hour", "hours",
@@ -286,3 +289,26 @@ def combine_simulation(sim: Any, evaluation: Any, partner_sl: float, tz: str) ->
                 week[c] = (kept_t * float(v) + partner_sl * sent_t) / off_t
         week["overflow_calls"] = sent_t
     return dataclasses.replace(sim, intervals=intervals, days=days, week=week)
+
+
+def estimate_size(partner: OverflowPartner, index: pd.DatetimeIndex, *, service: bool,
+                  k_max: int = 50) -> ModelSize:
+    """About what the partner adds to the roster model (nothing built): every interval of
+    ``index`` in its hours counted as having calls (an upper bound), ``share_step`` levels
+    (+ the capacity level), service mode with ``k_max`` tangent lines per level (the lines
+    run from the curve's onset to saturation: 10-40 on the bundled loads)."""
+    from staffing.roster.size import ModelSize
+
+    P = int(partner.mask(index).sum())
+    L = len(partner.shares()) + 1
+    if service:
+        cols = 3 * P * L
+        rows = 3 * P + P * L * (2 + k_max + 1)
+        nnz = P * (3 * L + 2) + P * L * (4 + 3 * (k_max + 1))
+    else:
+        cols = P * L
+        rows = 2 * P
+        nnz = 4 * P * L
+    fee = 1 if partner.weekly_fee > 0 else 0
+    return ModelSize(variables=cols + fee, integer_variables=P * L + fee,
+                     constraints=rows + fee, nonzeros=nnz + fee * (P * L + 1))

@@ -671,3 +671,32 @@ def test_extension_comparison_on_two_bundled_days(cache):
     days = extension_days(results)
     assert list(days.index) == sorted(days.index) and len(days) == 2
     assert set(table.index) <= set(days.columns)
+
+
+@pytest.mark.slow
+def test_cli_whatif_extension(tmp_path):
+    from typer.testing import CliRunner
+
+    from staffing.cli import app
+
+    text = (DATA / "overflow.toml").read_text()
+    text = text.replace('path = "anonymous_bank_feb1999_calls.csv"',
+                        f'path = "{(DATA / "anonymous_bank_feb1999_calls.csv").as_posix()}"')
+    text = text.replace("days = 7", "days = 2").replace(
+        "\nlevel = 0.8", '\nmodels = ["seasonal_naive", "historical_average"]\nlevel = 0.8')
+    text = text.replace('start_earliest = "07:00"', 'start_earliest = "06:00"', 1)
+    text = text.replace('fri = "14:00-16:00"\n  sat = "23:00-24:00"', '"mon-tue" = "06:00-07:00"')
+    assert '"mon-tue" = "06:00-07:00"' in text
+    (tmp_path / "overflow.toml").write_text(text)
+    out = tmp_path / "out"
+    r = CliRunner().invoke(app, ["whatif", "-c", str(tmp_path / "overflow.toml"), "--extension",
+                                 "--time-limit", "600", "--no-simulate", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    table = pd.read_csv(out / "extension.csv")
+    assert list(table["scenario"]) == ["base hours", "extended in-house",
+                                       "outsourced extension"]
+    assert table.loc[2, "overflow_fees"] > 0 and table.loc[1, "overflow_fees"] == 0
+    assert "extended in-house hours vs outsourcing" in r.output
+    assert "objective (cost+pen.+fees)" in r.output
+    days = pd.read_csv(out / "extension_days.csv")
+    assert len(days) == 2

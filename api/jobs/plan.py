@@ -166,6 +166,13 @@ def check_plan_size(cfg: Any, *, max_variables: int | None, max_nonzeros: int | 
         size = estimate_size(horizon, cfg.roster)
     except InputError as exc:
         raise config_field(exc) from exc
+    if getattr(cfg, "overflow", None) is not None:  # the partner's level binaries
+        from staffing.overflow import estimate_size as overflow_size
+
+        extra = overflow_size(cfg.overflow, idx, service=cfg.solver.objective == "service")
+        if extra.nonzeros > size.nonzeros or extra.variables > size.variables:
+            field = "config.overflow.share_step"
+        size = size + extra
     size.check(max_variables=max_variables, max_nonzeros=max_nonzeros, field=field)
 
 

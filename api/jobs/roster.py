@@ -114,9 +114,23 @@ def check_roster(body: schemas.RosterJobCreate, time_limit_s: float, *,
         size = estimate_size(make_horizon(required, config), config)
     except InputError as exc:
         raise config_field(exc, body.config.templates) from exc
+    field = "config.templates"
     if body.overflow is not None or options.objective == "service":
         _check_service_fields(body, options)
-    size.check(max_variables=max_variables, max_nonzeros=max_nonzeros)
+    if body.overflow is not None:
+        from staffing.overflow import OverflowPartner
+        from staffing.overflow import estimate_size as overflow_size
+
+        partner = OverflowPartner.from_table(body.overflow.table())
+        if partner is not None:
+            peak = max((r.required for r in body.required), default=0.0)
+            extra = overflow_size(partner, required.index,
+                                  service=options.objective == "service",
+                                  k_max=int(1.5 * peak) + 6)
+            if extra.nonzeros > size.nonzeros or extra.variables > size.variables:
+                field = "overflow.share_step"  # the partner's levels are the bigger part
+            size = size + extra
+    size.check(max_variables=max_variables, max_nonzeros=max_nonzeros, field=field)
     return size.as_dict()
 
 

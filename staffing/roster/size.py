@@ -48,6 +48,11 @@ class ModelSize:
     constraints: int
     nonzeros: int
 
+    def __add__(self, other: ModelSize) -> ModelSize:
+        return ModelSize(self.variables + other.variables,
+                         self.integer_variables + other.integer_variables,
+                         self.constraints + other.constraints, self.nonzeros + other.nonzeros)
+
     def as_dict(self) -> dict[str, int]:
         """The counts as a plain mapping."""
         return asdict(self)

@@ -132,3 +132,18 @@ def test_plan_job_with_an_overflow_partner_reports_its_fees(client: TestClient) 
     assert res["overflow"]["partner_service_level"] == pytest.approx(0.8)  # the goal
     cov = client.get(f"{r.headers['Location']}/files/coverage.csv").text
     assert "overflow_calls" in cov.splitlines()[0]
+
+
+def test_a_partner_with_too_many_levels_is_refused_by_size(client: TestClient) -> None:
+    """20 levels in every interval of a 5-minute week in service mode: refused at submission
+    (422 naming overflow.share_step), nothing built."""
+    idx = pd.date_range("2024-03-04", periods=7 * 288, freq="5min", tz="Europe/Berlin")
+    body = service_body()
+    body["required"] = [{"interval_start": t.isoformat(), "required": 40.0, "calls": 400.0,
+                         "aht_s": 180.0} for t in idx]
+    body["config"]["templates"][0]["start_step_min"] = 60
+    body["config"]["rules"] = {"workdays": 5, "consecutive_days_off": 2}
+    body["overflow"] = {"price_per_call": 1.0, "share_step": 0.05}
+    r = client.post("/v1/roster-jobs", json=body)
+    assert r.status_code == 422, r.text
+    assert r.json()["field"] == "overflow.share_step"
