@@ -697,6 +697,8 @@ def test_cli_whatif_extension(tmp_path):
                                        "outsourced extension"]
     assert table.loc[2, "overflow_fees"] > 0 and table.loc[1, "overflow_fees"] == 0
     assert "extended in-house hours vs outsourcing" in r.output
-    assert "objective (cost+pen.+fees)" in r.output
+    compared = pd.read_csv(out / "compare.csv")
+    assert compared["overflow_fees"].fillna(0).tolist()[2] == pytest.approx(
+        table.loc[2, "overflow_fees"])
     days = pd.read_csv(out / "extension_days.csv")
     assert len(days) == 2
