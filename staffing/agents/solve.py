@@ -22,7 +22,7 @@ from staffing.exceptions import InputError, SolverUnavailableError
 from staffing.roster import RosterStatus
 
 __all__ = ["AgentSolverOptions", "DaySolution", "ModelRun", "TermValue", "find_feasible",
-           "solve_day_model", "solve_model", "solve_problem"]
+           "read_solution", "solve_day_model", "solve_direct", "solve_model", "solve_problem"]
 
 # The one table: APPSI termination -> (status with a solution, status without one).
 _STATUS: dict[Any, tuple[RosterStatus, RosterStatus]] = {
@@ -205,23 +205,82 @@ def solve_day_model(built: BuiltDayModel, options: AgentSolverOptions | None = N
     status = with_sol if has else without
     bound = res.best_objective_bound
     bound = float(bound) if bound is not None and math.isfinite(bound) else None
+    if has:
+        res.solution_loader.load_vars()
+    return read_solution(built, status, float(obj) if has else None, bound, solve_s,
+                         str(getattr(tc, "name", tc)))
+
+
+# HiGHS model status (direct path) -> (status with a solution, status without one)
+_DIRECT: dict[str, tuple[RosterStatus, RosterStatus]] = {
+    "kOptimal": (RosterStatus.OPTIMAL, RosterStatus.ERROR),
+    "kInfeasible": (RosterStatus.INFEASIBLE, RosterStatus.INFEASIBLE),
+    "kUnboundedOrInfeasible": (RosterStatus.INFEASIBLE, RosterStatus.INFEASIBLE),
+    "kTimeLimit": (RosterStatus.FEASIBLE, RosterStatus.TIME_LIMIT_NO_SOLUTION),
+    "kIterationLimit": (RosterStatus.FEASIBLE, RosterStatus.TIME_LIMIT_NO_SOLUTION),
+    "kSolutionLimit": (RosterStatus.FEASIBLE, RosterStatus.TIME_LIMIT_NO_SOLUTION),
+    "kObjectiveTarget": (RosterStatus.FEASIBLE, RosterStatus.TIME_LIMIT_NO_SOLUTION),
+    "kInterrupt": (RosterStatus.FEASIBLE, RosterStatus.TIME_LIMIT_NO_SOLUTION),
+}
+
+
+def read_solution(built: BuiltDayModel, status: RosterStatus, objective: float | None,
+                  bound: float | None, solve_s: float, termination: str) -> DaySolution:
+    """A :class:`DaySolution` from the values in ``built``'s variables (schedule from the
+    shift binaries, every term's count), whatever solver put them there."""
     p = built.problem
     schedule: dict[str, list[str | None]] = {s.id: [None] * p.n_days for s in p.staff}
     terms: list[TermValue] = []
-    if has:
-        res.solution_loader.load_vars()
+    if objective is not None:
         for (e, d, o), v in built.x.items():
             if (v.value or 0) > 0.5:
                 schedule[p.staff[e].id][d] = p.options[o].id
         for t in built.terms:
             cnt = float(pyo.value(t.count))
             terms.append(TermValue(t.family, t.label, t.weight, round(cnt, 6), t.staff))
-    objective = float(obj) if has else None
     if status is RosterStatus.OPTIMAL and bound is None:
         bound = objective
     return DaySolution(status=status, objective=objective, bound=bound,
                        gap=_gap(objective, bound), solve_s=solve_s, schedule=schedule,
-                       terms=terms, termination=str(getattr(tc, "name", tc)))
+                       terms=terms, termination=termination)
+
+
+def solve_direct(built: BuiltDayModel, options: AgentSolverOptions | None = None
+                 ) -> DaySolution:
+    """Solve ``built`` with HiGHS through :mod:`staffing.roster.highs` (Pyomo's public
+    standard-form compiler, then ``highspy`` directly) instead of APPSI. Fixed variables are
+    folded into the rows, so a model with its shifts fixed (the decomposition's evaluation)
+    compiles to its break and coverage part only and loads in a fraction of APPSI's time;
+    the run keeps to ``time_limit_s`` even inside a HiGHS phase without checks. Falls back
+    to :func:`solve_day_model` when the compiler refuses the model."""
+    from staffing.roster import highs as direct
+
+    options = options or AgentSolverOptions()
+    t0 = time.perf_counter()
+    try:
+        form, cols, offset = direct.compile_model(built.model)
+    except Exception as exc:  # a future Pyomo, or a row made infeasible by the fixed values
+        built.notes.append(f"direct HiGHS path unavailable ({type(exc).__name__}); APPSI used")
+        return solve_day_model(built, options)
+    h = direct.load(form)
+    run = direct.HighsRun(h, time_limit_s=max(options.time_limit_s - (time.perf_counter()
+                                                                      - t0), 0.5),
+                          mip_rel_gap=options.mip_rel_gap, threads=options.threads,
+                          extra={"random_seed": 0, **options.extra})
+    out = run.run()
+    with_sol, without = _DIRECT.get(out.model_status, (RosterStatus.ERROR, RosterStatus.ERROR))
+    objective = None
+    if out.values is not None:
+        for v, val in zip(cols, out.values.tolist(), strict=True):
+            v.set_value(round(val) if v.is_integer() else val, skip_validation=True)
+        for v in built.model.component_data_objects(pyo.Var, descend_into=True):
+            if v.value is None:  # in no row or objective: any value, 0 is as good
+                v.set_value(0, skip_validation=True)
+        objective = float(pyo.value(built.model.obj))
+    status = with_sol if objective is not None else without
+    bound = None if out.bound is None else out.bound + offset
+    return read_solution(built, status, objective, bound, time.perf_counter() - t0,
+                         out.model_status)
 
 
 def solve_problem(problem: DayShiftProblem,

@@ -34,8 +34,8 @@ import numpy as np
 
 from staffing.exceptions import InputError, SolverUnavailableError
 
-__all__ = ["CANCEL_GRACE_S", "HighsOutcome", "HighsRun", "StandardForm", "compile_pyomo",
-           "load", "primal_values", "solve_lp"]
+__all__ = ["CANCEL_GRACE_S", "HighsOutcome", "HighsRun", "StandardForm", "compile_model",
+           "compile_pyomo", "load", "primal_values", "solve_lp"]
 
 #: Seconds the caller waits, after cancel, for HiGHS to stop by itself before returning the
 #: best solution seen so far.
@@ -133,6 +133,37 @@ def compile_pyomo(model: Any, n_cols: int) -> StandardForm:
     return StandardForm(cost, col_lb, col_ub, integer, sub.indptr.astype(np.int64),
                         col_of[sub.indices], sub.data.astype(float), np.array(lbs),
                         np.array(ubs), names, idx)
+
+
+def compile_model(model: Any) -> tuple[StandardForm, list[Any], float]:
+    """Compile any linear Pyomo model (several variable components) through Pyomo's public
+    ``LinearStandardFormCompiler``: returns the form in the compiler's column order, the Pyomo
+    variables of its columns, and the objective's constant. Fixed variables are folded into
+    the rows' bounds (so a model with most columns fixed compiles and loads small); each
+    side of a ranged constraint is its own row (``row_family`` is the constraint's name)."""
+    from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
+
+    info = LinearStandardFormCompiler().write(model, mixed_form=True)
+    cols = list(info.columns)
+    n = len(cols)
+    col_lb = np.array([_bound(v.lb, -INF) for v in cols])
+    col_ub = np.array([_bound(v.ub, INF) for v in cols])
+    integer = np.array([v.is_integer() for v in cols], dtype=bool)
+    cost = np.zeros(n)
+    c = info.c.toarray()
+    if c.shape[0]:
+        cost[:] = c[0]
+    offset = float(np.asarray(info.c_offset).ravel()[0]) if np.size(info.c_offset) else 0.0
+    kinds = np.array([entry.bound_type for entry in info.rows], dtype=np.int64)
+    rhs = np.asarray(info.rhs, dtype=float).ravel()
+    A = info.A.tocsr()
+    A.sort_indices()
+    names = np.array([entry.constraint.name for entry in info.rows], dtype=object)
+    form = StandardForm(cost, col_lb, col_ub, integer, A.indptr.astype(np.int64),
+                        A.indices.astype(np.int64), A.data.astype(float),
+                        np.where(kinds <= 0, rhs, -INF), np.where(kinds >= 0, rhs, INF),
+                        names, np.arange(len(kinds), dtype=np.int64))
+    return form, cols, offset
 
 
 def _bound(value: Any, default: float) -> float:
