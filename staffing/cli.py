@@ -429,7 +429,9 @@ def agents_cmd(
                                    "(see data/agents_contracts.toml)."),
     requirements_csv: Path | None = typer.Option(
         None, "--requirements", help="Schedule against this requirements.csv (1-6 weeks) "
-        "instead of forecasting the plan's week."),
+        "instead of forecasting the plan's week. With a 'skill' (or 'queue') column, one row "
+        "per interval and skill: a requirement per skill that only agents with the skill "
+        "count towards (e.g. the requirements.csv of 'staffing queues')."),
     previous: Path | None = typer.Option(
         None, "--previous", help="Published shifts before the horizon (agent_shifts.csv): "
         "rest and consecutive-day rules continue across the boundary."),
@@ -455,12 +457,15 @@ def agents_cmd(
              --contracts data/agents_contracts.toml -o out/agents
     """
     _setup(verbose)
+    import pandas as pd
+
     from staffing.agents.activities import METHODS, place_activities
     from staffing.agents.export import write_agent_files
     from staffing.agents.read import read_agents, read_published, read_setup
     from staffing.agents.schedule import schedule_agents
+    from staffing.agents.skill_cover import pivot_skills, skill_column
     from staffing.agents.solve import AgentSolverOptions
-    from staffing.io.export import read_requirements_csv
+    from staffing.io.export import read_interval_csv
     from staffing.pipeline import load_data, run_forecast
     from staffing.pipeline import run_requirements as _req
 
@@ -472,13 +477,21 @@ def agents_cmd(
         tpls = cfg.roster.templates
         people = read_agents(agents_csv, setup.contracts, tuple(t.name for t in tpls))
         if requirements_csv is not None:
-            req = read_requirements_csv(requirements_csv, tz=cfg.tz)
+            req = read_interval_csv(requirements_csv, tz=cfg.tz, required=("agents_required",),
+                                    what="requirements", field="--requirements")
+            col = skill_column([str(c) for c in req.columns], field="--requirements")
+            # one row per interval and skill (queue): a requirement per skill
+            required: Any = req["agents_required"].astype(float) if col is None else \
+                pivot_skills(pd.DatetimeIndex(req.index), req[col].astype(str).tolist(),
+                             req["agents_required"].to_numpy(dtype=float),
+                             field=f"--requirements.{col}", source=requirements_csv.name)
         else:
             with console.status("forecasting the plan's requirements"):
                 data = load_data(cfg)
                 fc = run_forecast(cfg, data.history)
                 goals = cfg.service_goals(None)
                 _goals, req = _req(cfg, fc.frame, goals.patience_s)
+            required = req["agents_required"].astype(float)
         prev = read_published(previous, cfg.tz, field="previous") if previous is not None \
             else None
         pub = read_published(published, cfg.tz) if published is not None else None
@@ -487,7 +500,7 @@ def agents_cmd(
                                else cfg.solver.time_limit_s),
             mip_rel_gap=float(cfg.solver.mip_rel_gap))
         with console.status(f"scheduling {len(people)} agents"):
-            result = schedule_agents(req["agents_required"].astype(float), tpls, people,
+            result = schedule_agents(required, tpls, people,
                                      penalties=setup.penalties, options=opts, previous=prev,
                                      published=pub, weekend_days=setup.weekend_days,
                                      cyclic=cyclic)

@@ -32,7 +32,7 @@ MAX_DAYS = 42
 #: Output files of an agents job (the per-agent ICS files travel in the zip).
 AGENT_FILES = ("agent_shifts.csv", "agent_schedule.xlsx", "agent_calendars.zip",
                "agent_summary.csv", "agent_summary.json", "penalties.txt",
-               "agent_coverage.csv", "agent_changes.csv")
+               "agent_coverage.csv", "agent_changes.csv", "agent_skill_coverage.csv")
 
 
 @dataclass
@@ -42,7 +42,7 @@ class AgentsInputs:
 
     tz: str
     index: pd.DatetimeIndex
-    required: pd.Series | None
+    required: pd.Series | pd.DataFrame | None
     templates: Any
     setup: Any
     agents: list[Any]
@@ -91,12 +91,15 @@ def _site_config(cfg: Mapping[str, Any]) -> tuple[Any, Any, Any]:
     return grid, roster, solver
 
 
-def requirement_series(part: CsvText, tz: str, freq: pd.Timedelta) -> pd.Series:
+def requirement_series(part: CsvText, tz: str, freq: pd.Timedelta
+                       ) -> pd.Series | pd.DataFrame:
     """``agents_required`` per interval of an uploaded requirements CSV: whole local days on
-    the site grid, 1 to 42 days, numbers >= 0. Errors name ``requirements.<column>`` and the
-    line of the uploaded file."""
+    the site grid, 1 to 42 days, numbers >= 0. With a ``skill`` (or ``queue``) column, one
+    row per interval and skill: a frame with one column per skill (a requirement per skill).
+    Errors name ``requirements.<column>`` and the line of the uploaded file."""
     import numpy as np
 
+    from staffing.agents.skill_cover import pivot_skills, skill_column
     from staffing.io.timestamps import parse_timestamps
 
     src = part.filename
@@ -124,12 +127,19 @@ def requirement_series(part: CsvText, tz: str, freq: pd.Timedelta) -> pd.Series:
         i = int(bad.argmax())
         raise InputError("requirements.agents_required", raw["agents_required"].iloc[i],
                          "agents >= 0 (at most 100000)", f"line {i + 2} of {src}")
+    skill_col = skill_column(list(raw.columns), field="requirements")
+    wide = None
+    if skill_col is not None:
+        wide = pivot_skills(pd.DatetimeIndex(idx), raw[skill_col].tolist(), values,
+                            field=f"requirements.{skill_col}", source=src)
+        idx = pd.DatetimeIndex(wide.index)
     steps = idx[1:] - idx[:-1]
     if (steps != freq).any():
         i = int((steps != freq).argmax()) + 1
-        raise InputError("requirements.interval_start", raw["interval_start"].iloc[i],
-                         f"consecutive intervals of the site grid ({freq})",
-                         f"line {i + 2} of {src}")
+        shown = raw["interval_start"].iloc[i] if wide is None else idx[i].isoformat()
+        where = f"line {i + 2} of {src}" if wide is None else src
+        raise InputError("requirements.interval_start", shown,
+                         f"consecutive intervals of the site grid ({freq})", where)
     first, end = idx[0], idx[-1] + freq
     if first != first.normalize() or end != end.normalize():
         raise InputError("requirements.interval_start", raw["interval_start"].iloc[0],
@@ -138,6 +148,8 @@ def requirement_series(part: CsvText, tz: str, freq: pd.Timedelta) -> pd.Series:
     days = len({t.date() for t in idx})
     if not 1 <= days <= MAX_DAYS:
         raise InputError("requirements", f"{days} days", f"1 to {MAX_DAYS} days", src)
+    if wide is not None:
+        return wide
     return pd.Series(values, index=pd.DatetimeIndex(idx, name="interval_start"))
 
 

@@ -32,12 +32,15 @@ router = APIRouter(prefix=BASE, tags=["agents"], route_class=StrictJSONRoute)
 
 AGENT_FILES = JobFiles(
     ("agent_shifts.csv", "agent_schedule.xlsx", "agent_calendars.zip", "agent_summary.csv",
-     "agent_summary.json", "penalties.txt", "agent_coverage.csv", "agent_changes.csv"),
+     "agent_summary.json", "penalties.txt", "agent_coverage.csv", "agent_changes.csv",
+     "agent_skill_coverage.csv"),
     {"text/csv": "agent_shifts.csv (agent, name, date, start, end, template, breaks, "
                  "paid_hours, skills, activities), agent_summary.csv (per agent: shifts, paid "
                  "hours, hours per week, weekends, day-off wishes granted, penalty), "
                  "agent_coverage.csv (interval_start, required, scheduled, under, over), "
-                 "agent_changes.csv (re-plan: agent, name, date, published, new)",
+                 "agent_changes.csv (re-plan: agent, name, date, published, new), "
+                 "agent_skill_coverage.csv (requirement per skill: interval_start, skill, "
+                 "required, served, under)",
      "application/json": "agent_summary.json (status, objective, bound, gap, seconds)",
      "text/plain": "penalties.txt (one line per agent and soft rule)",
      "application/zip": "agent_calendars.zip (one ICS file per agent)",
@@ -46,8 +49,8 @@ AGENT_FILES = JobFiles(
          "penalties, coverage sheets)"},
     """A file of a finished job: ``agent_shifts.csv``, ``agent_schedule.xlsx``,
     ``agent_calendars.zip`` (one ICS per agent), ``agent_summary.csv``,
-    ``agent_summary.json``, ``penalties.txt``, ``agent_coverage.csv`` and, when re-planning,
-    ``agent_changes.csv``.""")
+    ``agent_summary.json``, ``penalties.txt``, ``agent_coverage.csv``, when re-planning
+    ``agent_changes.csv`` and, with a requirement per skill, ``agent_skill_coverage.csv``.""")
 
 FILE_PARTS = ("config", "contracts", "agents", "requirements", "data", "previous", "published")
 TOML_PARTS = ("config", "contracts")

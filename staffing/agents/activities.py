@@ -202,8 +202,13 @@ def place_activities(result: AgentSchedule, activities: Sequence[Activity], *,
     cover["scheduled"] = sched
     cover["under"] = np.maximum(grid.req - sched, 0)
     cover["over"] = np.maximum(sched - grid.req, 0)
+    skill_cov = result.skill_coverage
+    if result.skill_required is not None:
+        from staffing.agents.skill_cover import skill_coverage
+
+        skill_cov = skill_coverage(shifts, result.skill_required, result.agents)
     return dataclasses.replace(result, shifts=shifts, coverage=cover, notes=notes,
-                               activities=info)
+                               activities=info, skill_coverage=skill_cov)
 
 
 def _write(shifts: pd.DataFrame, grid: Grid, occs: Sequence[Occurrence],

@@ -82,7 +82,9 @@ def write_agent_files(result: AgentSchedule, out: str | Path) -> dict[str, Path]
     with offset), ``agent_schedule.xlsx`` (sheets ``schedule``: agent x day grid with hours per
     week, ``shifts``, ``summary``, ``penalties``, ``coverage``), ``agent_summary.csv``,
     ``penalties.txt``, ``agent_coverage.csv``, ``ics/<agent>.ics`` and ``agent_calendars.zip``,
-    ``agent_changes.csv`` (re-plan mode), ``agent_summary.json``.
+    ``agent_changes.csv`` (re-plan mode), ``agent_summary.json``; with a requirement per skill
+    ``agent_skill_coverage.csv`` (interval, skill, required, served, under) and a ``skills``
+    sheet.
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -101,12 +103,19 @@ def write_agent_files(result: AgentSchedule, out: str | Path) -> dict[str, Path]
     if len(cov):
         cov["interval_start"] = cov["interval_start"].map(lambda t: t.isoformat())
     paths["agent_coverage.csv"] = write_csv(cov, out / "agent_coverage.csv")
+    sheets_extra: dict[str, pd.DataFrame] = {}
+    if len(result.skill_coverage):
+        sk = result.skill_coverage.copy()
+        sk["interval_start"] = sk["interval_start"].map(lambda t: t.isoformat())
+        paths["agent_skill_coverage.csv"] = write_csv(sk, out / "agent_skill_coverage.csv")
+        sheets_extra["skills"] = result.skill_coverage
     if len(result.changes) or not result.changes.columns.empty:
         paths["agent_changes.csv"] = write_csv(result.changes, out / "agent_changes.csv")
     grid = schedule_grid(result)
     paths["agent_schedule.xlsx"] = write_workbook(
         {"schedule": grid, "shifts": result.shifts, "summary": summary,
-         "penalties": pd.DataFrame({"penalty": report}), "coverage": result.coverage},
+         "penalties": pd.DataFrame({"penalty": report}), "coverage": result.coverage,
+         **sheets_extra},
         out / "agent_schedule.xlsx")
     ics_dir = out / "ics"
     ics_dir.mkdir(exist_ok=True)

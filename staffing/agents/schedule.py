@@ -78,6 +78,8 @@ class AgentsModel:
     fmin: int
     change_keys: dict[tuple[int, int], Published]
     build_s: float
+    skill_required: pd.DataFrame | None = None
+    break_owner: dict[int, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -107,6 +109,8 @@ class AgentSchedule:
     weekends: list[list[dt.date]] = field(default_factory=list)
     templates: tuple[ShiftTemplate, ...] = ()
     activities: dict[str, Any] = field(default_factory=dict)
+    skill_required: pd.DataFrame | None = None
+    skill_coverage: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def penalty_report(self) -> list[str]:
         """One line per agent and soft-rule family with a violation, e.g. ``agent A17: 1
@@ -128,6 +132,10 @@ class AgentSchedule:
             pen = sum(t.penalty for t in self.terms if t.family == fam)
             if tot > 1e-6:
                 lines.append(f"{fam}: {tot:g} units, penalty {pen:g}")
+        if len(self.skill_coverage):
+            for sk, g in self.skill_coverage.groupby("skill", sort=True):
+                lines.append(f"skill {sk}: {g['under'].sum():g} agent-intervals short of "
+                             f"{g['required'].sum():g} required")
         act = self.activities
         if act:
             lines.append(f"activities ({act['method']}): {act['placed']} of {act['needed']} "
@@ -166,7 +174,10 @@ class AgentSchedule:
                 "under_agent_intervals": float(self.coverage["under"].sum())
                 if len(self.coverage) else None,
                 "changes": len(self.changes), "notes": self.notes,
-                **({"activities": self.activities} if self.activities else {})}
+                **({"activities": self.activities} if self.activities else {}),
+                **({"under_by_skill": {str(k): float(v) for k, v in self.skill_coverage
+                                       .groupby("skill")["under"].sum().items()}}
+                   if len(self.skill_coverage) else {})}
 
 
 def skills_text(agent: Agent) -> str:
@@ -231,7 +242,7 @@ def _history(agent: Agent, previous: pd.DataFrame | None, first: dt.date,
 
 
 def build_agents_model(
-    required: pd.Series,
+    required: pd.Series | pd.DataFrame,
     templates: Sequence[ShiftTemplate],
     agents: Sequence[Agent],
     *,
@@ -245,9 +256,19 @@ def build_agents_model(
     """Build the per-person MIP of :func:`schedule_agents` (same arguments) without solving
     it. With ``targets`` (people wanted per (day, option)) the interval coverage is replaced
     by soft target rows: the assignment step of the decomposition
-    (:mod:`staffing.agents.decompose`)."""
+    (:mod:`staffing.agents.decompose`). A frame ``required`` (one column per skill) is the
+    per-skill coverage of :mod:`staffing.agents.skill_cover`."""
     t0 = time.perf_counter()
     pen = penalties or AgentPenalties()
+    by_skill: pd.DataFrame | None = None
+    if isinstance(required, pd.DataFrame):
+        if targets is not None:
+            raise InputError("required", "per-skill requirements", "one requirement series "
+                             "in the decomposition's assignment")
+        if required.shape[1] < 1:
+            raise InputError("required", "no columns", "one column per skill")
+        by_skill = required.astype(float)
+        required = by_skill.sum(axis=1)
     idx = required.index
     if not isinstance(idx, pd.DatetimeIndex) or idx.tz is None or len(idx) < 2:
         raise InputError("required", type(idx).__name__, "a tz-aware DatetimeIndex")
@@ -262,7 +283,8 @@ def build_agents_model(
     day_pos = {d: local_dates.index(d) for d in dates}
     n = len(idx)
     req = np.asarray(required.to_numpy(dtype=float))
-    if np.isnan(req).any() or (req < 0).any():
+    if np.isnan(req).any() or (req < 0).any() or (
+            by_skill is not None and (by_skill.to_numpy() < 0).any()):
         raise InputError("required", "negative or missing values", "agents >= 0 per interval")
 
     opts = option_grid(templates)
@@ -305,7 +327,14 @@ def build_agents_model(
     _fair_weekends(built, pen, extra_terms)
     _fair_late(built, opts, pen, extra_terms)
     _fair_wishes(built, pen, extra_terms)
-    if targets is None:
+    owner: dict[int, Any] = {}
+    if by_skill is not None:
+        from staffing.agents.skill_cover import add_skill_coverage
+
+        owner, notes = add_skill_coverage(built, agents, opts, dates, day_pos, fmin, by_skill,
+                                          pen, extra_terms)
+        built.notes.extend(notes)
+    elif targets is None:
         _coverage(built, opts, dates, day_pos, n, fmin, req, pen, extra_terms)
     else:
         _targets(built, opts, targets, fmin, pen, extra_terms)
@@ -313,11 +342,12 @@ def build_agents_model(
     finish_objective(built, extra_terms)
     return AgentsModel(built=built, required=required, agents=list(agents), opts=opts,
                        options=option_list, dates=dates, day_pos=day_pos, fmin=fmin,
-                       change_keys=change_keys, build_s=time.perf_counter() - t0)
+                       change_keys=change_keys, build_s=time.perf_counter() - t0,
+                       skill_required=by_skill, break_owner=owner)
 
 
 def schedule_agents(
-    required: pd.Series,
+    required: pd.Series | pd.DataFrame,
     templates: Sequence[ShiftTemplate],
     agents: Sequence[Agent],
     *,
@@ -335,7 +365,9 @@ def schedule_agents(
     ----------
     required:
         Agents required per interval, tz-aware index of whole local days (1 to 42 days); the
-        same shape the roster uses.
+        same shape the roster uses. A frame with one column per skill (queue) is a
+        requirement per skill: only agents with that skill count towards it, each agent
+        once (:mod:`staffing.agents.skill_cover`; per-person MIP only).
     templates:
         Shift templates (start window and step, paid lengths, days, breaks).
     agents:
@@ -363,6 +395,11 @@ def schedule_agents(
     """
     if method not in ("auto", "mip", "decompose"):
         raise InputError("method", method, "'auto', 'mip' or 'decompose'")
+    if isinstance(required, pd.DataFrame):
+        if method == "decompose":
+            raise InputError("method", method, "'mip' or 'auto' with per-skill requirements "
+                             "(the decomposition's pooled model has one requirement)")
+        method = "mip"
     if method == "auto":
         from staffing.agents.size import estimate_agents_size
 
@@ -398,8 +435,14 @@ def schedule_from_solution(am: AgentsModel, sol: DaySolution) -> AgentSchedule:
     from them, terms, changes); ``sol.build_s`` is added to the model's build seconds."""
     built, agents, dates = am.built, am.agents, am.dates
     idx = pd.DatetimeIndex(am.required.index)
-    shifts = _extract(sol, built, agents, am.opts, dates, idx, am.day_pos, am.fmin)
+    shifts = _extract(sol, built, agents, am.opts, dates, idx, am.day_pos, am.fmin,
+                      am.break_owner)
     coverage = _coverage_frame(shifts, am.required)
+    skill_cov = pd.DataFrame()
+    if am.skill_required is not None:
+        from staffing.agents.skill_cover import skill_coverage
+
+        skill_cov = skill_coverage(shifts, am.skill_required, agents)
     changes = _change_frame(sol, built, agents, dates, am.change_keys)
     return AgentSchedule(status=sol.status, objective=sol.objective, bound=sol.bound,
                          gap=sol.gap, build_s=am.build_s + sol.build_s, solve_s=sol.solve_s,
@@ -409,7 +452,8 @@ def schedule_from_solution(am: AgentsModel, sol: DaySolution) -> AgentSchedule:
                          weekends=[[dates[d] for d in w]
                                    for w in built.problem.weekend_pairs()],
                          templates=tuple({o.template.name: o.template
-                                          for o in am.opts}.values()))
+                                          for o in am.opts}.values()),
+                         skill_required=am.skill_required, skill_coverage=skill_cov)
 
 
 def _preferences(b: BuiltDayModel, agents: Sequence[Agent], opts: list[_Opt],
@@ -532,6 +576,29 @@ def add_coverage(m: pyo.ConcreteModel, rules: Any, keys: Sequence[tuple[int, int
     (``sum_off b = n``), ``under``/``over`` per interval of ``req`` (agents required); adds
     the ``cover_under``/``cover_over`` terms to ``out``."""
     n = len(req)
+    plus, minus = on_phone(m, rules, keys, opts, dates, day_pos, fmin, n, link=link)
+    m.under = pyo.Var(range(n), domain=pyo.NonNegativeReals)
+    m.over = pyo.Var(range(n), domain=pyo.NonNegativeReals)
+    for p in range(n):
+        if not plus.get(p) and req[p] <= 0:
+            m.over[p].fix(0)
+            m.under[p].fix(0)
+            continue
+        rules.add(pyo.quicksum(plus.get(p, [])) - pyo.quicksum(minus.get(p, []))
+                  + m.under[p] - m.over[p] == float(req[p]))
+    out.append(Term("cover_under", "agent-intervals short", pen.under_per_agent_interval,
+                    pyo.quicksum(m.under[p] for p in range(n))))
+    out.append(Term("cover_over", "agent-intervals extra", pen.over_per_agent_interval,
+                    pyo.quicksum(m.over[p] for p in range(n))))
+
+
+def on_phone(m: Any, rules: Any, keys: Sequence[tuple[int, int]], opts: Sequence[_Opt],
+             dates: Sequence[dt.date], day_pos: Mapping[dt.date, int], fmin: int, n: int, *,
+             link: Any = None) -> tuple[dict[int, list[Any]], dict[int, list[Any]]]:
+    """The shift counts ``n[d, o]`` and aggregated breaks ``b[d, o, k, off]`` of
+    :func:`add_coverage` on ``m`` (a model or a block); returns per interval position the
+    counts on shift (``plus``) and the break counts (``minus``): people on the phone at ``p``
+    are ``sum(plus[p]) - sum(minus[p])``."""
     plus: dict[int, list[Any]] = defaultdict(list)
     minus: dict[int, list[Any]] = defaultdict(list)
     m.N = pyo.Set(initialize=sorted(keys), dimen=2, ordered=True)
@@ -559,19 +626,7 @@ def add_coverage(m: pyo.ConcreteModel, rules: Any, keys: Sequence[tuple[int, int
             minus[p].append(m.b[d, o, k, off])
     for (d, o, _k), vs in per_break.items():
         rules.add(pyo.quicksum(vs) == m.n[d, o])
-    m.under = pyo.Var(range(n), domain=pyo.NonNegativeReals)
-    m.over = pyo.Var(range(n), domain=pyo.NonNegativeReals)
-    for p in range(n):
-        if not plus.get(p) and req[p] <= 0:
-            m.over[p].fix(0)
-            m.under[p].fix(0)
-            continue
-        rules.add(pyo.quicksum(plus.get(p, [])) - pyo.quicksum(minus.get(p, []))
-                  + m.under[p] - m.over[p] == float(req[p]))
-    out.append(Term("cover_under", "agent-intervals short", pen.under_per_agent_interval,
-                    pyo.quicksum(m.under[p] for p in range(n))))
-    out.append(Term("cover_over", "agent-intervals extra", pen.over_per_agent_interval,
-                    pyo.quicksum(m.over[p] for p in range(n))))
+    return plus, minus
 
 
 def _published_days(published: pd.DataFrame | None, agent: str,
@@ -626,19 +681,24 @@ def _changes(b: BuiltDayModel, agents: Sequence[Agent], dates: list[dt.date],
 
 def _extract(sol: DaySolution, b: BuiltDayModel, agents: Sequence[Agent], opts: list[_Opt],
              dates: list[dt.date], idx: pd.DatetimeIndex, day_pos: Mapping[dt.date, int],
-             fmin: int) -> pd.DataFrame:
+             fmin: int, owner: Mapping[int, Any] | None = None) -> pd.DataFrame:
+    """Shift rows with breaks handed out from the break counts (per skill group's block
+    when ``owner`` maps agent indexes to blocks)."""
     cols = ["agent", "name", "date", "start", "end", "template", "breaks", "paid_hours",
             "skills"]
     if not sol.has_solution:
         return pd.DataFrame(columns=cols)
     m = b.model
     oid = {o.id: i for i, o in enumerate(b.problem.options)}
-    queue: dict[tuple[int, int, int], list[int]] = {}
-    for d, o, k, off in (m.B if hasattr(m, "B") else ()):  # no breaks in a target model
-        cnt = int(round(m.b[d, o, k, off].value or 0))
-        queue.setdefault((d, o, k), []).extend([off] * cnt)
+    owner = owner or {}
+    queue: dict[tuple[int, int, int, int], list[int]] = {}
+    for blk in {id(v): v for v in [m, *owner.values()]}.values():
+        for d, o, k, off in (blk.B if hasattr(blk, "B") else ()):  # none in a target model
+            cnt = int(round(blk.b[d, o, k, off].value or 0))
+            queue.setdefault((id(blk), d, o, k), []).extend([off] * cnt)
     rows = []
-    for a in agents:
+    for e, a in enumerate(agents):
+        home = id(owner.get(e, m))
         for d, day in enumerate(dates):
             chosen = sol.schedule[a.id][d]
             if chosen is None:
@@ -648,7 +708,7 @@ def _extract(sol: DaySolution, b: BuiltDayModel, agents: Sequence[Agent], opts: 
             start = idx[day_pos[day]] + pd.Timedelta(minutes=op.start_min)
             parts = []
             for k, br in enumerate(op.template.breaks):
-                q = queue.get((d, o, k), [])
+                q = queue.get((home, d, o, k), [])
                 off = q.pop(0) if q else br.earliest_offset_min
                 bs = start + pd.Timedelta(minutes=off)
                 parts.append(f"{bs:%H:%M}-{bs + pd.Timedelta(minutes=br.duration_min):%H:%M} "

@@ -60,3 +60,22 @@ def test_cli_agents_bad_activity_field(tmp_path: Path) -> None:
     res = runner.invoke(app, [*_inputs(tmp_path, ""), "--activities", "best", "-o",
                               str(tmp_path / "out")])
     assert res.exit_code != 0 and "--activities" in res.output
+
+
+def test_cli_agents_requirement_per_skill(tmp_path: Path) -> None:
+    args = _inputs(tmp_path, "")
+    req = pd.read_csv(tmp_path / "req.csv")
+    inet = req.assign(queue="internet", agents_required=(req["agents_required"] > 0) * 1.0)
+    voice = req.assign(queue="voice", agents_required=(req["agents_required"] - 1).clip(lower=0))
+    pd.concat([voice, inet]).to_csv(tmp_path / "req.csv", index=False)
+    res = runner.invoke(app, [*args, "-o", str(tmp_path / "out")])
+    assert res.exit_code == 0, res.output
+    assert "skill internet:" in res.output and "skill voice:" in res.output
+    cov = pd.read_csv(tmp_path / "out" / "agent_skill_coverage.csv")
+    assert set(cov["skill"]) == {"internet", "voice"}
+    summary = json.loads((tmp_path / "out" / "agent_summary.json").read_text())
+    assert set(summary["under_by_skill"]) == {"internet", "voice"}
+    # both columns: refused, naming the second
+    pd.concat([voice, inet]).assign(skill="x").to_csv(tmp_path / "req.csv", index=False)
+    res = runner.invoke(app, [*args, "-o", str(tmp_path / "out2")])
+    assert res.exit_code != 0 and "--requirements.queue" in res.output
