@@ -15,7 +15,7 @@ import datetime as dt
 import math
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
 class _In(BaseModel):
@@ -416,12 +416,23 @@ class ScenarioIn(_In):
 class ScenariosCreate(PlanCreate):
     """A plan (``config`` + data, as ``POST /v1/plans``) and the scenarios to compare."""
 
-    scenarios: list[ScenarioIn] = Field(min_length=1, max_length=MAX_SCENARIO_SOLVES)
+    scenarios: list[ScenarioIn] = Field(default_factory=list, max_length=MAX_SCENARIO_SOLVES,
+                                        description="At least one, unless extension is set")
     include_base: bool = Field(True, description="Add the unchanged plan as scenario 'base' "
                                "(unless a scenario has no overrides or is named 'base').")
     curve: list[float] | None = Field(
         None, max_length=MAX_SCENARIO_SOLVES,
         description="Service-level targets (fractions) of a cost-vs-service curve")
+    extension: bool = Field(False, description="Also compare base hours, the open hours "
+                            "extended by [overflow] hours in-house, and that extension "
+                            "outsourced to the [overflow] partner (staffing.scenario."
+                            "extension); files extension.csv, extension_days.csv")
+
+    @model_validator(mode="after")
+    def _something_to_run(self) -> ScenariosCreate:
+        if not self.scenarios and not self.extension:
+            raise ValueError("at least one scenario (or extension: true)")
+        return self
 
     @field_validator("scenarios")
     @classmethod

@@ -16,7 +16,7 @@ fee of 150; the peak-pt template may start at 20:00):
 Every solve has ``LIMIT`` seconds (default 60), one thread, ``mip_rel_gap`` 1 %. Prints one
 line per solve and Markdown tables; the load (``uptime``) is printed first.
 
-Run: ``nice .venv/bin/python benchmarks/bench_overflow.py [LIMIT]``
+Run: ``nice .venv/bin/python benchmarks/bench_overflow.py [LIMIT] [price|requirements|service]``
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ def _load() -> str:
     return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
 
 
-def main(limit: float) -> None:
+def main(limit: float, parts: tuple[str, ...] = ("price", "requirements", "service")) -> None:
     print("load:", _load(), f"| {os.cpu_count()} cores, limit {limit:g} s per solve")
     base = PlanConfig.from_toml(ROOT / "data" / "overflow.toml")
     run = {"time_limit_s": limit, "mip_rel_gap": 0.01, "threads": 1, "simulate": False}
@@ -71,7 +71,7 @@ def main(limit: float) -> None:
     partner.pop("hours")
 
     rows = []
-    for price in (None, *PRICES):
+    for price in (None, *PRICES) if "price" in parts else ():
         ov = None if price is None else {**partner, "price_per_minute": price}
         sc = Scenario(f"price {price}" if price is not None else "no partner", base,
                       {**run, "overflow": ov})
@@ -87,11 +87,12 @@ def main(limit: float) -> None:
                      "SL week": m["service_level"], "gap": m["gap"],
                      "s": time.perf_counter() - t0})
         print(rows[-1], flush=True)
-    print("\n### The overflow decision against the partner's price (partner at any hour, "
-          "requirement mode)\n")
-    print(_md(pd.DataFrame(rows)))
+    if rows:
+        print("\n### The overflow decision against the partner's price (partner at any hour, "
+              "requirement mode)\n")
+        print(_md(pd.DataFrame(rows)))
 
-    for mode in ("requirements", "service"):
+    for mode in [m for m in ("requirements", "service") if m in parts]:
         extra = {} if mode == "requirements" else {
             "objective": "service", "min_interval_service_level": 0.5}
         cfg = base
@@ -119,4 +120,5 @@ def main(limit: float) -> None:
 
 if __name__ == "__main__":
     warnings.simplefilter("ignore")
-    main(float(sys.argv[1]) if len(sys.argv) > 1 else 60.0)
+    main(float(sys.argv[1]) if len(sys.argv) > 1 else 60.0,
+         tuple(sys.argv[2:]) or ("price", "requirements", "service"))

@@ -36,8 +36,21 @@ def scenarios_of(body: ScenariosCreate, limit_s: float) -> tuple[Any, list[Any]]
         except InputError as exc:
             raise InputError(f"scenarios[{i}].{exc.field}", exc.value, exc.expected,
                              exc.where) from exc
-    if body.include_base and not any(s.name == "base" or s.overrides.keys() == {"time_limit_s"}
-                                     for s in items):
+    if body.extension:
+        from staffing.scenario.extension import NAMES, extension_scenarios
+
+        clash = [n for n in NAMES if n in {s.name for s in items}]
+        if clash:
+            raise InputError("scenarios", clash, f"names other than {list(NAMES)} (the "
+                             f"extension's scenarios)")
+        try:
+            items.extend(extension_scenarios(base, overrides={"time_limit_s": limit_s}))
+        except InputError as exc:
+            fld = exc.field if exc.field.startswith("config") else f"config.{exc.field}"
+            raise InputError(fld, exc.value, exc.expected, exc.where) from exc
+    elif body.include_base and not any(s.name == "base"
+                                       or s.overrides.keys() == {"time_limit_s"}
+                                       for s in items):
         items.insert(0, Scenario("base", base, {"time_limit_s": limit_s}))
     solves = len(items) + len(body.curve or [])
     if solves > MAX_SCENARIO_SOLVES:
@@ -52,7 +65,8 @@ def scenarios_of(body: ScenariosCreate, limit_s: float) -> tuple[Any, list[Any]]
 
 def solves_of(body: ScenariosCreate) -> int:
     """Roster solves the job runs (scenarios, the base, curve points)."""
-    return len(body.scenarios) + int(body.include_base) + len(body.curve or [])
+    return (len(body.scenarios) + (3 if body.extension else int(body.include_base))
+            + len(body.curve or []))
 
 
 def check_scenarios(body: ScenariosCreate, limit_s: float, *, max_variables: int | None,
@@ -117,9 +131,29 @@ def run_scenarios(request: Mapping[str, Any], ctx: JobContext) -> Outcome:
     }
     if curve is not None:
         artifacts["curve.csv"] = (CSV, safe_frame(curve).to_csv(index=False).encode())
+    if body.extension:
+        _extension_outputs(results, result, artifacts)
     done = len(results) == len(items) and (not body.curve or curve is not None)
     return Outcome(JobStatus.DONE if done else JobStatus.CANCELLED, result=result,
                    artifacts=artifacts, notes=notes)
+
+
+def _extension_outputs(results: list[Any], result: dict[str, Any],
+                       artifacts: dict[str, tuple[str, bytes]]) -> None:
+    """The extended-hours-vs-outsourcing table and per-day service (result and files)."""
+    from staffing.io.export import jsonable
+    from staffing.scenario.extension import NAMES, extension_days, extension_table
+
+    ext = [r for r in results if r.name in NAMES]
+    if not ext:
+        return
+    table, days = extension_table(ext), extension_days(ext)
+    days_out = days.reset_index()
+    days_out["date"] = days_out["date"].astype(str)
+    result["extension"] = jsonable(table.to_dict(orient="records"))
+    result["extension_days"] = jsonable(days_out.to_dict(orient="records"))
+    artifacts["extension.csv"] = (CSV, safe_frame(table).to_csv(index=False).encode())
+    artifacts["extension_days.csv"] = (CSV, safe_frame(days_out).to_csv(index=False).encode())
 
 
 def run_scenarios_on_cluster(scheduler: str, body: ScenariosCreate, base: Any,

@@ -43,12 +43,14 @@ from staffing.exceptions import InputError
 BASE = "/v1/scenarios"
 router = APIRouter(prefix=BASE, tags=["scenarios"], route_class=StrictJSONRoute)
 
-SCENARIO_FILES = JobFiles(("compare.csv", "curve.csv", "scenarios.json"),
-                          {"text/csv": "compare.csv, curve.csv",
+SCENARIO_FILES = JobFiles(("compare.csv", "curve.csv", "scenarios.json", "extension.csv",
+                           "extension_days.csv"),
+                          {"text/csv": "compare.csv, curve.csv, extension.csv, "
+                                       "extension_days.csv",
                            "application/json": "scenarios.json"},
                           """``compare.csv`` (one row per scenario), ``curve.csv``,
-    ``scenarios.json``.""")
-MAX_PARTS = 6
+    ``scenarios.json``, ``extension.csv`` / ``extension_days.csv`` (with ``extension``).""")
+MAX_PARTS = 7
 MULTIPART_SCHEMA = {
     "type": "object",
     "required": ["scenarios"],
@@ -69,6 +71,8 @@ MULTIPART_SCHEMA = {
         "curve": {"type": "string", "description": "JSON array of service-level targets, "
                   "e.g. [0.7, 0.8, 0.9]"},
         "include_base": {"type": "boolean"},
+        "extension": {"type": "boolean", "description": "Extended in-house hours vs "
+                      "outsourcing them to the config's [overflow] partner"},
     },
 }
 
@@ -105,6 +109,9 @@ async def _multipart_body(request: Request, store: Any, limit: int) -> dict[str,
     include = form.get("include_base")
     if isinstance(include, str) and include:
         body["include_base"] = include.strip().lower() not in ("false", "0", "no")
+    extension = form.get("extension")
+    if isinstance(extension, str) and extension:
+        body["extension"] = extension.strip().lower() in ("true", "1", "yes")
     return body
 
 

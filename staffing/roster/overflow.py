@@ -121,6 +121,7 @@ class OverflowLayout:
     unreached: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     used: int = -1  # the "partner used" binary, -1 without a fixed fee
     need: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.int64))
+    allowed: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), bool))
 
     def lam(self, values: np.ndarray) -> np.ndarray:
         """``(P, L)`` level choice (rounded) of a solution."""
@@ -164,6 +165,18 @@ class OverflowLayout:
             lam[np.arange(P), pick] = 1.0
             if self.used >= 0:
                 values[self.used] = float((pick > 0).any())
+        sends = np.zeros(P, bool)
+        if lv.curves is not None and len(self.unreached):
+            # hours only the partner answers whose floor rules out sending nothing: the
+            # cheapest level that meets it
+            for p in self.unreached.tolist():
+                if not self.allowed[p, 0] and self.allowed[p].any():
+                    fee = np.where(self.allowed[p], np.nan_to_num(lv.fee[p], nan=np.inf),
+                                   np.inf)
+                    m = int(np.argmin(fee))
+                    lam[p] = 0.0
+                    lam[p, m] = 1.0
+                    sends[p] = m > 0
         values[self.lam0:self.lam0 + P * L] = lam.ravel()
         if lv.curves is None:
             return
@@ -176,9 +189,11 @@ class OverflowLayout:
                 z[p, 0] = values[z_of[i]]
         values[self.zl0:self.zl0 + P * L] = z.ravel()
         if len(self.unreached):
-            values[self.zu0:self.zu0 + len(self.unreached)] = 0.0
+            pick = np.argmax(lam[self.unreached], axis=1)
+            values[self.zu0:self.zu0 + len(self.unreached)] = np.nan_to_num(
+                lv.partner_answered[self.unreached, pick])
         if self.used >= 0:
-            values[self.used] = 0.0
+            values[self.used] = float(sends.any())
 
     def _cheapest_levels(self, values: np.ndarray, sched: np.ndarray, built: Any) -> np.ndarray:
         """Requirement-mode start: per interval the level of least fee + penalties at
@@ -315,6 +330,12 @@ def add_overflow(levels: OverflowLevels, *, n: int, reach: np.ndarray,
                 rows.append((np.array([*s_cols, under0 + i, over0 + i]),
                              np.concatenate([np.ones(L), [1.0, -1.0]]), float(required[i]),
                              float(required[i])))
+            elif floor:
+                # hours only the partner answers: the interval floor holds there too when the
+                # partner's service level can meet it (it answers pa of the interval's calls)
+                meets = ok[p] & (pa >= floor * float(lv.calls[p]) - 1e-9)
+                if meets.any():
+                    ub_fixed.extend(lam(p, m) for m in range(L) if ok[p, m] and not meets[m])
             for m in range(L):
                 if not ok[p, m]:
                     rows.append((np.array([s_cols[m]]), np.ones(1), 0.0, 0.0))
@@ -354,8 +375,10 @@ def add_overflow(levels: OverflowLevels, *, n: int, reach: np.ndarray,
                 q = unreached.index(p)
                 rows.append((np.array([lay.zu0 + q, *lam_cols]),
                              np.concatenate([[1.0], -pa]), 0.0, 0.0))
+    lay.allowed = ok.copy()
     for j in ub_fixed:
         rows.append((np.array([j]), np.ones(1), 0.0, 0.0))
+        lay.allowed[(j - lay.lam0) // L, (j - lay.lam0) % L] = False
     if lv.fixed_fee > 0 and P:
         lay.used = alloc(1, True)
         sending = [lam(p, m) for p in range(P) for m in range(1, L) if ok[p, m]]

@@ -147,3 +147,52 @@ def test_a_partner_with_too_many_levels_is_refused_by_size(client: TestClient) -
     r = client.post("/v1/roster-jobs", json=body)
     assert r.status_code == 422, r.text
     assert r.json()["field"] == "overflow.share_step"
+
+
+def _extension_config() -> dict[str, Any]:
+    from tests.api.test_scenarios import _config
+
+    cfg = _config()
+    cfg["templates"][0]["start_earliest"] = "06:00"
+    cfg["overflow"] = {"price_per_minute": 1.0, "capacity_calls_per_hour": 40,
+                       "service_level": 0.7, "hours": {"mon-tue": "06:00-07:00"}}
+    return cfg
+
+
+def test_extension_scenario_job_validation(client: TestClient) -> None:
+    text = "interval_start,calls\n1999-02-01T00:00:00+02:00,1\n"
+    from tests.api.test_scenarios import _config
+
+    # no partner in the config: the extension names it
+    r = client.post("/v1/scenarios", json={"config": _config(), "extension": True,
+                                           "data": {"filename": "h.csv", "csv": text}})
+    assert r.status_code == 422 and r.json()["field"] == "config.overflow", r.text
+    cfg = _extension_config()
+    cfg["overflow"]["hours"] = {"fri": "18:00-20:00"}  # Friday closes 14:00: a gap
+    r = client.post("/v1/scenarios", json={"config": cfg, "extension": True,
+                                           "data": {"filename": "h.csv", "csv": text}})
+    assert r.status_code == 422 and r.json()["field"] == "config.overflow.hours.fri", r.text
+    r = client.post("/v1/scenarios", json={"config": _extension_config(),
+                                           "data": {"filename": "h.csv", "csv": text}})
+    assert r.status_code == 422, r.text  # neither scenarios nor extension
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_extension_scenario_job(client: TestClient) -> None:
+    text = (DATA / "anonymous_bank_15min.csv").read_text()
+    r = client.post("/v1/scenarios", json={"config": _extension_config(), "extension": True,
+                                           "data": {"filename": "feb.csv", "csv": text}})
+    assert r.status_code == 202, r.text
+    url = r.headers["Location"]
+    done = wait_for(client.get, url, timeout=600)
+    assert done["status"] == "done", done
+    ext = done["result"]["extension"]
+    assert [x["scenario"] for x in ext] == ["base hours", "extended in-house",
+                                            "outsourced extension"]
+    assert ext[2]["overflow_fees"] > 0 and ext[1]["overflow_fees"] == 0
+    assert ext[0]["lost_calls"] > 0
+    rows = list(csv.DictReader(io.StringIO(client.get(f"{url}/files/extension.csv").text)))
+    assert len(rows) == 3
+    days = client.get(f"{url}/files/extension_days.csv")
+    assert days.status_code == 200 and len(days.text.strip().splitlines()) == 3

@@ -181,3 +181,59 @@ def test_requirement_mode_start_already_sends_what_the_penalties_make_dear():
     assert sent[(hours >= 20) & (hours < 23)].sum() == pytest.approx(36.0)
     assert cost == pytest.approx(float(built.form.cost @ values))
     assert fee.sum() == pytest.approx(2.0 * sent.sum())
+
+
+def test_simulation_of_the_kept_calls_is_combined_with_the_partner():
+    """The simulation replays the kept calls; its service levels become (kept x simulated +
+    partner SL x sent) / offered per interval, day and week (recomputed here)."""
+    from staffing.overflow import combine_simulation, kept_demand
+    from staffing.simulate import SimulationOptions, simulate
+
+    fc, _, _ = case()
+    sched = pd.Series(np.where(fc["calls"] > 0, 6.0, 0.0), index=fc.index)
+    sent = pd.Series(np.where(fc.index.hour >= 20, fc["calls"], 0.0), index=fc.index)
+    sent.iloc[20] = 10.0  # 10 of 30 calls out at 10:00
+    ev = evaluate(fc, sched, GOALS, freq=FREQ, overflow=sent, overflow_service_level=0.6)
+    kept = kept_demand(fc, sent)
+    sim = simulate(kept, sched, answer_s=20, options=SimulationOptions(replications=3, seed=1),
+                   freq=FREQ)
+    both = combine_simulation(sim, ev, 0.6, "UTC")
+    offered = fc["calls"].to_numpy()
+    k = kept["calls"].to_numpy()
+    s_in = np.nan_to_num(sim.intervals["service_level"].to_numpy(float), nan=1.0)
+    want = np.where(offered > 0, (k * s_in + 0.6 * sent.to_numpy()) / np.where(
+        offered > 0, offered, 1), np.nan)
+    np.testing.assert_allclose(both.intervals["service_level"].to_numpy(float), want)
+    week = (k.sum() * sim.week["service_level"] + 0.6 * sent.sum()) / offered.sum()
+    assert both.week["service_level"] == pytest.approx(week)
+    assert both.week["inhouse_service_level"] == sim.week["service_level"]
+    assert both.days["service_level"].iloc[0] == pytest.approx(week)  # one day
+
+
+def test_the_interval_floor_holds_in_hours_only_the_partner_answers():
+    """With min_interval_service_level, an interval only the partner can answer gets at least
+    the floor (it sends enough however dear it is); the start is feasible with it."""
+    from staffing.roster.build import build_model, make_horizon
+    from staffing.roster.warmstart import greedy_start
+
+    fc, req, cfg = case()
+    required = req["agents_required"].astype(float)
+    curve = answered_curve(fc, GOALS, freq=FREQ, required=required, interval_floor=0.5)
+    ptn = partner(price_per_call=500.0, service_level=0.9)  # 2 x 0.9 = 1.8 of 6 calls: 30 %
+    levels = overflow_levels(ptn, fc, GOALS, freq=FREQ, days=1, service=curve)
+    built = build_model(make_horizon(required, cfg), cfg, service=curve, overflow=levels)
+    assert greedy_start(built) is not None
+    res = solve_roster(required, cfg, SolverOptions(objective="service",
+                                                    min_interval_service_level=0.5, **OPTS),
+                       service=curve, overflow=levels)
+    assert res.status is RosterStatus.OPTIMAL
+    cov = res.coverage.set_index("interval_start")
+    evening = (cov.index.hour >= 20) & (cov.index.hour < 23)
+    # the least share whose 90 % meets 50 %: 75 % of 6 calls (50 % would give 45 %)
+    np.testing.assert_allclose(cov.loc[evening, "overflow_calls"], 4.5)
+    ev = evaluate(fc, cov["scheduled"].astype(float), GOALS, freq=FREQ,
+                  overflow=cov["overflow_calls"], overflow_service_level=0.9)
+    with_calls = fc["calls"].to_numpy() > 0
+    assert (ev.intervals["service_level"].to_numpy()[with_calls] >= 0.5 - 1e-9).all()
+    np.testing.assert_allclose(cov["service_level_promised"].to_numpy()[with_calls],
+                               ev.intervals["service_level"].to_numpy()[with_calls], atol=1e-3)
