@@ -299,6 +299,7 @@ class HighsOutcome:
     source: str = ""
     node_count: int = -1
     note: str | None = None
+    misjudged: bool = False  # HiGHS's objective for the handed start was not its cost
 
 
 Report = Callable[[float | None, float | None], None]
@@ -324,14 +325,25 @@ class HighsRun:
         self._bound: float | None = None
         self._start_obj: float | None = None
         self._start: np.ndarray | None = None
+        self._handed = False
+        self._cost: np.ndarray | None = None
+
+    def _true_objective(self, values: np.ndarray) -> float | None:
+        """The objective of ``values`` from the model's own costs (None if unknown)."""
+        if self._cost is None or len(self._cost) != len(values):
+            return None
+        return float(self._cost @ values)
 
     def set_start(self, values: np.ndarray, objective: float, *, to_highs: bool = False) -> None:
-        """Keep a feasible solution as the answer until HiGHS finds a better one.
+        """Keep a feasible solution as the answer until HiGHS finds a better one; with
+        ``to_highs`` also hand it to HiGHS (``setSolution``) so that its search and its
+        improvement heuristics start from it (the roster solve does).
 
-        With ``to_highs`` it is also handed to HiGHS (``setSolution``). That is off by default:
-        HiGHS 1.16 with presolve then reported an objective and bound below the true optimum on
-        a small cyclic instance (``tests/roster/test_solve.py``), so the start is kept here
-        and compared with HiGHS's solutions instead."""
+        HiGHS 1.16 with presolve can misjudge a start: it maps it into the presolved space,
+        values it below its true cost there (16 for a start costing 18 on a small cyclic
+        instance of ``tests/roster/test_solve.py``), calls it optimal and returns the start.
+        Every objective is therefore recomputed here from the model's costs; when HiGHS's
+        differs, the run is repeated without the start for the time left (see :meth:`run`)."""
         with self._best_lock:
             self._best, self._best_obj = np.asarray(values, dtype=float), float(objective)
             self._start_obj = float(objective)
@@ -341,10 +353,14 @@ class HighsRun:
             sol.col_value = self._best.tolist()
             sol.value_valid = True
             self.h.setSolution(sol)
+            self._handed = True
 
     def run(self, *, report: Report | None = None,
             cancel: threading.Event | None = None) -> HighsOutcome:
         """Run to the end, the time limit, or cancel (answering within ~CANCEL_GRACE_S)."""
+        if self._cost is None and hasattr(self.h, "getLp"):
+            self._cost = np.asarray(self.h.getLp().col_cost_, dtype=float)
+        t0 = time.perf_counter()
         threads, note = _enter_scheduler(self.requested_threads)
         if threads is not None:
             self.h.setOptionValue("threads", threads)
@@ -355,6 +371,19 @@ class HighsRun:
             _enter_scheduler(None)
             out = self._run_once(report, cancel, f"threads={threads} refused by HiGHS's "
                                  "running scheduler; used its default")
+        left = self.time_limit_s - (time.perf_counter() - t0)
+        if out.misjudged and not (cancel is not None and cancel.is_set()) and left > 0.05:
+            # HiGHS valued the start below its cost (see set_start): forget it, run again
+            self.h.clearSolver()
+            self._handed = False
+            self.h.setOptionValue("time_limit", left)
+            _enter_scheduler(None)
+            again = self._run_once(report, cancel, "HiGHS misjudged the handed start's "
+                                   "objective; re-ran without it")
+            again.runtime_s = time.perf_counter() - t0
+            out = again
+        elif out.misjudged:  # no time to run again: a roster, not a proof
+            out.bound, out.model_status = None, "kTimeLimit"
         return out
 
     def _run_once(self, report: Report | None, cancel: threading.Event | None,
@@ -371,6 +400,8 @@ class HighsRun:
             sol = getattr(out, "mip_solution", None)
             if obj is not None and sol is not None:
                 values = _copy_solution(sol, n_cols)
+                obj = self._true_objective(values) if self._cost is not None else obj
+                assert obj is not None
                 with self._best_lock:
                     if self._best_obj is None or obj <= self._best_obj + 1e-9:
                         self._best, self._best_obj = values, obj
@@ -378,7 +409,7 @@ class HighsRun:
             if bound is not None:
                 self._bound = bound
             if report is not None:
-                report(_finite(out.mip_primal_bound), _finite(out.mip_dual_bound))
+                report(self._best_obj, _finite(out.mip_dual_bound))
             last[0] = time.perf_counter()
 
         def on_poll(e: Any) -> None:
@@ -391,7 +422,7 @@ class HighsRun:
                 self._bound = bound
             if report is not None and now - last[0] >= 0.5:
                 last[0] = now
-                report(_finite(e.data_out.mip_primal_bound), _finite(e.data_out.mip_dual_bound))
+                report(self._best_obj, _finite(e.data_out.mip_dual_bound))
 
         subs = ((h.cbMipImprovingSolution, on_improving), (h.cbMipInterrupt, on_poll),
                 (h.cbSimplexInterrupt, on_poll), (h.cbIpmInterrupt, on_poll))
@@ -458,9 +489,14 @@ class HighsRun:
         values: np.ndarray | None = None
         objective: float | None = None
         source = ""
+        misjudged = False
         if bool(sol.value_valid) and info.primal_solution_status >= 2:
             values = np.asarray(sol.col_value, dtype=float)
             objective = float(info.objective_function_value)
+            true = self._true_objective(values)
+            if true is not None:
+                misjudged = self._handed and abs(true - objective) > 1e-6 * max(1.0, abs(true))
+                objective = true
             source = "highs"
         with self._best_lock:
             start_better = (self._start_obj is not None and self._start is not None and (
@@ -470,8 +506,10 @@ class HighsRun:
         bound: float | None = None
         if values is not None:
             bound = (_finite(info.mip_dual_bound) if info.mip_node_count >= 0 else objective)
+        if misjudged and bound is not None and objective is not None:
+            bound = min(bound, objective)
         return HighsOutcome(name, values, objective, bound, runtime_s, source,
-                            int(info.mip_node_count), note)
+                            int(info.mip_node_count), note, misjudged)
 
 
 def solve_lp(h: Any, time_limit_s: float = 60.0) -> tuple[str, np.ndarray | None]:

@@ -166,7 +166,7 @@ def solve_roster(
             progress(SolveProgress(obj, bound, _gap(obj, bound), time.perf_counter() - start))
 
     if warm is not None:
-        run.set_start(*warm)
+        run.set_start(*warm, to_highs=True)
         report(warm[1], None)
     if left_s <= 0:
         out = HighsOutcome("kTimeLimit", None if warm is None else warm[0],

@@ -153,3 +153,32 @@ def test_time_limit_holds_while_highs_is_silent():
     assert time.perf_counter() - t0 < 30  # the fake would block for 60 s
     assert out.model_status == "kTimeLimit"
     assert out.values is not None and out.values.tolist() == [4.0]
+
+
+def test_a_start_handed_to_highs_is_never_taken_at_a_wrong_objective():
+    """HiGHS 1.16 with presolve values this cyclic instance's greedy start at 16 although it
+    costs 18, and would stop there as "optimal"; the adapter recomputes every objective from
+    the costs, notices, and runs again without the start: the true optimum 18 (seed 0 of
+    test_classic_cyclic_24h_instance; scipy's MILP gives 18)."""
+    import datetime as dt
+
+    from staffing.roster import Penalties, ShiftTemplate
+    from staffing.roster.warmstart import greedy_start
+    from tests.roster.conftest import ONE_DAY
+
+    r = np.random.default_rng(0).integers(0, 9, 24).astype(float)
+    tpl = ShiftTemplate("eight", dt.time(0), dt.time(23), 60, 8.0, cost_per_hour=1 / 8)
+    cfg = RosterConfig((tpl,), ONE_DAY, Penalties(1000.0, 0.0))
+    built = build_model(make_horizon(pd.Series(r, index=day_index()), cfg), cfg)
+    start = greedy_start(built)
+    assert start is not None
+    run = adapter.HighsRun(adapter.load(built.form), time_limit_s=60, mip_rel_gap=0,
+                           threads=1)
+    run.set_start(*start, to_highs=True)
+    out = run.run()
+    assert out.values is not None and out.objective is not None
+    assert out.objective == pytest.approx(float(built.form.cost @ out.values))
+    assert out.objective == pytest.approx(18.0)
+    assert out.bound == pytest.approx(18.0)
+    if start[1] > 18.0 + 1e-9:  # HiGHS had a start to misjudge
+        assert out.misjudged or "misjudged" in (out.note or "")
