@@ -50,6 +50,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -299,7 +300,8 @@ def build_model(h: Horizon, cfg: RosterConfig, *, relax: bool = False,
                 band_step_min: int | None = None,
                 cancel: threading.Event | None = None,
                 service: ServiceCurve | None = None,
-                overflow: OverflowLevels | None = None) -> BuiltModel:
+                overflow: OverflowLevels | None = None,
+                on_rows: Callable[[BuiltModel], None] | None = None) -> BuiltModel:
     """Build the roster model for a horizon.
 
     ``relax=True`` makes every variable continuous (the LP relaxation, used for duals).
@@ -312,6 +314,8 @@ def build_model(h: Horizon, cfg: RosterConfig, *, relax: bool = False,
     curve's :meth:`~staffing.roster.service.ServiceCurve.min_agents` on the floor (onset of
     the concave part, interval floor). ``overflow`` adds the partner's level choices per
     interval (:mod:`staffing.roster.overflow`; family ``overflow``, fees in the objective).
+    ``on_rows`` is called with the model once its rows exist, before the (slower) Pyomo
+    stage: the solve makes its constructive start there.
     """
     fmin = h.freq_min
     _check_grid(cfg, fmin)
@@ -637,6 +641,8 @@ def build_model(h: Horizon, cfg: RosterConfig, *, relax: bool = False,
     built = BuiltModel(pyo.ConcreteModel(name="roster"), h, cfg, groups, classes, ncol, under0,
                        over0, coverage_rows, diagnosis, is_int, tuple(excluded), form, u_layout,
                        service, z0, z_int, tier0, tuple(tiers), ov_layout)
+    if on_rows is not None:
+        on_rows(built)
     try:
         _check(cancel)
         built.model = _pyomo_model(form, by_family, cancel)

@@ -377,10 +377,12 @@ class HighsRun:
             self.h.clearSolver()
             self._handed = False
             self.h.setOptionValue("time_limit", left)
+            full, self.time_limit_s = self.time_limit_s, left
             _enter_scheduler(None)
             again = self._run_once(report, cancel, "HiGHS misjudged the handed start's "
                                    "objective; re-ran without it")
             again.runtime_s = time.perf_counter() - t0
+            self.time_limit_s = full
             out = again
         elif out.misjudged:  # no time to run again: a roster, not a proof
             out.bound, out.model_status = None, "kTimeLimit"
@@ -448,6 +450,7 @@ class HighsRun:
         worker = threading.Thread(target=work, name="highs-run", daemon=True)
         worker.start()
         deadline = start + self.time_limit_s + CANCEL_GRACE_S
+        timed_out = False
         while not done.wait(_POLL_S):
             if cancel is not None and cancel.is_set():
                 stop.set()
@@ -460,6 +463,7 @@ class HighsRun:
                 # HiGHS checks its own time limit only between phases; past it, stop it and
                 # answer with the best so far instead of running on
                 stop.set()
+                timed_out = True
                 if done.wait(CANCEL_GRACE_S):
                     break
                 out = self._cancelled(start, note, (
@@ -469,7 +473,10 @@ class HighsRun:
                 return out
         if failure:  # pragma: no cover
             raise failure[0]
-        return self._read(start, note)
+        out = self._read(start, note)
+        if timed_out and out.model_status == "kInterrupt":  # our stop at the time limit
+            out.model_status = "kTimeLimit"
+        return out
 
     def _cancelled(self, start: float, note: str | None, why: str) -> HighsOutcome:
         with self._best_lock:

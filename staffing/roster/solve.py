@@ -49,7 +49,7 @@ from staffing.roster.result import (
 )
 from staffing.roster.service import ServiceCurve
 from staffing.roster.templates import RosterConfig, SolverOptions
-from staffing.roster.warmstart import greedy_start
+from staffing.roster.warmstart import greedy_start, rounded_start
 
 __all__ = ["coverage_duals", "service_point_cost", "solve_roster", "standard_form"]
 
@@ -65,6 +65,20 @@ def standard_form(built: BuiltModel) -> tuple[StandardForm, str | None]:
             raise
         return built.form, (f"Pyomo's LinearStandardFormCompiler failed ({type(exc).__name__}"
                             f": {exc}); loaded the builder's rows, the same model")
+
+
+class _AfterRows(threading.Event):
+    """The caller's cancel as the model builder sees it: only once the rows and the
+    constructive start exist (milliseconds to a second), so a cancel always answers with a
+    roster when one can be made; the Pyomo stage after it stops at the next family."""
+
+    def __init__(self, cancel: threading.Event | None) -> None:
+        super().__init__()
+        self.cancel = cancel
+        self.opened = False
+
+    def is_set(self) -> bool:
+        return self.opened and self.cancel is not None and self.cancel.is_set()
 
 
 def _gap(obj: float | None, bound: float | None) -> float | None:
@@ -137,9 +151,26 @@ def solve_roster(
     t0 = time.perf_counter()
     horizon = make_horizon(required, config)
     rows: BuiltModel | None = None
+    first: list[tuple[np.ndarray, float] | None] = [None]
+
+    def report(obj: float | None, bound: float | None) -> None:
+        if progress is not None:
+            progress(SolveProgress(obj, bound, _gap(obj, bound), time.perf_counter() - t0))
+
+    gate = _AfterRows(cancel)
+
+    def on_rows(model_rows: BuiltModel) -> None:
+        # the constructive start, as soon as the rows exist (before the Pyomo stage): the
+        # first roster, and what a cancel or time limit from here on answers with
+        if model_rows.diagnosis is None:
+            first[0] = greedy_start(model_rows)
+            if first[0] is not None:
+                report(first[0][1], None)
+        gate.opened = True
+
     try:
-        built = rows = build_model(horizon, config, cancel=cancel, service=service,
-                                   overflow=overflow)
+        built = rows = build_model(horizon, config, cancel=gate, service=service,
+                                   overflow=overflow, on_rows=on_rows)
         if built.diagnosis is not None:
             return RosterResult(status=RosterStatus.INFEASIBLE,
                                 build_s=time.perf_counter() - t0, diagnosis=built.diagnosis,
@@ -151,38 +182,57 @@ def solve_roster(
             raise BuildCancelled(built)
         h = load(form)
     except BuildCancelled as exc:
-        return _cancelled_in_build(exc.rows or rows, t0, service)
-    warm = greedy_start(built)
-    build_s = time.perf_counter() - t0
+        return _cancelled_in_build(exc.rows or rows, t0, service, first[0])
+    warm = first[0]
     notes = built.notes + ((load_note,) if load_note else ())
+    lp_bound: float | None = None
+    if warm is not None and ROUND_LP:
+        # round the LP relaxation into a start (much closer to the optimum than the greedy,
+        # in service mode when floors bind); its value is also a proven bound
+        budget = 0.3 * (float(options.time_limit_s) - (time.perf_counter() - t0))
+        lp = _rounded_lp_start(built, form, budget, options.threads, cancel)
+        if lp is not None:
+            lp_bound = lp[1]
+            if lp[0] is not None and lp[0][1] < warm[1] - 1e-9:
+                warm = lp[0]
+                notes = notes + ("start: the LP relaxation rounded (people per tour class "
+                                 "and pattern rounded, completed greedily, people dropped "
+                                 "while that saves)",)
+            report(warm[1], lp_bound)
+    build_s = time.perf_counter() - t0
     left_s = float(options.time_limit_s) - build_s
     run = HighsRun(h, time_limit_s=max(left_s, 1e-3), mip_rel_gap=options.mip_rel_gap,
                    threads=None if options.threads is None else int(options.threads),
                    extra=dict(options.extra))
-    start = time.perf_counter()
 
-    def report(obj: float | None, bound: float | None) -> None:
-        if progress is not None:
-            progress(SolveProgress(obj, bound, _gap(obj, bound), time.perf_counter() - start))
+    def report_run(obj: float | None, bound: float | None) -> None:
+        if bound is not None and lp_bound is not None:
+            bound = max(bound, lp_bound)
+        report(obj, bound if bound is not None else lp_bound)
 
     if warm is not None:
         run.set_start(*warm, to_highs=True)
-        report(warm[1], None)
-    if left_s <= 0:
+    if cancel is not None and cancel.is_set():
+        out = HighsOutcome("kInterrupt", None if warm is None else warm[0],
+                           None if warm is None else warm[1], lp_bound, 0.0,
+                           "start" if warm is not None else "")
+    elif left_s <= 0:
         out = HighsOutcome("kTimeLimit", None if warm is None else warm[0],
-                           None if warm is None else warm[1], None, 0.0,
+                           None if warm is None else warm[1], lp_bound, 0.0,
                            "start" if warm is not None else "")
         notes = notes + (f"building the model took {build_s:.1f} s of the "
                          f"{options.time_limit_s:g} s time limit; HiGHS did not run"
                          + ("; the constructive start is returned" if warm else ""),)
     else:
-        out = run.run(report=report if progress is not None else None, cancel=cancel)
+        out = run.run(report=report_run if progress is not None else None, cancel=cancel)
+        if lp_bound is not None and out.values is not None:
+            out.bound = lp_bound if out.bound is None else max(out.bound, lp_bound)
     has_solution = out.values is not None
     status = status_from_highs(out.model_status, has_solution)
     if out.note:
         notes = notes + (out.note,)
     solver_status = out.model_status
-    if left_s <= 0:
+    if left_s <= 0 and out.model_status == "kTimeLimit":
         solver_status = "time limit reached while building"
     elif out.source == "start":
         notes = notes + ("HiGHS found nothing better than the constructive start in time",)
@@ -199,6 +249,28 @@ def solve_roster(
         level = float((promised * service.calls).sum() / max(service.calls.sum(), 1e-12))
         result.service_point_cost = service_point_cost(built, form, level=level)
     return result
+
+
+ROUND_LP = True
+
+
+def _rounded_lp_start(built: BuiltModel, form: StandardForm, budget_s: float,
+                      threads: int | None, cancel: threading.Event | None
+                      ) -> tuple[tuple[np.ndarray, float] | None, float] | None:
+    """Solve the LP relaxation (within ``budget_s``, cancellable) and round it into a start
+    (:func:`~staffing.roster.warmstart.rounded_start`): (start or None, LP value = a lower
+    bound on every roster), or None when the LP did not solve in time."""
+    if budget_s < 0.05:
+        return None
+    relaxed = dataclasses.replace(form, integer=np.zeros(form.n_cols, dtype=bool))
+    lp = HighsRun(load(relaxed), time_limit_s=budget_s, mip_rel_gap=0.0,
+                  threads=None if threads is None else int(threads))
+    out = lp.run(cancel=cancel)
+    if out.model_status != "kOptimal" or out.values is None or out.objective is None:
+        return None
+    if cancel is not None and cancel.is_set():
+        return None, float(out.objective)
+    return rounded_start(built, out.values, cancel), float(out.objective)
 
 
 def service_point_cost(built: BuiltModel, form: StandardForm | None = None, *,
@@ -275,11 +347,13 @@ def _fill(result: RosterResult, built: BuiltModel, values: np.ndarray, objective
 
 
 def _cancelled_in_build(rows: BuiltModel | None, t0: float,
-                        service: ServiceCurve | None) -> RosterResult:
-    """A cancel during the build: the constructive start when the model's rows exist (it
-    needs no solver, milliseconds), else no roster."""
+                        service: ServiceCurve | None,
+                        warm: tuple[np.ndarray, float] | None = None) -> RosterResult:
+    """A cancel during the build: the constructive start (made as soon as the model's rows
+    exist; it needs no solver) when there is one, else no roster."""
     result = RosterResult(status=RosterStatus.CANCELLED, solver_status="cancelled during build")
-    warm = greedy_start(rows) if rows is not None and rows.diagnosis is None else None
+    if warm is None and rows is not None and rows.diagnosis is None:
+        warm = greedy_start(rows)
     result.build_s = time.perf_counter() - t0
     if rows is None or warm is None:
         return result

@@ -24,11 +24,12 @@ is not returned. Units: objective in currency per horizon, like the model.
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import numpy as np
 
-__all__ = ["greedy_start"]
+__all__ = ["greedy_start", "lp_seed", "rounded_start"]
 
 
 def _tier_split(short: np.ndarray, tiers: tuple[tuple[float, float], ...]) -> list[np.ndarray]:
@@ -82,6 +83,48 @@ def greedy_start(built: Any, *, max_people: int | None = None) -> tuple[np.ndarr
         out, _ = _attempt(built, max_people, 0.0, None)
         return out
     return _profile_start(built, max_people) or _service_start(built, max_people)
+
+
+#: How far up the LP's people are rounded (a fraction f rounds y up when its fractional part
+#: is >= 1 - f): all up (then surplus people are dropped), half, all down; the cheapest wins.
+ROUNDINGS = (0.999, 0.5, 1e-6)
+
+
+def rounded_start(built: Any, lp_values: np.ndarray,
+                  cancel: threading.Event | None = None) -> tuple[np.ndarray, float] | None:
+    """A start from an LP solution of the model (``lp_values``): its people rounded
+    (:func:`lp_seed`, each of :data:`ROUNDINGS`), completed greedily until the target (plus
+    0, 1, 3 points for the breaks placed afterwards) and the floors hold (service mode) or
+    while a person saves more than they cost (requirement mode), then (service mode) people
+    dropped while the target and floors still hold; the cheapest of them. None when every
+    rounding fails; ``cancel`` stops after the rounding under way."""
+    if built.form is None or not built.integer.any():
+        return None
+    best: tuple[np.ndarray, float] | None = None
+    for up in ROUNDINGS:
+        if cancel is not None and cancel.is_set() and best is not None:
+            break
+        out = _rounded(built, lp_seed(built, lp_values, up))
+        if out is not None and (best is None or out[1] < best[1] - 1e-9):
+            best = out
+    return best
+
+
+def _rounded(built: Any, seed: list[tuple[int, int, dict[int, int]]]
+             ) -> tuple[np.ndarray, float] | None:
+    if getattr(built, "service", None) is None:
+        out, _ = _attempt(built, None, 0.0, None, seed=seed)
+        return out
+    extra = np.zeros(built.horizon.n)
+    for margin in (0.0, 0.01, 0.03):
+        for _ in range(4):
+            out, short = _attempt(built, None, margin, extra, seed=seed)
+            if out is not None:
+                return out
+            if short is None or not short.any():
+                break
+            extra = extra + np.ceil(short)
+    return None
 
 
 def service_profile(svc: Any, z_int: np.ndarray, need: np.ndarray, wage: float,
@@ -189,14 +232,16 @@ def _service_marginal(svc: Any, z_int: np.ndarray, sched: np.ndarray, floor: np.
 
 
 def _attempt(built: Any, max_people: int | None, margin: float,
-             extra: np.ndarray | None, *, profile: np.ndarray | None = None
+             extra: np.ndarray | None, *, profile: np.ndarray | None = None,
+             seed: list[tuple[int, int, dict[int, int]]] | None = None
              ) -> tuple[tuple[np.ndarray, float] | None, np.ndarray | None]:
     """One greedy pass; on failure also the agents each interval is short of its floor (or
     None).
     In service mode people are added until the target plus ``margin`` and the floors are
     met; with a ``profile`` (agents per interval) that profile is covered as in requirement
     mode (shortfall at 4 x the dearest wage per agent-interval), and the result is checked
-    against the service target and floors."""
+    against the service target and floors. ``seed`` people (class, pattern, day -> start
+    index) are placed first."""
     form = built.form
     svc = getattr(built, "service", None)
     z_int = getattr(built, "z_intervals", np.zeros(0, np.int64))
@@ -243,7 +288,8 @@ def _attempt(built: Any, max_people: int | None, margin: float,
     sched = np.zeros(n)
     people = np.zeros(len(classes), dtype=np.int64)
     per_pattern = [np.zeros(len(c.patterns), dtype=np.int64) for c in classes]
-    shifts: list[tuple[Any, int, int]] = []  # (group, start index, class index)
+    shifts: list[tuple[Any, int, int, int]] = []  # (group, start index, class, person)
+    person_class: list[int] = []
     head = np.zeros(len(cfg.templates), dtype=np.int64)
     pt_flags = np.array([cfg.templates[c.template].part_time for c in classes], dtype=bool)
     share = cfg.rules.part_time_share_max
@@ -251,6 +297,22 @@ def _attempt(built: Any, max_people: int | None, margin: float,
                                                           len(h.dates) + 50)
     if svc is not None:
         limit = max(limit, int(4 * svc.k_max * len(h.dates) + 50))
+
+    def add(ci: int, p: int, day_start: dict[int, int]) -> None:
+        c = classes[ci]
+        people[ci] += 1
+        per_pattern[ci][p] += 1
+        head[c.template] += 1
+        pid = len(person_class)
+        person_class.append(ci * 1_000_000 + p)
+        for d in np.nonzero(c.patterns[p])[0].tolist():
+            g = group_of[(c.template, c.length_min, d)]
+            i = day_start[d]
+            sched[(g.starts[i] + np.arange(g.span)) % n] += 1
+            shifts.append((g, i, ci, pid))
+
+    for seed_ci, seed_p, seed_starts in seed or ():
+        add(seed_ci, seed_p, seed_starts)
     for _ in range(limit):
         if as_requirement:
             g_val = _marginal(target, sched, floor, under, over, big, tiers)
@@ -296,21 +358,13 @@ def _attempt(built: Any, max_people: int | None, margin: float,
         saving, ci, p, day_start = best
         if ci < 0:
             break
-        c = classes[ci]
-        people[ci] += 1
-        per_pattern[ci][p] += 1
-        head[c.template] += 1
-        for d in np.nonzero(c.patterns[p])[0].tolist():
-            g = group_of[(c.template, c.length_min, d)]
-            i = day_start[d]
-            sched[(g.starts[i] + np.arange(g.span)) % n] += 1
-            shifts.append((g, i, ci))
-
+        add(ci, p, day_start)
     # ---- breaks, staggered: in start order, where the floor has most to spare -------------
     values = np.zeros(form.n_cols)
-    break_counts: dict[tuple[int, int], np.ndarray] = {}
+    placed: list[list[tuple[int, int]]] = []  # per shift: (family index, break start)
     shifts.sort(key=lambda s: int(s[0].starts[s[1]]))
-    for g, i, _ci in shifts:
+    for g, i, _ci, _pid in shifts:
+        mine = []
         for k, fam in enumerate(g.breaks):
             lo = int(g.starts[i]) + fam.offset_lo
             hi = int(g.starts[i]) + fam.offset_hi
@@ -321,13 +375,26 @@ def _attempt(built: Any, max_people: int | None, margin: float,
             score = spare.min(axis=1) + big * safe
             j = int(cand[int(np.argmax(score))])
             sched[(j + np.arange(fam.duration)) % n] -= 1
+            mine.append((k, j))
+        placed.append(mine)
+    if len(shifts) and (svc is None or len(z_int)):
+        keep = _drop_people(built, shifts, placed, sched, len(person_class))
+        shifts = [sh for sh, kp in zip(shifts, keep, strict=True) if kp]
+        placed = [pl for pl, kp in zip(placed, keep, strict=True) if kp]
+        per_pattern = [np.zeros(len(c.patterns), dtype=np.int64) for c in classes]
+        for pc in {sh[3]: person_class[sh[3]] for sh in shifts}.values():
+            per_pattern[pc // 1_000_000][pc % 1_000_000] += 1
+    break_counts: dict[tuple[int, int], np.ndarray] = {}
+    for (g, _i, _ci, _pid), mine in zip(shifts, placed, strict=True):
+        for k, j in mine:
+            fam = g.breaks[k]
             counts = break_counts.setdefault((id(g), k), np.zeros(len(fam.positions), np.int64))
             counts[j - int(fam.positions[0])] += 1
 
     # ---- write the columns ----------------------------------------------------------------
     x_counts: dict[int, np.ndarray] = {}
     by_class_start: dict[tuple[int, int], np.ndarray] = {}
-    for g, i, ci in shifts:
+    for g, i, ci, _pid in shifts:
         x = x_counts.setdefault(id(g), np.zeros(len(g.starts), np.int64))
         x[i] += 1
         u = by_class_start.setdefault((id(g), ci), np.zeros(len(g.starts), np.int64))
@@ -363,6 +430,150 @@ def _attempt(built: Any, max_people: int | None, margin: float,
     if not _feasible(form, values):
         return None, np.maximum(floor - sched, 0.0)
     return (values, float(form.cost @ values)), None
+
+
+def lp_seed(built: Any, values: np.ndarray, up: float = 1e-6
+            ) -> list[tuple[int, int, dict[int, int]]]:
+    """Whole people from an LP solution of the model (``values``, its columns): per tour
+    class and days-off pattern ``floor(y + up)`` of the LP's ``y`` people (``up`` = 1e-6:
+    rounded down; 0.999: up), each working day's start taken
+    from the LP's shifts of that class (largest remainder over the starts of its band)."""
+    classes = built.classes
+    group_of = {(g.template, g.length_min, g.day): g for g in built.groups}
+    # LP shifts per (class, day) over the group's starts
+    weights: dict[tuple[int, int], np.ndarray] = {}
+    class_pos = {id(c): ci for ci, c in enumerate(classes)}
+    split = set()
+    for g, lay in built.bands:
+        for c, mem, u0 in lay:
+            w = np.zeros(len(g.starts))
+            w[mem] = np.maximum(values[u0:u0 + len(mem)], 0.0)
+            weights[(class_pos[id(c)], g.day)] = w
+        split.add(id(g))
+    out: list[tuple[int, int, dict[int, int]]] = []
+    for ci, c in enumerate(classes):
+        ys = np.floor(np.maximum(values[c.y0:c.y0 + len(c.patterns)], 0.0) + up
+                      ).astype(int)
+        if not ys.any():
+            continue
+        per_day: dict[int, list[int]] = {}
+        for d in range(c.patterns.shape[1]):
+            m = int((ys * c.patterns[:, d]).sum())
+            g = group_of.get((c.template, c.length_min, d))
+            if not m or g is None:
+                continue
+            band = (g.start_wall >= c.band_lo) & (g.start_wall <= c.band_hi)
+            lp_w = weights.get((ci, d))
+            if lp_w is None:
+                lp_w = np.maximum(values[g.x0:g.x0 + len(g.starts)], 0.0)
+            w = np.where(band, lp_w, 0.0)
+            if w.sum() <= 1e-9:
+                w = band.astype(float)
+            want = m * w / w.sum()
+            take = np.floor(want).astype(int)
+            rest = m - int(take.sum())
+            if rest > 0:
+                take[np.argsort(-(want - take), kind="stable")[:rest]] += 1
+            per_day[d] = np.repeat(np.arange(len(g.starts)), take).tolist()
+        for p in np.nonzero(ys)[0].tolist():
+            days = np.nonzero(c.patterns[p])[0].tolist()
+            for _ in range(int(ys[p])):
+                if not all(per_day.get(d) for d in days):
+                    break
+                out.append((ci, p, {d: per_day[d].pop() for d in days}))
+    return out
+
+
+def _drop_people(built: Any, shifts: list[tuple[Any, int, int, int]],
+                 placed: list[list[tuple[int, int]]], sched: np.ndarray,
+                 n_people: int) -> np.ndarray:
+    """Local improvement: drop whole people (all their shifts and breaks, the others' breaks
+    staying where they are) while the roster stays feasible and gets cheaper. Service mode:
+    while the weekly target and every floor hold, the one losing the fewest promised
+    answered calls per unit of wages first; requirement mode: while a person's wages exceed
+    the coverage penalties their absence adds (minimum staff kept), the biggest saving
+    first. Updates ``sched`` (agents on the floor) in place; returns which shifts are kept."""
+    h = built.horizon
+    cfg = built.config
+    n = h.n
+    on = np.zeros((n_people, n), dtype=np.int64)  # each person's agents on the floor
+    wage = np.zeros(n_people)
+    part = np.zeros(n_people, dtype=bool)
+    for (g, i, _ci, pid), mine in zip(shifts, placed, strict=True):
+        tpl = cfg.templates[g.template]
+        np.add.at(on[pid], (g.starts[i] + np.arange(g.span)) % n, 1)
+        for k, j in mine:
+            np.add.at(on[pid], (j + np.arange(g.breaks[k].duration)) % n, -1)
+        wage[pid] += tpl.cost_per_hour * g.length_min / 60
+        part[pid] = tpl.part_time
+    floor = np.maximum(np.asarray(h.min_staff, dtype=float), 0.0)
+    svc = getattr(built, "service", None)
+    z_int = getattr(built, "z_intervals", np.zeros(0, np.int64))
+    if svc is not None:
+        floor[z_int] = np.maximum(floor[z_int], svc.min_agents()[z_int])
+    share = cfg.rules.part_time_share_max
+    alive = np.ones(n_people, dtype=bool)
+    s = np.rint(sched).astype(np.int64)
+    gain = _service_gain(built, wage) if svc is not None else _penalty_gain(built, wage)
+    for _ in range(n_people):
+        after = s[None, :] - on  # (people, N): the floor without each person
+        ok = alive & ~((on != 0) & (after < floor[None, :] - 1e-9)).any(axis=1)
+        total, pt = int(alive.sum()), int((alive & part).sum())
+        ok &= part | (pt <= share * (total - 1) + 1e-9)
+        score = gain(s, after, ok)
+        if not np.isfinite(score).any():
+            break
+        j = int(np.argmax(score))
+        alive[j] = False
+        s = s - on[j]
+    sched[:] = s
+    return np.array([bool(alive[sh[3]]) for sh in shifts], dtype=bool)
+
+
+def _service_gain(built: Any, wage: np.ndarray) -> Any:
+    """Score of dropping each person in service mode (-inf: not allowed): minus the promised
+    answered calls lost per unit of wages, while the target and the service floors hold."""
+    svc = built.service
+    n = built.horizon.n
+    table = svc.promise_table()
+    rows = np.arange(n)
+    mask = np.zeros(n, dtype=bool)
+    mask[built.z_intervals] = True
+    need_total = svc.target * float(svc.calls.sum()) + 1e-6
+    floor_calls = (svc.interval_floor or 0.0) * svc.calls
+
+    def score(s: np.ndarray, after: np.ndarray, ok: np.ndarray) -> np.ndarray:
+        got = np.where(mask, table[rows, np.clip(s, 0, svc.k_max)], 0.0).sum()
+        got_after = np.where(mask[None, :], table[rows[None, :],
+                                                  np.clip(after, 0, svc.k_max)], 0.0)
+        ok = ok & ~(mask[None, :] & (got_after < floor_calls[None, :] - 1e-9)).any(axis=1)
+        left = got_after.sum(axis=1)
+        ok &= left >= need_total
+        return np.where(ok, -(got - left) / np.maximum(wage, 1e-9), -np.inf)
+
+    return score
+
+
+def _penalty_gain(built: Any, wage: np.ndarray) -> Any:
+    """Score of dropping each person in requirement mode (-inf: not allowed or no saving):
+    wages saved minus the coverage penalties added."""
+    form = built.form
+    h = built.horizon
+    req = np.asarray(h.required, dtype=float)
+    under = float(form.cost[built.under0])
+    over = float(form.cost[built.over0])
+    tiers: tuple[tuple[float, float], ...] = tuple(getattr(built, "tiers", ())) or (
+        (np.inf, under),)
+
+    def penalty(s: np.ndarray) -> np.ndarray:
+        return (_under_cost(np.maximum(req - s, 0.0), tiers)
+                + over * np.maximum(s - req, 0.0)).sum(axis=-1)
+
+    def score(s: np.ndarray, after: np.ndarray, ok: np.ndarray) -> np.ndarray:
+        saving = wage - (penalty(after.astype(float)) - penalty(s.astype(float)))
+        return np.where(ok & (saving > 1e-9), saving, -np.inf)
+
+    return score
 
 
 def _feasible(form: Any, values: np.ndarray, tol: float = 1e-6) -> bool:
