@@ -18,7 +18,7 @@ changes one thing:
   each of 6 h or more with a lunch window;
 - ``days off apart``: ``rules.consecutive_days_off = 0`` (the bundled rule keeps 2 together).
 
-Per case three solves of ``LIMIT`` seconds (default 60), ``mip_rel_gap = 1e-4`` so the runs use
+Per case three (or four) solves of ``LIMIT`` seconds (default 60), ``mip_rel_gap = 1e-4`` so the runs use
 their time: requirement mode; service mode at the same 80 % weekly target with
 ``min_interval_service_level = 0.5``; service mode with the weekly target set to what the
 requirement roster achieved (the "same weekly SL" comparison). Each solve records the
@@ -28,8 +28,10 @@ evaluated by ``staffing.evaluate`` (weekly SL, intervals below 80 %, lowest inte
 agent-hours while closed). A cancel run per case and mode sets the cancel event 1 s after the
 solve starts and checks that a roster comes back.
 
-Run: ``nice .venv/bin/python benchmarks/bench_roster_matrix.py [LIMIT] [case ...]``; prints one
-line per solve and a Markdown table at the end.
+Run: ``nice .venv/bin/python benchmarks/bench_roster_matrix.py [LIMIT] [case ...]
+[--modes=service,same,nofloor] [--no-cancel]``; prints one line per solve and a Markdown table
+at the end. ``nofloor`` adds service mode at the requirement roster's weekly SL without an
+interval floor (the requirement roster then breaks no floor of the service model).
 """
 
 from __future__ import annotations
@@ -202,28 +204,30 @@ class Trace:
         return max(0.0, (best - bound) / abs(best)) if best else 0.0
 
 
-def inputs(case: Case, mode: str, limit_s: float, target: float | None = None
+def inputs(case: Case, mode: str, limit_s: float, target: float | None = None,
+           floor: float | None = 0.5
            ) -> tuple[pd.Series, SolverOptions, ServiceCurve | None, float]:
-    """Required agents, solver options, service curve and the seconds the curve took."""
+    """Required agents, solver options, service curve (interval ``floor``) and the seconds
+    the curve took."""
     req = compute_requirements(case.demand, case.goals, open_hours=case.roster.open_hours,
                                freq=pd.Timedelta(case.freq))
     required = req["agents_required"].astype(float)
     opts = SolverOptions(time_limit_s=limit_s, mip_rel_gap=1e-4, threads=2, objective=mode,
-                         min_interval_service_level=0.5 if mode == "service" else None)
+                         min_interval_service_level=floor if mode == "service" else None)
     curve, t0 = None, time.perf_counter()
     if mode == "service":
         curve = answered_curve(case.demand, case.goals, freq=case.freq, required=required,
-                               interval_floor=0.5)
+                               interval_floor=floor)
         if target is not None:
-            curve = ServiceCurve(curve.calls, curve.answered, target, 0.5)
+            curve = ServiceCurve(curve.calls, curve.answered, target, floor)
     return required, opts, curve, time.perf_counter() - t0
 
 
 def solve(case: Case, mode: str, limit_s: float, target: float | None = None,
-          progress: Callable[[SolveProgress], None] | None = None
+          progress: Callable[[SolveProgress], None] | None = None, floor: float | None = 0.5
           ) -> tuple[RosterResult, float]:
     """One solve; returns the result and the seconds spent making the service curve."""
-    required, opts, curve, curve_s = inputs(case, mode, limit_s, target)
+    required, opts, curve, curve_s = inputs(case, mode, limit_s, target, floor)
     return solve_roster(required, case.roster, opts, progress=progress,
                         service=curve), curve_s
 
@@ -259,9 +263,24 @@ def cancel_check(case: Case, mode: str, limit_s: float) -> str:
     return f"{res.status.value} after {time.perf_counter() - t0:.1f} s, {got}"
 
 
+#: The solves per case: (key, model objective, weekly target: 80 % or the requirement
+#: roster's, interval floor, label in the table).
+MODES = (("requirements", "requirements", None, None, "requirements"),
+         ("service", "service", None, 0.5, "service 80 %"),
+         ("same", "service", "same", 0.5, "service, same SL"),
+         ("nofloor", "service", "same", None, "service, same SL, no floor"))
+
+
 def main() -> None:
-    limit_s = float(sys.argv[1]) if len(sys.argv) > 1 else 60.0
-    only = set(sys.argv[2:])
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    flags = [a for a in sys.argv[1:] if a.startswith("--")]
+    limit_s = float(args[0]) if args else 60.0
+    only = set(args[1:])
+    keys = {"requirements", "service", "same"}
+    for f in flags:
+        if f.startswith("--modes="):
+            keys = set(f.split("=", 1)[1].split(",")) | {"requirements"}
+    with_cancel = "--no-cancel" not in flags
     load = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
     print(f"machine: {os.cpu_count()} cores; {load}; {limit_s:g} s per solve", flush=True)
     base = PlanConfig.from_toml(ROOT / "data" / "plan.toml")
@@ -270,14 +289,13 @@ def main() -> None:
     for case in cases(base):
         if only and case.name not in only:
             continue
-        runs: list[tuple[str, RosterResult, Trace, float]] = []
         target = None
-        for mode, label in (("requirements", "requirements"), ("service", "service 80 %"),
-                            ("service", "service, same SL")):
+        for key, mode, aim, floor, label in MODES:
+            if key not in keys:
+                continue
             trace = Trace()
-            res, curve_s = solve(case, mode, limit_s,
-                                 target=target if label == "service, same SL" else None,
-                                 progress=trace)
+            res, curve_s = solve(case, mode, limit_s, target=target if aim == "same" else None,
+                                 progress=trace, floor=floor)
             m = measure(case, res)
             if mode == "requirements":
                 target = m["weekly"]
@@ -288,9 +306,8 @@ def main() -> None:
                    "first_s": None if first is None else curve_s + first,
                    "gap5": gaps[0], "gap30": gaps[1], "gap60": gaps[2]}
             rows.append(row)
-            runs.append((label, res, trace, curve_s))
             print(f"{case.name} | {label}: {row}", flush=True)
-        for mode in ("requirements", "service"):
+        for mode in ("requirements", "service") if with_cancel else ():
             got = cancel_check(case, mode, limit_s)
             cancels.append(f"{case.name}, {mode}: {got}")
             print(f"{case.name} | cancel at 1 s, {mode}: {got}", flush=True)

@@ -115,16 +115,7 @@ def _rounded(built: Any, seed: list[tuple[int, int, dict[int, int]]]
     if getattr(built, "service", None) is None:
         out, _ = _attempt(built, None, 0.0, None, seed=seed)
         return out
-    extra = np.zeros(built.horizon.n)
-    for margin in (0.0, 0.01, 0.03):
-        for _ in range(4):
-            out, short = _attempt(built, None, margin, extra, seed=seed)
-            if out is not None:
-                return out
-            if short is None or not short.any():
-                break
-            extra = extra + np.ceil(short)
-    return None
+    return _service_start(built, None, seed)
 
 
 def service_profile(svc: Any, z_int: np.ndarray, need: np.ndarray, wage: float,
@@ -186,13 +177,16 @@ def _profile_start(built: Any, max_people: int | None) -> tuple[np.ndarray, floa
     return None
 
 
-def _service_start(built: Any, max_people: int | None) -> tuple[np.ndarray, float] | None:
-    """Fallback service start: people by promised calls per unit of wages until the target
-    (plus 0, 1, 3 points for the breaks placed afterwards) and the floors are met."""
+def _service_start(built: Any, max_people: int | None,
+                   seed: list[tuple[int, int, dict[int, int]]] | None = None
+                   ) -> tuple[np.ndarray, float] | None:
+    """Service start (the fallback of the greedy, and the completion of a rounded LP's
+    ``seed`` people): people by promised calls per unit of wages until the target (plus 0,
+    1, 3 points for the breaks placed afterwards) and the floors are met."""
     extra = np.zeros(built.horizon.n)
     for margin in (0.0, 0.01, 0.03):
         for _ in range(4):  # breaks broke a floor: ask for that many more agents there, redo
-            out, short = _attempt(built, max_people, margin, extra)
+            out, short = _attempt(built, max_people, margin, extra, seed=seed)
             if out is not None:
                 return out
             if short is None or not short.any():

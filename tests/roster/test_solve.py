@@ -146,6 +146,8 @@ def test_cancel_before_solve_returns_cancelled(history_15min):
     assert res.status is RosterStatus.CANCELLED
     assert res.solver_status == "cancelled during build"
     assert res.runtime_s == 0.0
+    # the rows and the constructive start are made before the cancel is honoured: a roster
+    assert res.has_roster and len(res.shifts) > 0
 
 
 def test_cancel_while_the_pyomo_model_is_built_returns_the_constructive_start(

@@ -64,3 +64,89 @@ def test_no_start_when_the_floor_is_out_of_reach():
     })
     built = build_model(make_horizon(pd.Series(1.0, index=idx), cfg), cfg)
     assert greedy_start(built) is None  # two on the floor, one person allowed
+
+
+def _lp(built):
+    """The LP relaxation of a built model: (objective, column values), solved by HiGHS."""
+    import dataclasses
+
+    from staffing.roster.highs import load, primal_values, solve_lp
+
+    relaxed = dataclasses.replace(built.form, integer=np.zeros(built.form.n_cols, bool))
+    h = load(relaxed)
+    assert solve_lp(h)[0] == "kOptimal"
+    return float(h.getInfo().objective_function_value), primal_values(h)
+
+
+def _service_day():
+    """The one-day service model of tests/roster/test_service.py with a 50 % floor."""
+    from staffing.service_curve import answered_curve
+    from tests.roster.test_service import GOALS, day_case
+
+    fc, req, cfg = day_case()
+    curve = answered_curve(fc, GOALS, freq="30min", required=req["agents_required"],
+                           interval_floor=0.5)
+    return fc, build_model(make_horizon(req["agents_required"].astype(float), cfg), cfg,
+                           service=curve)
+
+
+def test_rounded_lp_start_is_feasible_and_beats_the_greedy_on_a_service_day():
+    """Service mode with a floor: the LP rounded (people per class and pattern rounded,
+    completed, surplus people dropped) is a feasible roster meeting the weekly target and
+    the floor as evaluate computes them, between the LP value and the greedy start."""
+    from staffing.evaluate import evaluate
+    from staffing.roster.result import extract
+    from staffing.roster.warmstart import rounded_start
+    from tests.roster.test_service import GOALS
+
+    fc, built = _service_day()
+    greedy = greedy_start(built)
+    lp_value, lp_values = _lp(built)
+    rounded = rounded_start(built, lp_values)
+    assert greedy is not None and rounded is not None
+    values, objective = rounded
+    assert _feasible(built.form, values)
+    assert lp_value - 1e-6 <= objective <= greedy[1] + 1e-6
+    _, _, coverage, _, cost = extract(built, values)
+    assert cost == pytest.approx(objective)
+    ev = evaluate(fc, coverage.set_index("interval_start")["scheduled"].astype(float), GOALS,
+                  freq="30min")
+    assert ev.week["service_level"] >= 0.8 - 1e-9
+    with_calls = fc["calls"].to_numpy() > 0
+    assert (ev.intervals["service_level"].to_numpy()[with_calls] >= 0.5 - 1e-9).all()
+
+
+def test_rounded_lp_start_in_requirement_mode_is_feasible_and_above_the_lp(history_15min):
+    from staffing.roster.warmstart import rounded_start
+
+    required = week_requirement(history_15min)
+    cfg = RosterConfig.from_toml(EXAMPLE)
+    built = build_model(make_horizon(required, cfg), cfg)
+    lp_value, lp_values = _lp(built)
+    rounded = rounded_start(built, lp_values)
+    assert rounded is not None
+    values, objective = rounded
+    assert _feasible(built.form, values)
+    assert objective == pytest.approx(float(built.form.cost @ values))
+    assert np.allclose(values[built.integer], np.round(values[built.integer]))
+    assert objective >= lp_value - 1e-6
+    # not worse than the greedy by more than rounding noise: within 5 % of it or better
+    assert objective <= 1.05 * greedy_start(built)[1]
+
+
+def test_dropping_people_keeps_the_service_start_feasible_and_cheaper():
+    """The drop phase of the service start: with it the greedy start is cheaper than
+    without it, and still meets every row (checked by the model's own rows)."""
+    import staffing.roster.warmstart as ws
+
+    fc, built = _service_day()
+    with_drop = greedy_start(built)
+    real = ws._drop_people
+    try:
+        ws._drop_people = lambda _b, shifts, *_a: np.ones(len(shifts), dtype=bool)
+        without = greedy_start(built)
+    finally:
+        ws._drop_people = real
+    assert with_drop is not None and without is not None
+    assert _feasible(built.form, with_drop[0])
+    assert with_drop[1] < without[1] - 1e-9  # here it saves a part-timer (3,920 vs 4,080)
