@@ -699,10 +699,15 @@ def _pyomo_model(form: StandardForm, fam: dict[str, list[Row]],
         constant=0.0, linear_coefs=cost[nz].tolist(), linear_vars=[v[j] for j in nz]),
         sense=pyo.minimize)
 
+    stopped = [False]  # a cancel inside a family: skip its remaining rows, then stop
     for name, rows in fam.items():
         _check(cancel)
 
         def rule(_m: pyo.ConcreteModel, r: int, rows: list[Row] = rows) -> object:
+            if cancel is not None and not r % 256 and cancel.is_set():
+                stopped[0] = True
+            if stopped[0]:
+                return pyo.Constraint.Skip
             cols, vals, lb, ub = rows[r]
             expr = LinearExpression(constant=0.0, linear_coefs=vals.tolist(),
                                     linear_vars=[v[j] for j in cols.tolist()])
@@ -713,6 +718,7 @@ def _pyomo_model(form: StandardForm, fam: dict[str, list[Row]],
             return (lb, expr, ub)
 
         m.add_component(name, pyo.Constraint(range(len(rows)), rule=rule))
+    _check(cancel)
     return m
 
 
