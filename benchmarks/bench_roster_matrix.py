@@ -18,8 +18,8 @@ changes one thing:
   each of 6 h or more with a lunch window;
 - ``days off apart``: ``rules.consecutive_days_off = 0`` (the bundled rule keeps 2 together).
 
-Per case three (or four) solves of ``LIMIT`` seconds (default 60), ``mip_rel_gap = 1e-4`` so the runs use
-their time: requirement mode; service mode at the same 80 % weekly target with
+Per case three (or four) solves of ``LIMIT`` seconds (default 60), ``mip_rel_gap = 1e-4`` so
+the runs use their time: requirement mode; service mode at the same 80 % weekly target with
 ``min_interval_service_level = 0.5``; service mode with the weekly target set to what the
 requirement roster achieved (the "same weekly SL" comparison). Each solve records the
 incumbent/bound trajectory with the progress callback (the constructive start counts as an
