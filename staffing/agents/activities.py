@@ -127,8 +127,8 @@ def greedy_placement(grid: Grid, occs: Sequence[Occurrence]) -> list[Placement]:
 def _cost(grid: Grid, breaks: Sequence[Sequence[int]], placed: Sequence[Placement],
           occs: Sequence[Occurrence], pen: AgentPenalties) -> tuple[float, float, int]:
     """(coverage cost, missed-attendance cost, attendee-intervals missed)."""
-    cov = grid.cost(grid.scheduled(breaks, placed, occs), pen.under_per_agent_interval,
-                    pen.over_per_agent_interval)
+    cov = grid.coverage_cost(breaks, placed, occs, pen.under_per_agent_interval,
+                             pen.over_per_agent_interval)
     got = [0] * len(occs)
     for pl in placed:
         got[pl.occ] += 1
@@ -153,6 +153,8 @@ def place_activities(result: AgentSchedule, activities: Sequence[Activity], *,
     pen = penalties or AgentPenalties()
     shifts = result.shifts.reset_index(drop=True).copy()
     grid = build_grid(shifts, result.coverage, result.templates)
+    if result.skill_required is not None:
+        grid.use_skills(result.skill_required, result.agents)
     occs = occurrences(grid, activities, [a.id for a in result.agents], result.dates)
     breaks0 = [[b.current for b in sl.breaks] for sl in grid.slots]
     greedy = greedy_placement(grid, occs)

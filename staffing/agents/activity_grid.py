@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from staffing.agents.domain import Agent
 from staffing.exceptions import InputError
 from staffing.roster import ShiftTemplate
 
@@ -95,6 +96,55 @@ class Grid:
     slots: list[ShiftSlot]
     fmin: int
     by_agent: dict[str, list[int]] = field(default_factory=dict)
+    #: a requirement per skill (:meth:`use_skills`): ``skill_req[t, q]``, the skill groups,
+    #: each shift's group and the groups' people on shift per position
+    skills: tuple[str, ...] = ()
+    skill_req: np.ndarray | None = None
+    groups: list[tuple[str, ...]] = field(default_factory=list)
+    slot_group: list[int] = field(default_factory=list)
+    on_group: np.ndarray | None = None
+
+    def use_skills(self, required: pd.DataFrame, agents: Sequence[Agent]) -> None:
+        """Cost coverage per skill (only agents with a skill count for it, each once)."""
+        from staffing.agents.skill_cover import skill_groups
+
+        self.skills = tuple(str(c) for c in required.columns)
+        self.skill_req = required.to_numpy(dtype=float)
+        groups = skill_groups(agents, self.skills)
+        self.groups = list(groups)
+        gid = {agents[e].id: gi for gi, ms in enumerate(groups.values()) for e in ms}
+        self.slot_group = [gid[sl.agent] for sl in self.slots]
+        self.on_group = np.zeros((len(self.groups), len(self.req)))
+        for sl, g in zip(self.slots, self.slot_group, strict=True):
+            self.on_group[g, sl.p0:sl.end] += 1
+
+    def group_on_phone(self, breaks: Sequence[Sequence[int]], placed: Sequence[Placement],
+                       occs: Sequence[Occurrence]) -> np.ndarray:
+        """People on the phone per skill group and position (after :meth:`use_skills`)."""
+        assert self.on_group is not None
+        n = len(self.req)
+        onp = self.on_group.astype(float).copy()
+        for si, (sl, starts) in enumerate(zip(self.slots, breaks, strict=True)):
+            for br, p in zip(sl.breaks, starts, strict=True):
+                onp[self.slot_group[si], max(p, 0):min(p + br.length, n)] -= 1
+        for pl in placed:
+            onp[self.slot_group[pl.shift], pl.start:min(pl.start + occs[pl.occ].k, n)] -= 1
+        return onp
+
+    def coverage_cost(self, breaks: Sequence[Sequence[int]], placed: Sequence[Placement],
+                      occs: Sequence[Occurrence], under_w: float, over_w: float) -> float:
+        """The coverage cost of a placement: on the total requirement, or per skill (under
+        per skill after the allocation LP, over on the total) when :meth:`use_skills` ran."""
+        sched = self.scheduled(breaks, placed, occs)
+        if self.skill_req is None or self.on_group is None:
+            return self.cost(sched, under_w, over_w)
+        from staffing.agents.skill_cover import allocate
+
+        onp = self.group_on_phone(breaks, placed, occs)
+        served, _ = allocate(onp, self.groups, self.skills, self.skill_req)
+        under = float((self.skill_req.T - served).clip(min=0).sum())
+        over = float(np.maximum(onp.sum(axis=0) - self.skill_req.sum(axis=1), 0).sum())
+        return under_w * under + over_w * over
 
     def scheduled(self, breaks: Sequence[Sequence[int]], placed: Sequence[Placement],
                   occs: Sequence[Occurrence]) -> np.ndarray:

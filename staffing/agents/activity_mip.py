@@ -46,6 +46,8 @@ def optimise_placement(grid: Grid, occs: Sequence[Occurrence],
     m.u = pyo.Var(m.U, domain=pyo.Binary)
     brk_at: dict[tuple[int, int, int], list[Any]] = defaultdict(list)  # (s, k, pos)
     off_at: dict[int, list[Any]] = defaultdict(list)  # pos -> vars taking one person off
+    off_g: dict[tuple[int, int], list[Any]] = defaultdict(list)  # (skill group, pos) -> same
+    grp = grid.slot_group or [0] * len(grid.slots)
     for s, sl in enumerate(grid.slots):
         for k, b in enumerate(sl.breaks):
             m.rules.add(pyo.quicksum(m.u[s, k, j] for j in range(len(b.starts))) == 1)
@@ -53,6 +55,7 @@ def optimise_placement(grid: Grid, occs: Sequence[Occurrence],
                 for q in range(max(p, 0), min(p + b.length, n)):
                     brk_at[s, k, q].append(m.u[s, k, j])
                     off_at[q].append(m.u[s, k, j])
+                    off_g[grp[s], q].append(m.u[s, k, j])
     # activities: y[i]
     cands = [(o, who, si, q) for o, occ in enumerate(occs) for who, c in occ.cands.items()
              for si, q in c]
@@ -72,6 +75,7 @@ def optimise_placement(grid: Grid, occs: Sequence[Occurrence],
         for t in range(q, min(q + occs[o].k, n)):
             act_at[si, t].append(v)
             off_at[t].append(v)
+            off_g[grp[si], t].append(v)
     for vs in per_person.values():
         if len(vs) > 1:
             m.rules.add(pyo.quicksum(vs) <= 1)
@@ -99,11 +103,15 @@ def optimise_placement(grid: Grid, occs: Sequence[Occurrence],
     pos = sorted(off_at)
     m.under = pyo.Var(pos, domain=pyo.NonNegativeReals)
     m.over = pyo.Var(pos, domain=pyo.NonNegativeReals)
-    for t in pos:
-        m.rules.add(float(grid.on[t]) - pyo.quicksum(off_at[t]) + m.under[t] - m.over[t]
-                    == float(grid.req[t]))
+    under: Any = pyo.quicksum(m.under[t] for t in pos)
+    if grid.skill_req is None:
+        for t in pos:
+            m.rules.add(float(grid.on[t]) - pyo.quicksum(off_at[t]) + m.under[t] - m.over[t]
+                        == float(grid.req[t]))
+    else:
+        under = _skill_rows(m, grid, pos, off_g)
     m.obj = pyo.Objective(
-        expr=pen.under_per_agent_interval * pyo.quicksum(m.under[t] for t in pos)
+        expr=pen.under_per_agent_interval * under
         + pen.over_per_agent_interval * pyo.quicksum(m.over[t] for t in pos)
         + pen.activity_missed * pyo.quicksum(occs[o].k * m.miss[o] for o in range(len(occs))),
         sense=pyo.minimize)
@@ -121,6 +129,37 @@ def optimise_placement(grid: Grid, occs: Sequence[Occurrence],
     placed = [Placement(o, who, si, q) for i, (o, who, si, q) in enumerate(cands)
               if (m.y[i].value or 0) > 0.5]
     return breaks, placed, run
+
+
+def _skill_rows(m: Any, grid: Grid, pos: Sequence[int],
+               off_g: dict[tuple[int, int], list[Any]]) -> Any:
+    """Per-skill coverage on the positions that can change (as in
+    :mod:`staffing.agents.skill_cover`): allocation ``a[g, q, t]`` of each group's people on
+    the phone, ``skill_under[q, t]`` per skill, ``over[t]`` on the total; returns the sum of
+    the skill shortfalls."""
+    assert grid.skill_req is not None and grid.on_group is not None
+    req, on_g = grid.skill_req, grid.on_group
+    ng = len(grid.groups)
+    akeys = [(g, grid.skills.index(q), t) for t in pos for g in range(ng)
+             for q in grid.groups[g] if on_g[g, t] > 0]
+    m.alloc = pyo.Var(akeys, domain=pyo.NonNegativeReals)
+    by_gt: dict[tuple[int, int], list[Any]] = defaultdict(list)
+    by_qt: dict[tuple[int, int], list[Any]] = defaultdict(list)
+    for g, q, t in akeys:
+        by_gt[g, t].append(m.alloc[g, q, t])
+        by_qt[q, t].append(m.alloc[g, q, t])
+    for (g, t), vs in by_gt.items():
+        m.rules.add(pyo.quicksum(vs) <= float(on_g[g, t]) - pyo.quicksum(off_g.get((g, t), [])))
+    ukeys = [(q, t) for t in pos for q in range(len(grid.skills)) if req[t, q] > 0]
+    m.skill_under = pyo.Var(ukeys, domain=pyo.NonNegativeReals)
+    for q, t in ukeys:
+        m.rules.add(pyo.quicksum(by_qt.get((q, t), [])) + m.skill_under[q, t]
+                    >= float(req[t, q]))
+    for t in pos:
+        m.rules.add(m.over[t] >= float(on_g[:, t].sum()) - pyo.quicksum(
+            v for g in range(ng) for v in off_g.get((g, t), [])) - float(req[t].sum()))
+        m.under[t].fix(0)
+    return pyo.quicksum(m.skill_under[k] for k in ukeys)
 
 
 def _warm(m: Any, grid: Grid, occs: Sequence[Occurrence],
@@ -142,5 +181,15 @@ def _warm(m: Any, grid: Grid, occs: Sequence[Occurrence],
         m.z[o, q].value = 1 if any(pl.occ == o and pl.start == q for pl in start) else 0
     sched = grid.scheduled(breaks0, start, occs)
     for t in pos:
-        m.under[t].value = max(grid.req[t] - sched[t], 0.0)
+        if not m.under[t].fixed:
+            m.under[t].value = max(grid.req[t] - sched[t], 0.0)
         m.over[t].value = max(sched[t] - grid.req[t], 0.0)
+    if grid.skill_req is not None:
+        from staffing.agents.skill_cover import allocate
+
+        served, alloc = allocate(grid.group_on_phone(breaks0, start, occs), grid.groups,
+                                 grid.skills, grid.skill_req)
+        for key in m.alloc:
+            m.alloc[key].value = alloc.get(key, 0.0)
+        for q, t in m.skill_under:
+            m.skill_under[q, t].value = max(float(grid.skill_req[t, q] - served[q, t]), 0.0)

@@ -35,7 +35,7 @@ from staffing.agents.model import BuiltDayModel, Term
 from staffing.agents.penalties import AgentPenalties
 from staffing.exceptions import InputError
 
-__all__ = ["SKILL_COLUMNS", "add_skill_coverage", "pivot_skills", "skill_column",
+__all__ = ["SKILL_COLUMNS", "add_skill_coverage", "allocate", "pivot_skills", "skill_column",
            "skill_coverage", "skill_groups"]
 
 #: Columns of a long requirements CSV naming the skill of each row (either one).
@@ -173,13 +173,10 @@ def skill_coverage(shifts: pd.DataFrame, required: pd.DataFrame,
                    agents: Sequence[Agent]) -> pd.DataFrame:
     """Per interval and skill: ``required``, ``served`` (agents allocated to it, each agent
     once, by the LP of the module docstring on the shift rows' on-phone time) and ``under``."""
-    from scipy.optimize import linprog
-    from scipy.sparse import coo_matrix
-
     idx = pd.DatetimeIndex(required.index)
     skills = [str(c) for c in required.columns]
     req = required.to_numpy(dtype=float)
-    n, nq = req.shape
+    n = len(req)
     groups = skill_groups(agents, skills)
     gid = {agents[e].id: gi for gi, (_g, ms) in enumerate(groups.items()) for e in ms}
     gl = list(groups)
@@ -188,16 +185,31 @@ def skill_coverage(shifts: pd.DataFrame, required: pd.DataFrame,
         rows = _on_phone_rows(shifts, idx)
         for i, a in enumerate(shifts["agent"].astype(str)):
             onp[gid[a]] += rows[i]
-    # variables: a[g, q, t] for q in g, then under[q, t]; minimise sum under
-    cols = [(gi, skills.index(q), t) for gi, g in enumerate(gl) for q in g for t in range(n)
-            if onp[gi, t] > 0]
+    served, _alloc = allocate(onp, gl, skills, req)
+    frames = [pd.DataFrame({"interval_start": idx, "skill": q, "required": req[:, qi],
+                            "served": served[qi], "under": np.maximum(req[:, qi] - served[qi],
+                                                                      0)})
+              for qi, q in enumerate(skills)]
+    return pd.concat(frames, ignore_index=True)
+
+
+def allocate(onp: np.ndarray, groups: Sequence[tuple[str, ...]], skills: Sequence[str],
+             req: np.ndarray) -> tuple[np.ndarray, dict[tuple[int, int, int], float]]:
+    """Agents serving each skill per interval (``skills x intervals``, at most the
+    requirement) when groups ``g`` have ``onp[g, t]`` people on the phone and ``req[t, q]``
+    is required: the allocation LP of the module docstring (least total short), one scipy
+    HiGHS solve; also the allocation ``(g, q, t) -> agents``."""
+    from scipy.optimize import linprog
+    from scipy.sparse import coo_matrix
+
+    n, nq = req.shape
+    cols = [(gi, list(skills).index(q), t) for gi, g in enumerate(groups) for q in g
+            for t in range(n) if onp[gi, t] > 0]
     nv = len(cols) + nq * n
     r_i, c_i, val = [], [], []
-    b_ub: list[float] = []
     row_of_gt: dict[tuple[int, int], int] = {}
     for j, (gi, _qi, t) in enumerate(cols):  # sum_q a[g, q, t] <= on[g, t]
-        r = row_of_gt.setdefault((gi, t), len(row_of_gt))
-        r_i.append(r)
+        r_i.append(row_of_gt.setdefault((gi, t), len(row_of_gt)))
         c_i.append(j)
         val.append(1.0)
     b_ub = [float(onp[gi, t]) for (gi, t) in row_of_gt]
@@ -216,12 +228,9 @@ def skill_coverage(shifts: pd.DataFrame, required: pd.DataFrame,
     c = np.r_[np.zeros(len(cols)), np.ones(nq * n)]
     res = linprog(c, A_ub=a_ub, b_ub=np.array(b_ub), bounds=(0, None), method="highs")
     served = np.zeros((nq, n))
+    alloc: dict[tuple[int, int, int], float] = {}
     if res.status == 0:
-        for j, (_gi, qi, t) in enumerate(cols):
+        for j, (gi, qi, t) in enumerate(cols):
             served[qi, t] += res.x[j]
-    served = np.minimum(served, req.T)
-    frames = [pd.DataFrame({"interval_start": idx, "skill": q, "required": req[:, qi],
-                            "served": served[qi], "under": np.maximum(req[:, qi] - served[qi],
-                                                                      0)})
-              for qi, q in enumerate(skills)]
-    return pd.concat(frames, ignore_index=True)
+            alloc[gi, qi, t] = float(res.x[j])
+    return np.minimum(served, req.T), alloc

@@ -3,6 +3,7 @@ one common time, coverage reduced by exactly the placed blocks."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -261,3 +262,32 @@ def test_unknown_attendees_noted_bad_method_refused() -> None:
     with pytest.raises(InputError) as info:
         place_activities(base, [Activity("m", 20)])
     assert info.value.field == "activities.m.duration_min"
+
+
+def test_activities_see_the_requirement_per_skill() -> None:
+    # X has voice, Y voice and internet, both on 08:00-12:00. 08:00 needs internet only,
+    # 08:15 voice only, the rest one of each. On the total requirement 08:00 and 08:15 look the
+    # same (2 on, 1 needed) and the greedy takes the first; per skill only 08:15 can spare Y.
+    from staffing.agents.domain import Agent, Contract
+    from staffing.agents.skill_cover import skill_coverage
+
+    base = _two_people([1] * 16)
+    idx = pd.DatetimeIndex(base.coverage["interval_start"])
+    inet, voice = np.zeros(len(idx)), np.zeros(len(idx))
+    inet[32:48], voice[32:48] = 1, 1
+    voice[32], inet[33] = 0, 0
+    by_skill = pd.DataFrame({"internet": inet, "voice": voice}, index=idx)
+    c = Contract("c")
+    people = [Agent("X", "X", c, skills={"voice": 1}),
+              Agent("Y", "Y", c, skills={"voice": 1, "internet": 1})]
+    cov = base.coverage.assign(required=inet + voice)
+    base = dataclasses.replace(base, agents=people, coverage=cov, skill_required=by_skill,
+                               skill_coverage=skill_coverage(base.shifts, by_skill, people))
+    acts = [Activity("training", 15, attendees=("Y",))]
+    greedy = place_activities(base, acts, method="greedy")
+    best = place_activities(base, acts, options=AgentSolverOptions(time_limit_s=60, threads=1))
+    assert greedy.shifts.set_index("agent").at["Y", "activities"] == "08:00-08:15 training"
+    assert best.shifts.set_index("agent").at["Y", "activities"] == "08:15-08:30 training"
+    assert greedy.skill_coverage["under"].sum() == pytest.approx(1.0)  # internet at 08:00
+    assert best.skill_coverage["under"].sum() == pytest.approx(0.0)
+    assert best.activities["coverage_cost"] < greedy.activities["coverage_cost"]
