@@ -20,6 +20,7 @@ from staffing.agents.model import BuiltDayModel, build_day_model, finish_objecti
 from staffing.agents.problem import DayShiftProblem
 from staffing.exceptions import InputError, SolverUnavailableError
 from staffing.roster import RosterStatus
+from staffing.roster.result import status_from_highs
 
 __all__ = ["AgentSolverOptions", "DaySolution", "ModelRun", "TermValue", "find_feasible",
            "read_solution", "solve_day_model", "solve_direct", "solve_model", "solve_problem"]
@@ -211,19 +212,6 @@ def solve_day_model(built: BuiltDayModel, options: AgentSolverOptions | None = N
                          str(getattr(tc, "name", tc)))
 
 
-# HiGHS model status (direct path) -> (status with a solution, status without one)
-_DIRECT: dict[str, tuple[RosterStatus, RosterStatus]] = {
-    "kOptimal": (RosterStatus.OPTIMAL, RosterStatus.ERROR),
-    "kInfeasible": (RosterStatus.INFEASIBLE, RosterStatus.INFEASIBLE),
-    "kUnboundedOrInfeasible": (RosterStatus.INFEASIBLE, RosterStatus.INFEASIBLE),
-    "kTimeLimit": (RosterStatus.FEASIBLE, RosterStatus.TIME_LIMIT_NO_SOLUTION),
-    "kIterationLimit": (RosterStatus.FEASIBLE, RosterStatus.TIME_LIMIT_NO_SOLUTION),
-    "kSolutionLimit": (RosterStatus.FEASIBLE, RosterStatus.TIME_LIMIT_NO_SOLUTION),
-    "kObjectiveTarget": (RosterStatus.FEASIBLE, RosterStatus.TIME_LIMIT_NO_SOLUTION),
-    "kInterrupt": (RosterStatus.FEASIBLE, RosterStatus.TIME_LIMIT_NO_SOLUTION),
-}
-
-
 def read_solution(built: BuiltDayModel, status: RosterStatus, objective: float | None,
                   bound: float | None, solve_s: float, termination: str) -> DaySolution:
     """A :class:`DaySolution` from the values in ``built``'s variables (schedule from the
@@ -268,7 +256,6 @@ def solve_direct(built: BuiltDayModel, options: AgentSolverOptions | None = None
                           mip_rel_gap=options.mip_rel_gap, threads=options.threads,
                           extra={"random_seed": 0, **options.extra})
     out = run.run()
-    with_sol, without = _DIRECT.get(out.model_status, (RosterStatus.ERROR, RosterStatus.ERROR))
     objective = None
     if out.values is not None:
         for v, val in zip(cols, out.values.tolist(), strict=True):
@@ -277,7 +264,7 @@ def solve_direct(built: BuiltDayModel, options: AgentSolverOptions | None = None
             if v.value is None:  # in no row or objective: any value, 0 is as good
                 v.set_value(0, skip_validation=True)
         objective = float(pyo.value(built.model.obj))
-    status = with_sol if objective is not None else without
+    status = status_from_highs(out.model_status, objective is not None)
     bound = None if out.bound is None else out.bound + offset
     return read_solution(built, status, objective, bound, time.perf_counter() - t0,
                          out.model_status)
