@@ -344,7 +344,7 @@ def _assign_by_week(required: pd.Series, templates: Sequence[ShiftTemplate],
 #: Share of the time limit by which the one-horizon assignment stops (its feasibility phase
 #: by two thirds of it), and by which the week-by-week assignment stops (each week its part,
 #: half of it at most for the feasibility phase); fix-and-optimise gets the rest.
-ASSIGN_SHARE = 0.7
+ASSIGN_SHARE = 0.65
 WEEKS_SHARE = 0.4
 
 #: Share of the time limit by which the search stops (the rest reads the schedule out).
