@@ -24,6 +24,7 @@ import pyomo.environ as pyo
 
 from staffing.agents.activity_grid import Grid, Occurrence, Placement
 from staffing.agents.penalties import AgentPenalties
+from staffing.agents.skill_cover import add_skill_allocation
 from staffing.agents.solve import AgentSolverOptions, ModelRun, solve_model
 
 __all__ = ["optimise_placement"]
@@ -142,24 +143,15 @@ def _skill_rows(m: Any, grid: Grid, pos: Sequence[int],
     ng = len(grid.groups)
     akeys = [(g, grid.skills.index(q), t) for t in pos for g in range(ng)
              for q in grid.groups[g] if on_g[g, t] > 0]
-    m.alloc = pyo.Var(akeys, domain=pyo.NonNegativeReals)
-    by_gt: dict[tuple[int, int], list[Any]] = defaultdict(list)
-    by_qt: dict[tuple[int, int], list[Any]] = defaultdict(list)
-    for g, q, t in akeys:
-        by_gt[g, t].append(m.alloc[g, q, t])
-        by_qt[q, t].append(m.alloc[g, q, t])
-    for (g, t), vs in by_gt.items():
-        m.rules.add(pyo.quicksum(vs) <= float(on_g[g, t]) - pyo.quicksum(off_g.get((g, t), [])))
+    capacity = {(g, t): float(on_g[g, t]) - pyo.quicksum(off_g.get((g, t), []))
+                for g, _q, t in akeys}
     ukeys = [(q, t) for t in pos for q in range(len(grid.skills)) if req[t, q] > 0]
-    m.skill_under = pyo.Var(ukeys, domain=pyo.NonNegativeReals)
-    for q, t in ukeys:
-        m.rules.add(pyo.quicksum(by_qt.get((q, t), [])) + m.skill_under[q, t]
-                    >= float(req[t, q]))
+    short = add_skill_allocation(m, "alloc", akeys, capacity, ukeys, req)
     for t in pos:
         m.rules.add(m.over[t] >= float(on_g[:, t].sum()) - pyo.quicksum(
             v for g in range(ng) for v in off_g.get((g, t), [])) - float(req[t].sum()))
         m.under[t].fix(0)
-    return pyo.quicksum(m.skill_under[k] for k in ukeys)
+    return short
 
 
 def _warm(m: Any, grid: Grid, occs: Sequence[Occurrence],

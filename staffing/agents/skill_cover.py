@@ -121,19 +121,8 @@ def add_skill_coverage(b: BuiltDayModel, agents: Sequence[Agent], opts: Sequence
         for p, vs in plus.items():
             on[gi, p] = pyo.quicksum(vs) - pyo.quicksum(minus.get(p, []))
     akeys = [(gi, skills.index(q), p) for (gi, p) in on for q in gl[gi][0]]
-    m.skill_alloc = pyo.Var(akeys, domain=pyo.NonNegativeReals)
-    by_gp: dict[tuple[int, int], list[Any]] = defaultdict(list)
-    by_qp: dict[tuple[int, int], list[Any]] = defaultdict(list)
-    for gi, qi, p in akeys:
-        by_gp[gi, p].append(m.skill_alloc[gi, qi, p])
-        by_qp[qi, p].append(m.skill_alloc[gi, qi, p])
-    for (gi, p), vs in by_gp.items():
-        m.rules.add(pyo.quicksum(vs) <= on[gi, p])
     ukeys = [(qi, p) for qi in range(len(skills)) for p in range(n) if req[p, qi] > 0]
-    m.skill_under = pyo.Var(ukeys, domain=pyo.NonNegativeReals)
-    for qi, p in ukeys:
-        m.rules.add(pyo.quicksum(by_qp.get((qi, p), [])) + m.skill_under[qi, p]
-                    >= float(req[p, qi]))
+    short = add_skill_allocation(m, "skill_alloc", akeys, on, ukeys, req)
     pos = sorted({p for _gi, p in on})
     m.skill_over = pyo.Var(pos, domain=pyo.NonNegativeReals)
     per_p: dict[int, list[Any]] = defaultdict(list)
@@ -143,7 +132,7 @@ def add_skill_coverage(b: BuiltDayModel, agents: Sequence[Agent], opts: Sequence
         m.rules.add(m.skill_over[p] >= pyo.quicksum(per_p[p]) - float(req[p].sum()))
     out.append(Term("cover_under", "agent-intervals short (per skill)",
                     pen.under_per_agent_interval,
-                    pyo.quicksum(m.skill_under[k] for k in ukeys)))
+                    short))
     out.append(Term("cover_over", "agent-intervals extra (all skills)",
                     pen.over_per_agent_interval, pyo.quicksum(m.skill_over[p] for p in pos)))
     return owner, notes
@@ -234,3 +223,27 @@ def allocate(onp: np.ndarray, groups: Sequence[tuple[str, ...]], skills: Sequenc
             served[qi, t] += res.x[j]
             alloc[gi, qi, t] = float(res.x[j])
     return np.minimum(served, req.T), alloc
+
+
+def add_skill_allocation(m: Any, name: str, akeys: Sequence[tuple[int, int, int]],
+                         capacity: Mapping[tuple[int, int], Any],
+                         ukeys: Sequence[tuple[int, int]], req: np.ndarray) -> Any:
+    """Allocate each skill group's people on the phone to its skills: ``m.<name>[g, q, t]``
+    >= 0 (agents) for ``akeys``, at most ``capacity[g, t]`` per group and position (an agent
+    counts once), and ``m.skill_under[q, t]`` >= 0 where the allocation falls short of
+    ``req[t, q]`` (agents required, positions x skills) for ``ukeys``. Rows go to
+    ``m.rules``; returns the sum of the shortfalls (agent-intervals)."""
+    alloc = pyo.Var(list(akeys), domain=pyo.NonNegativeReals)
+    m.add_component(name, alloc)
+    by_gt: dict[tuple[int, int], list[Any]] = defaultdict(list)
+    by_qt: dict[tuple[int, int], list[Any]] = defaultdict(list)
+    for g, q, t in akeys:
+        by_gt[g, t].append(alloc[g, q, t])
+        by_qt[q, t].append(alloc[g, q, t])
+    for (g, t), vs in by_gt.items():
+        m.rules.add(pyo.quicksum(vs) <= capacity[g, t])
+    m.skill_under = pyo.Var(list(ukeys), domain=pyo.NonNegativeReals)
+    for q, t in ukeys:
+        m.rules.add(pyo.quicksum(by_qt.get((q, t), [])) + m.skill_under[q, t]
+                    >= float(req[t, q]))
+    return pyo.quicksum(m.skill_under[k] for k in ukeys)
